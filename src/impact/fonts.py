@@ -1,0 +1,53 @@
+"""CJK font registration for figures and HTML.
+
+The font files come from the ``mplfonts`` package (Noto Sans CJK SC, SIL Open Font
+License), installed from PyPI with the project, so Chinese renders on any machine
+without system fonts. :func:`use_cjk_font` adds the font file to matplotlib's
+font manager once and puts it first in the ``sans-serif`` family list; it is
+idempotent and cheap after the first call.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+#: Family name registered with matplotlib.
+CJK_FAMILY = "Noto Sans CJK SC"
+#: CSS font stack for HTML reports (the reader's system fonts first, then common CJK fallbacks).
+CSS_FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
+    '"Microsoft YaHei", "Hiragino Sans GB", "WenQuanYi Micro Hei", sans-serif'
+)
+
+
+def font_path() -> Path:
+    """Path of the bundled Noto Sans CJK SC font file (OpenType)."""
+    import mplfonts
+
+    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    if not path.is_file():  # pragma: no cover - broken install
+        from impact.errors import ImpactError
+
+        raise ImpactError(f"CJK font not found at {path}; reinstall the 'mplfonts' package")
+    return path
+
+
+@functools.cache
+def use_cjk_font() -> str:
+    """Register the bundled CJK font with matplotlib and make it the default sans-serif.
+
+    Returns the family name. Also sets ``axes.unicode_minus = False`` (the CJK font
+    lacks U+2212, so minus signs would otherwise be missing glyphs).
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
+    mpl.rcParams["font.sans-serif"] = [family, *current]
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["axes.unicode_minus"] = False
+    return family
