@@ -1,0 +1,283 @@
+"""Maps of Yunnan's counties (matplotlib + geopandas), with Chinese labels.
+
+Every function draws on a given ``ax`` or on a fresh :class:`matplotlib.figure.Figure`
+(no pyplot state) and returns the Figure. Geometries come from :mod:`impact.geo`
+(simplified Amap boundaries, EPSG:4326); the aspect ratio corrects for latitude.
+
+``county_locator_map``   one county within its prefecture, with the province as an inset
+``province_choropleth``  a value per county (numeric: colour scale; text/category: legend);
+                         counties without a value are grey and hatched, labelled "无数据 / No data"
+
+The drawn layers carry a ``gid`` (``"counties"``, ``"prefectures"``, ``"province"``,
+``"highlight"``, ``"no_data"``) so tests and callers can find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from impact import geo
+from impact.errors import InputError, Problem
+from impact.i18n import t
+from impact.plots import PALETTE, new_figure
+from impact.results import check_option
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+Lang = Literal["zh", "en"]
+Labels = Literal["none", "prefecture", "county"]
+
+NO_DATA_COLOR = "#d9d9d9"
+NO_DATA_HATCH = "////"
+EDGE = "#ffffff"
+PREFECTURE_EDGE = "#4d4d4d"
+
+
+def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
+    if ax is None:
+        return new_figure(width, height)
+    from impact.fonts import use_cjk_font
+
+    use_cjk_font()
+    return ax.figure, ax
+
+
+def _bare(ax: Axes) -> None:
+    ax.set_axis_off()
+
+
+def _last_collection(ax: Axes, gid: str) -> None:
+    if ax.collections:
+        ax.collections[-1].set_gid(gid)
+
+
+def _label_points(gdf: Any) -> np.ndarray:
+    """Label anchor per polygon: a point guaranteed inside it."""
+    import shapely
+
+    return shapely.get_coordinates(shapely.point_on_surface(np.asarray(gdf.geometry)))
+
+
+def _emptiest_corner(ax: Axes, gdf: Any, frac: float) -> tuple[float, float, float, float]:
+    """Axes-fraction bounds of the corner box (``frac`` of each side) overlapping ``gdf`` least."""
+    import shapely
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    union = shapely.union_all(np.asarray(gdf.geometry))
+    best, best_area = (0.0, 0.0), np.inf
+    for fx, fy in ((0.0, 0.0), (1 - frac, 0.0), (0.0, 1 - frac), (1 - frac, 1 - frac)):
+        box = shapely.box(
+            x0 + fx * (x1 - x0), y0 + fy * (y1 - y0), x0 + (fx + frac) * (x1 - x0), y0 + (fy + frac) * (y1 - y0)
+        )
+        area = shapely.area(shapely.intersection(box, union))
+        if area < best_area:
+            best, best_area = (fx, fy), area
+    return (best[0], best[1], frac, frac)
+
+
+def county_locator_map(
+    county: str | int | geo.County,
+    ax: Axes | None = None,
+    lang: Lang = "zh",
+    *,
+    color: str | None = None,
+) -> Figure:
+    """Locate a county: its prefecture's counties (county highlighted, counties
+    labelled by short name) next to the province with the prefecture shaded.
+
+    Without ``ax``, a new figure gets two panels (province left, prefecture right);
+    with ``ax``, the prefecture is drawn on it and the province as an inset in its
+    lower-left corner. ``county`` is anything :func:`impact.geo.resolve_county` accepts.
+    """
+    check_option("lang", lang, ("zh", "en"))
+    c = county if isinstance(county, geo.County) else geo.resolve_county(county)
+    color = color or PALETTE["accent"]
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        from impact.fonts import use_cjk_font
+
+        use_cjk_font()
+        fig = Figure(figsize=(9.0, 4.8), dpi=100, layout="constrained")
+        ins, ax = fig.subplots(1, 2, width_ratios=(1, 1.6))
+    else:
+        fig, ax = _axes(ax, 6.5, 5.5)
+        ins = None
+    cty = geo.counties()
+    pref = geo.prefectures()
+    in_pref = cty[cty["prefecture_code"] == c.prefecture_code]
+    this = cty[cty["county_code"] == c.code]
+
+    in_pref.plot(ax=ax, color=PALETTE["light"], edgecolor=EDGE, linewidth=0.8)
+    _last_collection(ax, "counties")
+    this.plot(ax=ax, color=color, edgecolor=EDGE, linewidth=0.8)
+    _last_collection(ax, "highlight")
+    pref[pref["prefecture_code"] == c.prefecture_code].boundary.plot(ax=ax, color=PREFECTURE_EDGE, linewidth=1.0)
+    _last_collection(ax, "prefectures")
+    for (x, y), name, code in zip(_label_points(in_pref), in_pref["short_name"], in_pref["county_code"]):
+        this_one = code == c.code
+        ax.annotate(
+            name,
+            (x, y),
+            ha="center",
+            va="center",
+            fontsize=9 if this_one else 7,
+            color="#ffffff" if this_one else "#4d4d4d",
+        )
+    ax.set_title(t("fig.in_prefecture", lang, name=c.name, prefecture=c.prefecture), fontsize=11)
+    _bare(ax)
+
+    small = ins is None
+    if ins is None:
+        ins = ax.inset_axes(_emptiest_corner(ax, in_pref, 0.3))
+    pv = geo.province()
+    pv.plot(ax=ins, color=PALETTE["light"], edgecolor="none")
+    _last_collection(ins, "province")
+    pref.boundary.plot(ax=ins, color="#ffffff", linewidth=0.4 if small else 0.8)
+    pref[pref["prefecture_code"] == c.prefecture_code].plot(ax=ins, color=PALETTE["band"], edgecolor="none")
+    this.plot(ax=ins, color=color, edgecolor="none")
+    _last_collection(ins, "highlight")
+    pv.boundary.plot(ax=ins, color=PREFECTURE_EDGE, linewidth=0.5 if small else 0.9)
+    if small:  # keep a translucent background so the inset reads over the main map
+        ins.set_xticks([])
+        ins.set_yticks([])
+        ins.set_xlabel("")
+        ins.set_ylabel("")
+        ins.set_facecolor((1, 1, 1, 0.85))
+        for spine in ins.spines.values():
+            spine.set_visible(False)
+    else:
+        ins.set_axis_off()
+    ins.set_title(t("fig.in_province", lang, name=c.short_name), fontsize=7 if small else 11, pad=1 if small else 6)
+    return fig
+
+
+def _as_code_series(values: pd.Series | Mapping[Any, Any]) -> pd.Series:
+    """Re-index ``values`` by county code (index may hold codes or any resolvable names)."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    problems = []
+    codes = []
+    for key in s.index:
+        try:
+            codes.append(geo.resolve_county(key).code)
+        except (geo.UnknownCountyError, geo.AmbiguousCountyError) as err:
+            problems.append(Problem("values", None, "index", key, f"a Yunnan county code or name ({err})"))
+            codes.append(None)
+    out = pd.Series(s.to_numpy(), index=pd.Index(codes, dtype="string", name="county_code"), name=s.name)
+    dup = out.index[out.index.duplicated() & out.index.notna()]
+    for code in dict.fromkeys(dup):
+        problems.append(Problem("values", None, "index", code, "one value per county (found duplicates)"))
+    if problems:
+        raise InputError(problems, title="province_choropleth: bad county index")
+    return out
+
+
+def province_choropleth(
+    values: pd.Series | Mapping[Any, Any],
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    cmap: str = "YlGnBu",
+    label: str | None = None,
+    lang: Lang = "zh",
+    labels: Labels = "prefecture",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    categories: list[Any] | None = None,
+) -> Figure:
+    """Colour each county by ``values`` (a Series indexed by county code or name).
+
+    Numeric values get a continuous colour scale with a colour bar labelled ``label``;
+    other values (text, booleans, categories) get one colour per category and a legend
+    (order from ``categories`` or sorted). Counties absent from ``values`` or with a
+    missing value are drawn grey and hatched and listed as "无数据" / "No data".
+    ``labels`` writes prefecture short names (``"prefecture"``), county short names
+    (``"county"``) or nothing.
+    """
+    check_option("lang", lang, ("zh", "en"))
+    check_option("labels", labels, ("none", "prefecture", "county"))
+    from matplotlib.patches import Patch
+
+    v = _as_code_series(values)
+    fig, ax = _axes(ax, 7.0, 6.0)
+    cty = geo.counties()
+    pref = geo.prefectures()
+    data = cty.assign(value=cty["county_code"].map(v))
+    # pd.NA-safe missing mask (object values may hold None / NaN / pd.NA)
+    missing = data["value"].isna().to_numpy()
+    have = data[~missing]
+    numeric = pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype)
+    handles: list[Patch] = []
+
+    if len(have):
+        if numeric:
+            vals = have["value"].astype("float64")
+            have = have.assign(value=vals)
+            have.plot(
+                ax=ax,
+                column="value",
+                cmap=cmap,
+                vmin=vmin if vmin is not None else float(vals.min()),
+                vmax=vmax if vmax is not None else float(vals.max()),
+                edgecolor=EDGE,
+                linewidth=0.3,
+                legend=True,
+                legend_kwds={"label": label or "", "shrink": 0.6, "pad": 0.01},
+            )
+        else:
+            import matplotlib as mpl
+
+            cats = list(categories) if categories is not None else sorted(have["value"].unique(), key=str)
+            unknown = set(have["value"]) - set(cats)
+            if unknown:
+                raise InputError(
+                    Problem("values", None, "value", sorted(unknown, key=str), f"one of categories {cats}"),
+                    title="province_choropleth: value outside categories",
+                )
+            if cmap == "YlGnBu" and len(cats) <= 10:  # default: qualitative colours
+                palette = list(mpl.colormaps["tab10"].colors)
+            else:
+                palette = [mpl.colormaps[cmap].resampled(len(cats))(i) for i in range(len(cats))]
+            lut = {cat: palette[i] for i, cat in enumerate(cats)}
+            have.plot(ax=ax, color=[lut[x] for x in have["value"]], edgecolor=EDGE, linewidth=0.3)
+            handles += [Patch(facecolor=lut[cat], edgecolor="none", label=str(cat)) for cat in cats]
+        _last_collection(ax, "counties")
+    if missing.any():
+        data[missing].plot(ax=ax, color=NO_DATA_COLOR, edgecolor=EDGE, hatch=NO_DATA_HATCH, linewidth=0.3)
+        _last_collection(ax, "no_data")
+        handles.append(
+            Patch(facecolor=NO_DATA_COLOR, edgecolor="#8c8c8c", hatch=NO_DATA_HATCH, label=t("fig.no_data", lang))
+        )
+    pref.boundary.plot(ax=ax, color=PREFECTURE_EDGE, linewidth=0.7)
+    _last_collection(ax, "prefectures")
+
+    if labels != "none":
+        layer = pref if labels == "prefecture" else cty
+        for (x, y), name in zip(_label_points(layer), layer["short_name"]):
+            ax.annotate(
+                name,
+                (x, y),
+                ha="center",
+                va="center",
+                fontsize=7 if labels == "prefecture" else 4.5,
+                color="#1a1a1a",
+            )
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=8,
+            frameon=False,
+            title=label if (label and not numeric) else None,
+            title_fontsize=8,
+        )
+    if title:
+        ax.set_title(title, fontsize=12)
+    _bare(ax)
+    return fig
