@@ -1,0 +1,583 @@
+"""The raw -> processed build, the one-line loader and the raw-data guard.
+
+:func:`build` validates every table in ``data/raw/`` against :mod:`impact.schemas`
+and writes ``data/processed/``:
+
+- ``<table>.parquet`` per table (simulated tables keep ``_simulated`` in their
+  names and carry ``impact.simulated = "true"`` metadata);
+- ``impact.duckdb`` with one SQL view per table, reading the Parquet file by its
+  absolute path (so the database works from any working directory, a notebook
+  included; after the project moves, the next :func:`load` or build rebuilds it);
+- ``manifest.json``: the package version, a hash of the build code, and the
+  sha256, size and mtime of every input file read (written last: it marks a
+  complete build).
+
+The build is idempotent (nothing is written when the manifest's input hashes,
+code hash and location match) and atomic: tables are written into a temporary
+sibling folder, which is swapped in by two renames (old folder aside, new folder
+in); the DuckDB file and the manifest are then written in place, and if anything
+fails up to that point the new folder is removed and the old one renamed back.
+So a failed build leaves the previous processed data as it was. Concurrent
+builds (several notebooks calling :func:`load`) are serialised by a file lock.
+
+Registry checks beyond the schemas: every ``quote`` is verbatim text of a file in
+``data/raw/source/`` and every ``county`` resolves to its ``county_code``.
+
+The raw-data guard: ``data/raw/MANIFEST.sha256`` lists the sha256 of every file
+under ``data/raw/`` (``sha256sum`` format); :func:`check_raw_manifest` compares
+it with the files, :func:`write_raw_manifest` regenerates it
+(``impact data manifest``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from impact import config
+from impact.errors import ImpactError, InputError, Problem
+from impact.io import is_under, make_temp_dir, read_parquet_metadata, read_table, write_json, write_parquet, write_text
+from impact.schemas import ExtraColumnWarning, kind_for_file, validate
+
+__all__ = [
+    "BuildReport",
+    "REGISTRY_TABLES",
+    "build",
+    "load",
+    "tables",
+    "connect",
+    "is_stale",
+    "raw_hashes",
+    "write_raw_manifest",
+    "check_raw_manifest",
+]
+
+#: Registry tables, in the order they are validated (referenced tables first).
+REGISTRY_TABLES: tuple[str, ...] = ("organizations", "pairings", "programs", "program_sites", "facts")
+
+MANIFEST_NAME = "manifest.json"
+DUCKDB_NAME = "impact.duckdb"
+#: Files the build produces (anything else in data/processed/, e.g. README.md, is carried over).
+_OUTPUT_SUFFIXES = (".parquet",)
+_OUTPUT_NAMES = (MANIFEST_NAME, DUCKDB_NAME, DUCKDB_NAME + ".wal")
+
+#: Modules whose code decides what the build writes (a change makes the processed data stale).
+_CODE_FILES = ("build.py", "schemas.py", "io.py", "units.py", "geo.py")
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _code_hash() -> str:
+    h = hashlib.sha256()
+    for name in _CODE_FILES:
+        p = config.PACKAGE_DIR / name
+        if p.is_file():
+            h.update(name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("impact")
+    except Exception:  # noqa: BLE001 - metadata missing in an uninstalled checkout
+        import impact  # noqa: PLC0415
+
+        return getattr(impact, "__version__", "unknown")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class _Input:
+    table: str
+    kind: str
+    path: Path
+    rel: str
+    simulated: bool
+
+
+def _inputs(raw: Path) -> list[_Input]:
+    """The tables of a raw tree, in build order."""
+    raw = Path(raw)
+    found: list[_Input] = []
+    problems: list[Problem] = []
+    source = raw / "source"
+    if source.is_dir():  # source texts: registry quotes must be verbatim sentences of them
+        for p in sorted(source.glob("*.txt")):
+            found.append(_Input(f"source:{p.name}", "source", p, f"source/{p.name}", False))
+    counties = raw / "geo" / "counties.csv"
+    if counties.is_file():
+        found.append(_Input("counties", "counties", counties, "geo/counties.csv", False))
+    else:
+        problems.append(Problem(str(counties), None, None, "no such file",
+                                "the county table data/raw/geo/counties.csv (python scripts/build_geo.py)"))
+    for name in REGISTRY_TABLES:
+        p = raw / "registry" / f"{name}.csv"
+        if p.is_file():
+            found.append(_Input(name, name, p, f"registry/{name}.csv", False))
+        else:
+            problems.append(Problem(str(p), None, None, "no such file", f"the registry table registry/{name}.csv"))
+    sim = raw / "simulated"
+    if sim.is_dir():
+        for p in sorted(sim.iterdir()):
+            if p.name.startswith(".") or p.suffix.lower() not in (".parquet", ".csv", ".xlsx"):
+                continue
+            kind = kind_for_file(p)
+            if kind is None:
+                problems.append(Problem(f"simulated/{p.name}", None, None, p.name,
+                                        "a simulated table named after a table kind (e.g. county_panel_simulated.parquet)"))
+                continue
+            table = p.name.split(".")[0]
+            if not table.endswith("_simulated"):
+                problems.append(Problem(f"simulated/{p.name}", None, None, p.name,
+                                        "a file name ending in _simulated (simulated data is labelled in its name)"))
+                continue
+            found.append(_Input(table, kind, p, f"simulated/{p.name}", True))
+    if problems:
+        raise InputError(problems, title=f"{raw}: raw data incomplete")
+    return found
+
+
+def _stat(p: Path) -> dict[str, int]:
+    st = p.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class BuildReport:
+    """What :func:`build` did.
+
+    ``built`` is False when the processed data were already up to date (nothing
+    written). ``tables`` maps table name -> number of rows; ``inputs`` maps each
+    input (relative to the raw folder) -> sha256.
+    """
+
+    out: Path
+    built: bool
+    tables: dict[str, int] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        state = "built" if self.built else "up to date (nothing rebuilt)"
+        rows = sum(self.tables.values())
+        return f"{self.out}: {state}; {len(self.tables)} tables, {rows:,} rows, {len(self.inputs)} inputs"
+
+
+# --------------------------------------------------------------------------- validation of one raw tree
+
+
+def _read_input(inp: _Input) -> pd.DataFrame:
+    return read_table(inp.path, dtype=str if inp.path.suffix.lower() == ".csv" else None)
+
+
+def _check_county_names(df: pd.DataFrame, file: str) -> list[Problem]:
+    """Registry ``county`` (as written) must resolve to the row's ``county_code``."""
+    try:
+        from impact.geo import resolve_county  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - geo is part of the package
+        return []
+    probs: list[Problem] = []
+    for i, (name, code) in enumerate(zip(df["county"].tolist(), df["county_code"].tolist())):
+        if name is None or name is pd.NA or (isinstance(name, float) and name != name):
+            continue
+        try:
+            got = resolve_county(name).code
+        except ImpactError as err:
+            probs.append(Problem(file, i + 2, "county", name, f"a county name that resolves ({err})"))
+            continue
+        if pd.isna(code) or got != str(code):
+            probs.append(Problem(file, i + 2, "county_code", None if pd.isna(code) else code,
+                                 f"{got}, the code of {name}"))
+    return probs
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _check_quotes(df: pd.DataFrame, file: str, sources: Mapping[str, str]) -> list[Problem]:
+    """Every registry ``quote`` is verbatim source text (whitespace and line breaks ignored;
+    parts joined by …… are looked up separately)."""
+    if not sources:
+        return []
+    probs: list[Problem] = []
+    texts = list(sources.values())
+    names = ", ".join(f"data/raw/{k}" for k in sources)
+    for i, q in enumerate(df["quote"].tolist()):
+        if q is None or q is pd.NA:
+            continue
+        parts = [_compact(x) for x in re.split(r"…+|\.{3,}", str(q)) if _compact(x)]
+        if not all(any(part in t for t in texts) for part in parts):
+            shown = q if len(q) <= 60 else q[:57] + "..."
+            probs.append(Problem(file, i + 2, "quote", shown, f"verbatim text of a source document ({names})"))
+    return probs
+
+
+def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[str, pd.DataFrame], list[_Input], list[str]]:
+    """Read and validate every table of a raw tree.
+
+    Returns ``(frames, inputs, warnings)``; raises one :class:`InputError` with the
+    problems of every file.
+    """
+    raw = Path(raw)
+    inputs = _inputs(raw)
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    msgs: list[str] = []
+    codes: frozenset[str] | None = None
+    bad_files: list[str] = []
+    sources: dict[str, str] = {}
+    for inp in inputs:
+        if inp.kind == "source":
+            try:
+                sources[inp.rel] = _compact(inp.path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as err:
+                problems.append(Problem(inp.rel, None, None, f"undecodable byte at offset {err.start}",
+                                        "a UTF-8 text file"))
+                bad_files.append(inp.rel)
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ExtraColumnWarning)
+            try:
+                df = _read_input(inp)
+                refs = {k: frames[k] for k in REGISTRY_TABLES if k in frames}
+                out = validate(df, inp.kind, file=inp.rel, counties=codes, refs=refs)
+                extra = _check_county_names(out, inp.rel) if inp.table in ("pairings", "program_sites") else []
+                if inp.table in REGISTRY_TABLES:
+                    extra += _check_quotes(out, inp.rel, sources)
+                if extra:
+                    raise InputError(extra)
+            except InputError as err:
+                problems.extend(err.problems)
+                bad_files.append(inp.rel)
+                continue
+            finally:
+                msgs.extend(str(w.message) for w in caught)
+        frames[inp.table] = out
+        if inp.table == "counties":
+            codes = frozenset(out["county_code"].astype(str))
+    if problems:
+        raise InputError(problems, title=f"build failed: {len(bad_files)} invalid file(s) in {raw}")
+    return frames, inputs, msgs
+
+
+# --------------------------------------------------------------------------- build
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    path = out.parent / f".{out.name}.lock.tmp"  # beside the folder it guards; *.tmp is git-ignored
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _read_manifest(out: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _up_to_date(out: Path, inputs: Mapping[str, str], manifest: Mapping[str, Any] | None) -> bool:
+    if not manifest:
+        return False
+    if manifest.get("code_sha256") != _code_hash() or manifest.get("processed_dir") != str(out.resolve()):
+        return False
+    if {k: v["sha256"] for k, v in manifest.get("inputs", {}).items()} != dict(inputs):
+        return False
+    return all((out / f"{t}.parquet").is_file() for t in manifest.get("tables", {})) and (out / DUCKDB_NAME).is_file()
+
+
+def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
+    import duckdb  # noqa: PLC0415
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+        p.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, file in table_files.items():
+                lit = str(file.resolve()).replace("'", "''")
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+            p.unlink(missing_ok=True)
+
+
+def build(
+    raw: str | os.PathLike[str] = config.DATA_RAW,
+    out: str | os.PathLike[str] = config.DATA_PROCESSED,
+    force: bool = False,
+) -> BuildReport:
+    """Validate ``raw`` and write ``out`` (Parquet per table, DuckDB views, manifest).
+
+    Skips (``BuildReport.built is False``) when ``out/manifest.json`` records the same
+    input hashes, build code and location, unless ``force``. Raises
+    :class:`InputError` listing every problem of every invalid file; on any failure
+    the previous ``out`` is left as it was.
+    """
+    raw = Path(raw).resolve()
+    out = Path(out).resolve()
+    if is_under(out, raw) or is_under(out, config.DATA_RAW):
+        raise ImpactError(f"refusing to build into {out}: it is inside the raw data folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        inputs = _inputs(raw)
+        hashes = {inp.rel: sha256_file(inp.path) for inp in inputs}
+        manifest = _read_manifest(out)
+        if not force and _up_to_date(out, hashes, manifest):
+            return BuildReport(out, False, dict(manifest.get("tables", {})), hashes, [])  # type: ignore[union-attr]
+
+        frames, inputs, msgs = validate_raw(raw)
+        tmp = make_temp_dir(out, tag="new")
+        old: Path | None = None
+        swapped = False
+        try:
+            table_rows: dict[str, int] = {}
+            tables_in = [inp for inp in inputs if inp.kind != "source"]
+            for inp in tables_in:
+                df = frames[inp.table]
+                meta = {
+                    "impact.table": inp.table,
+                    "impact.kind": inp.kind,
+                    "impact.source": inp.rel,
+                    "impact.source_sha256": hashes[inp.rel],
+                    "impact.version": _version(),
+                    "impact.simulated": "true" if inp.simulated else "false",
+                }
+                if inp.path.suffix.lower() == ".parquet":
+                    src = read_parquet_metadata(inp.path)
+                    meta.update({k: v for k, v in src.items() if k.startswith("impact.")
+                                 and k not in ("impact.table", "impact.source")})
+                    if inp.simulated:
+                        meta["impact.simulated"] = "true"
+                write_parquet(df, tmp / f"{inp.table}.parquet", meta)
+                table_rows[inp.table] = len(df)
+            # carry over files that are not build outputs (README.md, .gitkeep, ...)
+            if out.is_dir():
+                for p in out.iterdir():
+                    if p.is_file() and p.suffix not in _OUTPUT_SUFFIXES and p.name not in _OUTPUT_NAMES:
+                        shutil.copy2(p, tmp / p.name)
+            # swap: out -> old, tmp -> out; the DuckDB file binds its views to the final paths
+            if out.exists():
+                old = make_temp_dir(out, tag="old")
+                os.rmdir(old)
+                os.replace(out, old)
+            os.replace(tmp, out)
+            swapped = True
+            _write_duckdb(out / DUCKDB_NAME, {t: out / f"{t}.parquet" for t in table_rows})
+            manifest = {
+                "package_version": _version(),
+                "code_sha256": _code_hash(),
+                "raw_dir": str(raw),
+                "processed_dir": str(out),
+                "inputs": {inp.rel: {"sha256": hashes[inp.rel], **_stat(inp.path)} for inp in inputs},
+                "tables": table_rows,
+                "kinds": {inp.table: inp.kind for inp in tables_in},
+                "simulated": sorted(inp.table for inp in tables_in if inp.simulated),
+            }
+            write_json(manifest, out / MANIFEST_NAME)
+        except BaseException:
+            if swapped:
+                shutil.rmtree(out, ignore_errors=True)
+                if old is not None:
+                    os.replace(old, out)
+                old = None
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return BuildReport(out, True, table_rows, hashes, msgs)
+
+
+# --------------------------------------------------------------------------- load
+
+
+def is_stale(processed: str | os.PathLike[str] = config.DATA_PROCESSED, raw: str | os.PathLike[str] | None = None) -> bool:
+    """True when ``processed`` is missing, incomplete or older than its raw inputs.
+
+    Inputs whose size and mtime match the manifest are taken as unchanged; the
+    others are hashed. ``raw`` defaults to the folder the manifest records.
+    """
+    out = Path(processed).resolve()
+    manifest = _read_manifest(out)
+    if not manifest:
+        return True
+    raw_dir = _raw_for(out, raw, manifest)
+    try:
+        current = _inputs(raw_dir)
+    except InputError:
+        return True
+    recorded = manifest.get("inputs", {})
+    if {i.rel for i in current} != set(recorded):
+        return True
+    if manifest.get("code_sha256") != _code_hash() or manifest.get("processed_dir") != str(out):
+        return True
+    for inp in current:
+        rec = recorded[inp.rel]
+        if _stat(inp.path) == {"size": rec.get("size"), "mtime_ns": rec.get("mtime_ns")}:
+            continue
+        if sha256_file(inp.path) != rec.get("sha256"):
+            return True
+    return not all((out / f"{t}.parquet").is_file() for t in manifest.get("tables", {}))
+
+
+def _raw_for(out: Path, raw: str | os.PathLike[str] | None, manifest: Mapping[str, Any] | None) -> Path:
+    """The raw folder of a processed folder: ``raw`` if given; ``config.DATA_RAW`` for the
+    project's own ``data/processed`` (even after the project moved); else the one recorded."""
+    if raw is not None:
+        return Path(raw).resolve()
+    if out.resolve() == config.DATA_PROCESSED.resolve() or not manifest or "raw_dir" not in manifest:
+        return config.DATA_RAW.resolve()
+    return Path(manifest["raw_dir"])
+
+
+def _ensure(processed: Path, raw: str | os.PathLike[str] | None) -> dict[str, Any]:
+    if is_stale(processed, raw):
+        manifest = _read_manifest(processed.resolve())
+        build(_raw_for(processed, raw, manifest), processed)
+    manifest = _read_manifest(processed.resolve())
+    if manifest is None:  # pragma: no cover - build writes it
+        raise ImpactError(f"{processed}: no manifest.json after building")
+    return manifest
+
+
+def tables(processed: str | os.PathLike[str] = config.DATA_PROCESSED, *, raw: str | os.PathLike[str] | None = None) -> list[str]:
+    """Names of the processed tables (building ``processed`` first if missing or stale)."""
+    return sorted(_ensure(Path(processed), raw).get("tables", {}))
+
+
+def load(name: str, processed: str | os.PathLike[str] = config.DATA_PROCESSED, *,
+         raw: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """One processed table as a DataFrame: ``impact.load("programs")``.
+
+    Builds ``data/processed`` first when it is missing or older than ``data/raw``.
+    Simulated tables keep their label: ``load("county_panel_simulated")``.
+    """
+    processed = Path(processed)
+    manifest = _ensure(processed, raw)
+    names = sorted(manifest.get("tables", {}))
+    if name not in names:
+        hint = f"; did you mean {name}_simulated (simulated data)?" if f"{name}_simulated" in names else ""
+        raise ImpactError(f"no processed table {name!r}{hint}; available tables: {', '.join(names)}")
+    return pd.read_parquet(processed.resolve() / f"{name}.parquet")
+
+
+def connect(processed: str | os.PathLike[str] = config.DATA_PROCESSED, *, raw: str | os.PathLike[str] | None = None) -> Any:
+    """An in-memory DuckDB connection with one view per processed table.
+
+    Works from any working directory (views use absolute paths); builds first if
+    needed. ``impact.duckdb`` in the processed folder holds the same views for
+    SQL tools outside Python.
+    """
+    import duckdb  # noqa: PLC0415
+
+    processed = Path(processed).resolve()
+    manifest = _ensure(processed, raw)
+    con = duckdb.connect()
+    for name in sorted(manifest.get("tables", {})):
+        lit = str(processed / f"{name}.parquet").replace("'", "''")
+        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
+    return con
+
+
+# --------------------------------------------------------------------------- raw-data guard
+
+
+def _raw_files(raw: Path) -> list[Path]:
+    files = []
+    for p in sorted(raw.rglob("*")):
+        rel = p.relative_to(raw)
+        if not p.is_file() or p.name == config.RAW_MANIFEST.name:
+            continue
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or p.suffix == ".tmp":
+            continue
+        files.append(p)
+    return files
+
+
+def raw_hashes(raw: str | os.PathLike[str] = config.DATA_RAW) -> dict[str, str]:
+    """sha256 of every file under ``raw`` (relative POSIX path -> hex digest), hidden files left out."""
+    raw = Path(raw)
+    return {p.relative_to(raw).as_posix(): sha256_file(p) for p in _raw_files(raw)}
+
+
+def _manifest_text(hashes: Mapping[str, str]) -> str:
+    return "".join(f"{h}  {rel}\n" for rel, h in sorted(hashes.items()))
+
+
+def write_raw_manifest(raw: str | os.PathLike[str] = config.DATA_RAW) -> Path:
+    """Regenerate ``raw/MANIFEST.sha256`` (``sha256sum -c`` compatible)."""
+    raw = Path(raw)
+    return write_text(_manifest_text(raw_hashes(raw)), raw / config.RAW_MANIFEST.name, allow_raw=True)
+
+
+def check_raw_manifest(raw: str | os.PathLike[str] = config.DATA_RAW) -> dict[str, str]:
+    """Compare the files under ``raw`` with ``raw/MANIFEST.sha256``.
+
+    Returns the hashes when they match; raises :class:`InputError` naming every
+    changed, added or missing file otherwise.
+    """
+    raw = Path(raw)
+    path = raw / config.RAW_MANIFEST.name
+    name = f"data/raw/{path.name}" if raw.resolve() == config.DATA_RAW.resolve() else str(path)
+    if not path.is_file():
+        raise InputError(Problem(name, None, None, "no such file", "a manifest of raw files (run `impact data manifest`)"))
+    recorded: dict[str, str] = {}
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, rel = line.partition("  ")
+        recorded[rel.strip()] = digest.strip()
+    current = raw_hashes(raw)
+    problems: list[Problem] = []
+    for rel in sorted(set(recorded) | set(current)):
+        if rel not in current:
+            problems.append(Problem(name, None, None, rel, "a file listed in the manifest (missing from data/raw/)"))
+        elif rel not in recorded:
+            problems.append(Problem(name, None, None, rel, "every raw file listed (new file not in the manifest)"))
+        elif recorded[rel] != current[rel]:
+            problems.append(Problem(name, None, None, f"{rel} sha256 {current[rel][:12]}…",
+                                    f"sha256 {recorded[rel][:12]}… as recorded (raw data changed)"))
+    if problems:
+        raise InputError(problems, title="data/raw/ differs from its manifest; if the change is intended, "
+                                         "run `impact data manifest`")
+    return current
