@@ -62,8 +62,13 @@ def test_bcr_invariant_to_currency_scaling(pairs, k, rate):
     assert_allclose(t2["irr"], t1["irr"], rtol=1e-6, atol=1e-9, equal_nan=True)
 
 
+# Costs are recorded in whole yuan: drawing them as integers keeps the test about the
+# formula, not about the float cancellation in near-degenerate variances (1e7 vs 1e7-2e-9).
+yuan = st.integers(0, 10_000_000).map(float)
+
+
 @fast
-@given(st.lists(money, min_size=2, max_size=6), st.lists(money, min_size=2, max_size=6), scale)
+@given(st.lists(yuan, min_size=2, max_size=6), st.lists(yuan, min_size=2, max_size=6), scale)
 def test_cost_savings_scale_with_currency(local, prov, k):
     rows = [dict(setting="local", medical_cost=v) for v in local] + [dict(setting="provincial", medical_cost=v) for v in prov]
     df = pd.DataFrame(rows).assign(county_code="1", year=2024, travel_cost=0.0, lodging_cost=0.0, lost_work_days=0, daily_wage=0.0)

@@ -137,10 +137,6 @@ PROGRAM_FIGURES = [
     ("honghe_pingbian_donation", "donation_to_education_bureau", 3_000_000, "yuan", "exact", "300万元"),
     ("huaping_sunshine_home", "persons_with_disabilities_served", 600, "person", "exact", "600名残疾人"),
     ("youth_livestream", "livestreamers_and_new_media_workers_trained", 400, "person", "more_than", "400多人"),
-    ("lianxin_incubation", "returning_youth_supported", 100, "person", "nearly", "近100名"),
-    ("lianxin_incubation", "social_work_agencies_cultivated_directly", 20, "organization", "more_than", "20余家"),
-    ("lianxin_incubation", "social_work_agencies_mobilized_indirectly", 150, "organization", "more_than",
-     "150余家"),
 ]  # fmt: skip
 
 
@@ -152,6 +148,44 @@ def test_program_figure(t, program, measure, value, base, qualifier, text):
     assert f["qualifier"] == qualifier
     assert text in f["quote"]
     assert f["value_as_written"] in text
+
+
+ORG_FIGURES = [
+    # org_id, measure, value, base unit, qualifier, text as written. Organization-level
+    # figures: the article gives them for the organization ("目前，云南省连心社区照顾服务中心
+    # 已经支持了..."), not for a program, so they carry org_id and no program_id.
+    ("lianxin", "returning_youth_supported", 100, "person", "nearly", "近100名"),
+    ("lianxin", "social_work_agencies_cultivated_directly", 20, "organization", "more_than", "20余家"),
+    ("lianxin", "social_work_agencies_mobilized_indirectly", 150, "organization", "more_than", "150余家"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("org", "measure", "value", "base", "qualifier", "text"), ORG_FIGURES)
+def test_org_figure(t, org, measure, value, base, qualifier, text):
+    f = _fact(t["facts"], org_id=org, measure=measure)
+    assert pd.isna(f["program_id"])  # cumulative "目前...已经" totals, not the 2024-09 base's output
+    assert_allclose(f["value"], value, rtol=0, atol=1e-6)
+    assert f["base_unit"] == base
+    assert f["qualifier"] == qualifier
+    assert text in f["quote"]
+    assert f["value_as_written"] in text
+    assert "云南省连心社区照顾服务中心" in f["quote"]
+
+
+def test_multi_county_figure_is_not_given_one_county(t):
+    # The 130+ medical staff came from 景谷、镇沅、西盟、孟连、墨江等县: not a 景谷 figure.
+    f = _fact(t["facts"], program_id="hospital_jinggu_2024", measure="medical_staff_trained")
+    assert pd.isna(f["county_code"])
+    assert "景谷、镇沅、西盟、孟连、墨江等县" in f["quote"]
+
+
+def test_dated_and_placed_facts_quote_their_date_and_place(t):
+    # A period or place in a fact row must be readable in the row's own quote.
+    facts = t["facts"].set_index("fact_id")
+    for fid, text in [("F002", "2022年"), ("F004", "2023年"), ("F013", "2023年10月"), ("F032", "2024年9月"),
+                      ("F019", "杨林港"), ("F030", "景谷县人民医院"), ("F041", "永善"), ("F043", "永善"),
+                      ("F064", "呢噜坪社区"), ("F066", "砚池街道"), ("F071", "马关县")]:
+        assert text in facts.at[fid, "quote"], fid
 
 
 def test_org_level_figures(t):

@@ -118,10 +118,12 @@ def cost_savings(
     def arm(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = np.bincount(codes, mask.astype(float), G)
         s = np.bincount(codes, np.where(mask, c, 0.0), G)
-        q = np.bincount(codes, np.where(mask, c * c, 0.0), G)
         with np.errstate(divide="ignore", invalid="ignore"):
             m = s / n
-            v = np.maximum((q - n * m**2) / (n - 1), 0.0)
+            # two-pass variance: sum of squared deviations from the group mean
+            # (the one-pass E[x^2] - E[x]^2 loses precision for large, close values)
+            dev = np.where(mask, c - m[codes], 0.0)
+            v = np.bincount(codes, dev * dev, G) / (n - 1)
         return n, m, v
 
     nP, mP, vP = arm(prov)

@@ -72,13 +72,13 @@ def _paired(df: pd.DataFrame, by: list[str], level: float) -> pd.DataFrame:
     codes, keys = group_codes(wide, by)
     G = len(keys)
     n = np.bincount(codes, minlength=G).astype(float)
-    st, sc = np.bincount(codes, t, G), np.bincount(codes, c, G)
-    stt, scc, stc = np.bincount(codes, t * t, G), np.bincount(codes, c * c, G), np.bincount(codes, t * c, G)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mt, mc = st / n, sc / n
-        vt = (stt - n * mt**2) / (n - 1)
-        vc = (scc - n * mc**2) / (n - 1)
-        ctc = (stc - n * mt * mc) / (n - 1)
+        mt, mc = np.bincount(codes, t, G) / n, np.bincount(codes, c, G) / n
+        # two-pass (co)variances from deviations about the group means
+        dt, dc = t - mt[codes], c - mc[codes]
+        vt = np.bincount(codes, dt * dt, G) / (n - 1)
+        vc = np.bincount(codes, dc * dc, G) / (n - 1)
+        ctc = np.bincount(codes, dt * dc, G) / (n - 1)
         vd = np.maximum(vt + vc - 2 * ctc, 0.0)
         d = mt - mc
         se_d = np.sqrt(vd / n)
