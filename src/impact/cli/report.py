@@ -1,0 +1,145 @@
+"""``impact report``: county reports, the province report, the batch and the index page."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+YEAR = click.option("--year", "-y", type=int, required=True,
+                    help="Report year, e.g. 2024. 报告年份，例如 2024。")
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                    help="Report language: zh (Chinese) or en (English). 报告语言：zh 中文，en 英文。")
+REPORTS_DIR = click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Root folder of the reports (default: reports/). 报告根目录（默认 reports/）。")
+DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Raw data folder passed to the notebook (default: data/raw). 原始数据目录。")
+PROCESSED_DIR = click.option("--processed-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                             help="Processed data folder (default: data/processed). 处理后数据目录。")
+NOTEBOOK = click.option("--notebook", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+                        help="Use another report notebook (advanced). 使用其他报告笔记本（高级）。")
+
+
+def _finish(summary, show_paths: bool = False) -> None:
+    if show_paths:
+        for r in summary.ok:
+            for kind, path in sorted(r.outputs.items()):
+                click.echo(f"{kind}: {path}")
+    click.echo(summary.as_text(), err=bool(summary.failed))
+    if summary.failed:
+        sys.exit(1)
+
+
+@click.group(name="report", context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Make county and province reports (HTML, notebook, Excel; PDF on request).
+
+    生成县级与省级报告（HTML、笔记本、Excel；可选 PDF）。
+
+    Reports go to reports/<year>/counties/<code>_<official name>.html,
+    reports/<year>/province/ and reports/<year>/index.html.
+    报告写入 reports/<年份>/counties/<代码>_<正式名称>.html 等。
+    """
+
+
+@cli.command("county")
+@click.argument("county")
+@YEAR
+@LANG
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the files (default: reports/<year>/counties; its state and logs go there too). 输出目录。")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
+              help="html, or pdf too (needs Chromium). 输出格式：html，或同时生成 pdf（需 Chromium）。")
+@REPORTS_DIR
+@DATA_DIR
+@PROCESSED_DIR
+@NOTEBOOK
+def county_cmd(county, year, lang, out_dir, fmt, reports_dir, data_dir, processed_dir, notebook) -> None:
+    """Make the impact report of one COUNTY (code or any name form, e.g. 景谷县 or 530824).
+
+    生成一个县的影响评估报告（COUNTY 可为代码或名称，如 景谷县、530824）。
+    """
+    from impact.report.batch import run_county
+
+    if fmt == "pdf":
+        from impact.report.pdf import require_chromium
+
+        require_chromium()
+    summary = run_county(county, year, lang, out_dir=out_dir, formats=("html", fmt), notebook=notebook,
+                         out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir)
+    _finish(summary, show_paths=True)
+
+
+def _split(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [p for p in re.split(r"[,，、;；\s]+", text.strip()) if p]
+
+
+@cli.command("all")
+@YEAR
+@LANG
+@click.option("--jobs", "-j", "n_jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel workers (default: CPUs available). 并行进程数（默认：可用 CPU 数）。")
+@click.option("--counties", default=None,
+              help="Only these counties, comma-separated (codes or names). 仅这些县，逗号分隔。")
+@click.option("--force", is_flag=True, help="Re-make reports even when nothing changed. 即使未变化也重新生成。")
+@click.option("--executor", type=click.Choice(["local", "threads", "dask"]), default="local", show_default=True,
+              help="Where reports run: local processes, threads, or a Dask cluster. 运行方式：本机进程、线程或 Dask 集群。")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786. Dask 调度器地址。")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar. 不显示进度条。")
+@click.option("--no-precompute", is_flag=True,
+              help="Do not precompute the shared tables first (advanced). 不预先计算共享表（高级）。")
+@REPORTS_DIR
+@DATA_DIR
+@PROCESSED_DIR
+@NOTEBOOK
+def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progress, no_precompute, reports_dir,
+            data_dir, processed_dir, notebook) -> None:
+    """Make every county's report in parallel, then the index page.
+
+    并行生成所有县的报告及索引页。Unchanged reports are skipped (content hash);
+    failures are listed at the end and the exit code is 1. 未变化的报告跳过；失败的报告在最后列出，退出码为 1。
+    """
+    from impact.report.batch import run_all
+
+    summary = run_all(year, lang, counties=_split(counties), n_jobs=n_jobs, force=force, executor=executor,
+                      scheduler=scheduler, notebook=notebook, out_root=reports_dir, data_dir=data_dir,
+                      processed_dir=processed_dir, progress=not no_progress, run_precompute=not no_precompute)
+    _finish(summary)
+
+
+@cli.command("province")
+@YEAR
+@LANG
+@click.option("--force", is_flag=True, help="Re-make even when nothing changed. 即使未变化也重新生成。")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
+              help="html, or pdf too (needs Chromium). 输出格式。")
+@REPORTS_DIR
+@DATA_DIR
+@PROCESSED_DIR
+@NOTEBOOK
+def province_cmd(year, lang, force, fmt, reports_dir, data_dir, processed_dir, notebook) -> None:
+    """Make the province annual evaluation report. 生成全省年度评估报告。"""
+    from impact.report.batch import run_province
+
+    if fmt == "pdf":
+        from impact.report.pdf import require_chromium
+
+        require_chromium()
+    summary = run_province(year, lang, formats=("html", fmt), notebook=notebook, out_root=reports_dir,
+                           data_dir=data_dir, processed_dir=processed_dir, force=force)
+    _finish(summary, show_paths=True)
+
+
+@cli.command("index")
+@YEAR
+@REPORTS_DIR
+def index_cmd(year, reports_dir) -> None:
+    """Write reports/<year>/index.html from the reports made so far. 根据已生成的报告写索引页。"""
+    from impact.report.index import write_index
+
+    click.echo(write_index(year, root=reports_dir))

@@ -1,0 +1,118 @@
+"""Code that runs *inside* a warm report kernel (stdlib only at import).
+
+:func:`snapshot` records the process state right after the heavy stack was
+pre-imported; :func:`reset` brings the kernel back to that state between two
+reports, so a report run on a warm kernel sees what it would see in a fresh
+kernel that had just imported the same modules:
+
+- IPython user namespace cleared and the execution counter set back to 1
+  (``InteractiveShell.reset(new_session=True)``, what ``%reset -f`` does plus a
+  new history session), output cache flushed;
+- all matplotlib figures closed, ``rcParams`` restored (undoes ``sns.set_theme``
+  and ``plt.rcParams[...] = ...``), pandas options reset, numpy error and print
+  settings restored, random generators re-seeded from entropy;
+- working directory, ``sys.path``, ``os.environ`` and the warnings filters
+  restored; warning "once" registries cleared so warnings show again;
+- ``IMPACT_REPORT_COLLECT`` (the :mod:`impact.report.collect` side folder) set
+  to this report's folder.
+
+What is *not* undone: attributes a notebook sets on already imported library
+modules (monkey-patching). Report notebooks call library functions; they do not
+patch libraries.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import random
+import sys
+import warnings
+from typing import Any
+
+_STATE: dict[str, Any] = {}
+
+#: Environment variable naming the side folder of :mod:`impact.report.collect`.
+COLLECT_ENV = "IMPACT_REPORT_COLLECT"
+
+
+def snapshot() -> None:
+    """Record the state to restore before every report (call once after warm-up)."""
+    _STATE.clear()
+    _STATE["cwd"] = os.getcwd()
+    _STATE["sys_path"] = list(sys.path)
+    _STATE["environ"] = dict(os.environ)
+    _STATE["filters"] = list(warnings.filters)
+    if "matplotlib" in sys.modules:
+        import matplotlib
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _STATE["rcparams"] = copy.deepcopy(dict(matplotlib.rcParams))
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        _STATE["np_err"] = np.geterr()
+        _STATE["np_print"] = np.get_printoptions()
+    _STATE["modules"] = frozenset(sys.modules)
+    # Move everything imported so far to the permanent generation: the garbage
+    # collections of later resets (IPython's reset runs one) then only scan the
+    # objects a report created, not the whole pre-imported stack.
+    gc.collect()
+    gc.freeze()
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    for key in list(os.environ):
+        if key not in saved:
+            del os.environ[key]
+    for key, value in saved.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
+
+
+def reset(collect_dir: str | None = None) -> dict[str, Any]:
+    """Reset the kernel to the post-warm-up snapshot; returns a small status dict."""
+    if not _STATE:
+        raise RuntimeError("impact warm kernel: snapshot() was not called")
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if shell is not None:
+        shell.reset(new_session=True)
+    os.chdir(_STATE["cwd"])
+    sys.path[:] = _STATE["sys_path"]
+    _restore_environ(_STATE["environ"])
+    warnings.filters[:] = _STATE["filters"]
+    warnings.onceregistry.clear()
+    # Adding (and removing) a filter bumps the filters version, which
+    # invalidates every module's ``__warningregistry__`` ("default" action).
+    warnings.filterwarnings("ignore", message="impact-warm-reset-sentinel")
+    warnings.filters[:] = _STATE["filters"]
+    if "rcparams" in _STATE:
+        import matplotlib
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matplotlib.rcParams.update(copy.deepcopy(_STATE["rcparams"]))
+    if "pandas" in sys.modules:
+        import pandas as pd
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.reset_option("all")
+    if "np_err" in _STATE:
+        import numpy as np
+
+        np.seterr(**_STATE["np_err"])
+        np.set_printoptions(**_STATE["np_print"])
+        np.random.seed()
+    random.seed()
+    if collect_dir is None:
+        os.environ.pop(COLLECT_ENV, None)
+    else:
+        os.environ[COLLECT_ENV] = collect_dir
+    return {"new_modules": len(set(sys.modules) - _STATE["modules"])}

@@ -1,0 +1,251 @@
+"""Executors: where report jobs run. A registry, like papermill's engines.
+
+- ``local`` (default): ``n_jobs`` worker processes on this machine, each owning
+  one warm kernel (started and pre-imported once, reset between reports). With
+  one job, or ``n_jobs=1``, the jobs run in this process on one warm kernel.
+- ``threads``: ``n_jobs`` threads in this process sharing a pool of warm kernels
+  (the kernels are processes anyway; the runner's own work - message handling,
+  HTML export - then shares one interpreter).
+- ``dask``: an existing Dask distributed cluster (``scheduler="tcp://host:8786"``,
+  or a ``distributed.Client``-compatible address). Each worker thread keeps its
+  own warm kernel between tasks. Report files are written by the workers, so the
+  output folder must be on a file system the workers share (as on an HPC
+  cluster with dask-jobqueue).
+
+Running on an HPC cluster (SLURM, PBS, ... through dask-jobqueue), with the
+project checkout and its ``.venv`` on a file system shared with the compute
+nodes::
+
+    from dask_jobqueue import SLURMCluster          # or PBSCluster, ...
+    from impact.report.batch import run_all
+
+    with SLURMCluster(cores=4, processes=4, memory="16GB", walltime="01:00:00",
+                      python="/shared/impact/.venv/bin/python") as cluster:
+        cluster.scale(jobs=4)                       # 4 batch jobs x 4 one-thread workers
+        print(run_all(2024, executor="dask", scheduler=cluster.scheduler_address).as_text())
+
+or start ``dask scheduler`` and ``dask worker tcp://HOST:8786 --nthreads 1``
+yourself (e.g. with ``srun``) and run ``impact report all --year 2024
+--executor dask --scheduler tcp://HOST:8786``. One thread per worker process
+gives one warm kernel per core.
+
+Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.batch.JobResult`
+objects as reports complete; a failure of the infrastructure itself (a worker
+process dying) becomes a failed result for the affected job, never an
+exception that stops the batch.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import Any, Callable, Iterator, Sequence
+
+from impact.errors import ReportError
+
+#: executor name -> class; extend with :func:`register`.
+EXECUTORS: dict[str, type] = {}
+
+
+def register(name: str) -> Callable[[type], type]:
+    """Class decorator adding an executor to :data:`EXECUTORS`."""
+
+    def deco(cls: type) -> type:
+        EXECUTORS[name] = cls
+        return cls
+
+    return deco
+
+
+def get_executor(name: str, *, n_jobs: int | None = None, scheduler: str | None = None) -> Any:
+    """An executor instance by name (``local``, ``threads``, ``dask``)."""
+    if name not in EXECUTORS:
+        raise ReportError(f"unknown executor {name!r}; expected one of {', '.join(sorted(EXECUTORS))}")
+    return EXECUTORS[name](n_jobs=n_jobs, scheduler=scheduler)
+
+
+def default_jobs() -> int:
+    """Worker count when not given: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _failed(job: Any, err: BaseException) -> Any:
+    from impact.report.batch import JobResult
+
+    return JobResult(job.key, job.stem, "failed", error=f"executor: {type(err).__name__}: {err}")
+
+
+# ------------------------------------------------------------------ local processes
+
+_WORKER_KERNEL: Any = None
+
+
+def _worker_init(preload: Sequence[str], cwd: str) -> None:
+    """Process-pool initializer: start this worker's warm kernel."""
+    global _WORKER_KERNEL
+    from multiprocessing.util import Finalize
+
+    from impact.report.warm import WarmKernel
+
+    _WORKER_KERNEL = WarmKernel(preload, cwd=cwd).start()
+    Finalize(None, _WORKER_KERNEL.stop, exitpriority=10)
+
+
+def _worker_run(job: Any) -> Any:
+    from impact.report.batch import execute_job
+
+    return execute_job(job, _WORKER_KERNEL)
+
+
+def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+    from impact.report.batch import execute_job
+    from impact.report.warm import WarmKernel
+
+    kernel = WarmKernel(preload, cwd=os.getcwd())
+    try:
+        kernel.start()
+    except Exception as err:  # noqa: BLE001
+        for job in jobs:
+            yield _failed(job, err)
+        return
+    try:
+        for job in jobs:
+            yield execute_job(job, kernel)
+    finally:
+        kernel.stop()
+
+
+@register("local")
+class LocalExecutor:
+    """Worker processes with one warm kernel each (see module docstring)."""
+
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+        if scheduler:
+            raise ReportError("--scheduler is only used with --executor dask")
+        self.n_jobs = n_jobs or default_jobs()
+        if self.n_jobs < 1:
+            raise ReportError(f"--jobs must be at least 1, got {self.n_jobs}")
+
+    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+        n = min(self.n_jobs, len(jobs))
+        if n <= 1:
+            yield from _in_process(jobs, preload)
+            return
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["impact.report.batch", "impact.report.engine", "impact.report.html"])
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(list(preload), os.getcwd())) as pool:
+            pending = {pool.submit(_worker_run, job): job for job in jobs}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except Exception as err:  # noqa: BLE001 - worker died / pool broken
+                        yield _failed(job, err)
+
+
+# ------------------------------------------------------------------ local threads
+
+
+@register("threads")
+class ThreadExecutor:
+    """Threads of this process sharing ``n_jobs`` warm kernels."""
+
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+        if scheduler:
+            raise ReportError("--scheduler is only used with --executor dask")
+        self.n_jobs = n_jobs or default_jobs()
+
+    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+        from impact.report.batch import execute_job
+        from impact.report.warm import WarmPool
+
+        n = max(1, min(self.n_jobs, len(jobs)))
+        with WarmPool(n, preload, cwd=os.getcwd()) as kernels, ThreadPoolExecutor(n) as pool:
+
+            def one(job: Any) -> Any:
+                with kernels.kernel() as k:
+                    return execute_job(job, k)
+
+            pending = {pool.submit(one, job): job for job in jobs}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except Exception as err:  # noqa: BLE001
+                        yield _failed(job, err)
+
+
+# ------------------------------------------------------------------ dask
+
+_DASK_KERNELS: dict[tuple[int, tuple[str, ...]], Any] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _stop_dask_kernels() -> None:
+    for k in list(_DASK_KERNELS.values()):
+        try:
+            k.stop()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    _DASK_KERNELS.clear()
+
+
+def dask_run(job: Any, preload: Sequence[str]) -> Any:
+    """Dask task: run ``job`` on this worker thread's warm kernel (started on first use)."""
+    from impact.report.batch import execute_job
+    from impact.report.warm import WarmKernel
+
+    key = (threading.get_ident(), tuple(preload))
+    with _DASK_LOCK:
+        kernel = _DASK_KERNELS.get(key)
+        first = not _DASK_KERNELS
+    if first:
+        atexit.register(_stop_dask_kernels)
+    if kernel is None:
+        kernel = WarmKernel(preload, cwd=os.getcwd()).start()
+        with _DASK_LOCK:
+            _DASK_KERNELS[key] = kernel
+    return execute_job(job, kernel)
+
+
+@register("dask")
+class DaskExecutor:
+    """Reports on an existing Dask distributed cluster at ``scheduler``."""
+
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+        if not scheduler:
+            raise ReportError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
+        self.scheduler = scheduler
+
+    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+        try:
+            from distributed import Client, as_completed
+        except ImportError as err:  # pragma: no cover - depends on the extra
+            raise ReportError("--executor dask needs the 'dask' extra: pip install 'impact[dask]'") from err
+        try:
+            client = Client(self.scheduler, timeout="30s")
+        except OSError as err:
+            raise ReportError(f"cannot reach the Dask scheduler at {self.scheduler!r}: {err}") from None
+        try:
+            futures = [client.submit(dask_run, job, list(preload), pure=False, key=f"impact-report-{job.key}-{job.lang}-{i}")
+                       for i, job in enumerate(jobs)]
+            by_key = {f.key: job for f, job in zip(futures, jobs)}
+            for fut in as_completed(futures):
+                job = by_key[fut.key]
+                try:
+                    yield fut.result()
+                except Exception as err:  # noqa: BLE001 - worker lost, task error
+                    yield _failed(job, err)
+        finally:
+            client.close()
