@@ -36,6 +36,7 @@ data: install ## Validate data/raw and build data/processed (Parquet + DuckDB)
 
 report: data ## Main job: every county report, the province report and the index for YEAR (default 2024)
 	$(VENV)/bin/impact report all --year $(YEAR) --lang $(LANG_) --jobs $(JOBS)
+	$(VENV)/bin/impact report province --year $(YEAR) --lang $(LANG_)
 
 test: install-dev ## Run the test suite (fast subset; slow studies are `make test-all`)
 	$(VENV)/bin/pytest
