@@ -1,0 +1,314 @@
+"""Report figures (matplotlib/seaborn), with Chinese text rendered by the bundled CJK font.
+
+Every function takes tidy DataFrames, an optional ``ax`` and ``lang``, draws on
+the axes and returns the matplotlib ``Figure``. Figures are created with
+:class:`matplotlib.figure.Figure` (not pyplot), so no global figure state leaks
+between reports; :func:`to_image` renders one to PNG bytes for notebooks and
+HTML (the image is identical across reruns). Maps come from :mod:`impact.maps`.
+
+Functions
+---------
+``bar_chart``            programs or funds by a category (horizontal bars)
+``forest_plot``          estimates with confidence intervals, one row per indicator
+``sensitivity_heatmap``  a value over two parameters (benefit–cost ratio by rate × horizon)
+``gap_plot``             synthetic-control gap of the treated unit with placebo gaps
+``event_study_plot``     event-time coefficients with confidence bands
+``league_chart``         programs ranked by cost per beneficiary
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from impact.fonts import use_cjk_font
+from impact.i18n import fmt_number, t
+
+Lang = Literal["zh", "en"]
+
+PALETTE = {
+    "main": "#1f5f8b",
+    "accent": "#d1495b",
+    "muted": "#9aa5b1",
+    "light": "#dbe4ee",
+    "band": "#a9c6de",
+}
+
+
+def new_figure(width: float = 7.0, height: float = 4.0):
+    """A fresh Figure with one Axes (no pyplot state), CJK font registered."""
+    from matplotlib.figure import Figure
+
+    use_cjk_font()
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    ax = fig.add_subplot(1, 1, 1)
+    return fig, ax
+
+
+def _axes(ax: Any, width: float, height: float):
+    if ax is None:
+        return new_figure(width, height)
+    use_cjk_font()
+    return ax.figure, ax
+
+
+def _style(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def to_png(fig: Any, dpi: int = 110) -> bytes:
+    """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def to_image(fig: Any, dpi: int = 110):
+    """An ``IPython.display.Image`` of ``fig`` (for ``display`` in report notebooks)."""
+    from IPython.display import Image
+
+    return Image(data=to_png(fig, dpi=dpi), format="png")
+
+
+def bar_chart(
+    data: pd.DataFrame,
+    label: str,
+    value: str,
+    *,
+    lang: Lang = "zh",
+    xlabel: str | None = None,
+    title: str | None = None,
+    hue: str | None = None,
+    ax: Any = None,
+    max_bars: int = 20,
+    money: bool = False,
+) -> Any:
+    """Horizontal bars of ``value`` by ``label`` (largest first, at most ``max_bars``).
+
+    Used for programs per sector and funds per program or prefecture. Bars are
+    annotated with the value in report number format (万/亿 in Chinese).
+    """
+    import seaborn as sns
+
+    df = data[[label, value] + ([hue] if hue else [])].dropna(subset=[value])
+    df = df.sort_values(value, ascending=False).head(max_bars)
+    fig, ax = _axes(ax, 7.0, max(2.2, 0.38 * len(df) + 1.2))
+    if df.empty:
+        ax.text(0.5, 0.5, t("fig.no_data", lang), ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    df = df.assign(**{label: df[label].astype(str)})
+    sns.barplot(
+        data=df,
+        y=label,
+        x=value,
+        hue=hue,
+        ax=ax,
+        orient="h",
+        color=None if hue else PALETTE["main"],
+        dodge=False,
+        legend=bool(hue),
+    )
+    for patch, v in zip(ax.patches, df[value].to_numpy()):
+        ax.annotate(
+            fmt_number(v, lang) + ("元" if money and lang == "zh" else ""),
+            (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_ylabel("")
+    ax.set_xlabel(xlabel or "")
+    ax.xaxis.set_major_formatter(_formatter(lang))
+    if title:
+        ax.set_title(title, loc="left")
+    _style(ax)
+    return fig
+
+
+def _formatter(lang: Lang):
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: fmt_number(v, lang))
+
+
+def forest_plot(
+    table: pd.DataFrame,
+    label: str = "label",
+    *,
+    lang: Lang = "zh",
+    xlabel: str | None = None,
+    title: str | None = None,
+    ref: float | None = 0.0,
+    ax: Any = None,
+) -> Any:
+    """Point estimates with horizontal confidence-interval bars, one row per ``label``.
+
+    ``table`` has ``label``, ``estimate``, ``conf_low``, ``conf_high``. Rows with
+    a missing interval show the point only. A dashed line marks ``ref`` (no effect).
+    """
+    df = table.reset_index(drop=True)
+    fig, ax = _axes(ax, 7.0, max(2.0, 0.5 * len(df) + 1.0))
+    y = np.arange(len(df))[::-1]
+    est = df["estimate"].to_numpy(dtype=float)
+    low = df["conf_low"].to_numpy(dtype=float)
+    high = df["conf_high"].to_numpy(dtype=float)
+    has_ci = ~(np.isnan(low) | np.isnan(high))
+    ax.hlines(y[has_ci], low[has_ci], high[has_ci], color=PALETTE["main"], linewidth=2)
+    ax.plot(est, y, "o", color=PALETTE["accent"], markersize=6, zorder=3)
+    if ref is not None:
+        ax.axvline(ref, color=PALETTE["muted"], linestyle="--", linewidth=1)
+    ax.set_yticks(y, df[label].astype(str).tolist())
+    ax.set_xlabel(xlabel or t("fig.effect", lang))
+    if title:
+        ax.set_title(title, loc="left")
+    _style(ax)
+    return fig
+
+
+def sensitivity_heatmap(
+    table: pd.DataFrame,
+    row: str = "discount_rate",
+    col: str = "horizon",
+    value: str = "estimate",
+    *,
+    lang: Lang = "zh",
+    title: str | None = None,
+    center: float | None = 1.0,
+    ax: Any = None,
+) -> Any:
+    """Heatmap of ``value`` over ``row`` × ``col`` (e.g. benefit–cost ratio by
+    discount rate and horizon), annotated, diverging around ``center`` (1 = break-even)."""
+    import seaborn as sns
+
+    from impact.i18n import column_name
+
+    grid = table.pivot_table(index=row, columns=col, values=value, aggfunc="first")
+    fig, ax = _axes(ax, 6.5, 0.45 * len(grid) + 1.8)
+    if row == "discount_rate" and grid.index.max() <= 1:
+        grid.index = [f"{v:.0%}" for v in grid.index]
+    sns.heatmap(
+        grid,
+        annot=True,
+        fmt=".2f",
+        cmap="RdYlGn",
+        center=center,
+        cbar=True,
+        linewidths=0.5,
+        ax=ax,
+    )
+    ax.set_ylabel(column_name(row, lang))
+    ax.set_xlabel(column_name(col, lang))
+    if title:
+        ax.set_title(title, loc="left")
+    return fig
+
+
+def gap_plot(
+    gaps: pd.DataFrame,
+    *,
+    treated: str,
+    unit: str = "unit",
+    time: str = "year",
+    gap: str = "gap",
+    pairing_year: int | None = None,
+    lang: Lang = "zh",
+    ylabel: str | None = None,
+    title: str | None = None,
+    ax: Any = None,
+) -> Any:
+    """Synthetic-control gap (actual − synthetic) of ``treated`` over ``time``, with the
+    placebo gaps of every other ``unit`` in grey and a vertical line at ``pairing_year``."""
+    fig, ax = _axes(ax, 7.0, 4.0)
+    placebo = gaps[gaps[unit].astype(str) != str(treated)]
+    first = True
+    for _, g in placebo.groupby(unit, sort=True):
+        g = g.sort_values(time)
+        ax.plot(
+            g[time], g[gap], color=PALETTE["light"], linewidth=1,
+            label=t("fig.placebo", lang) if first else None,
+        )
+        first = False
+    own = gaps[gaps[unit].astype(str) == str(treated)].sort_values(time)
+    ax.plot(own[time], own[gap], color=PALETTE["accent"], linewidth=2.2, label=t("fig.treated", lang))
+    ax.axhline(0, color=PALETTE["muted"], linewidth=1)
+    if pairing_year is not None:
+        ax.axvline(pairing_year - 0.5, color="black", linestyle="--", linewidth=1)
+        ax.annotate(t("fig.pairing", lang), (pairing_year - 0.5, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+    ax.set_xlabel(t("fig.year", lang))
+    ax.set_ylabel(ylabel or t("fig.gap", lang))
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    if title:
+        ax.set_title(title, loc="left")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    _style(ax)
+    return fig
+
+
+def event_study_plot(
+    table: pd.DataFrame,
+    *,
+    time: str = "time",
+    lang: Lang = "zh",
+    ylabel: str | None = None,
+    title: str | None = None,
+    ax: Any = None,
+) -> Any:
+    """Event-time coefficients (``time``, ``estimate``, ``conf_low``, ``conf_high``) as
+    points with a confidence band; the reference period (−1) is drawn at zero."""
+    df = table.sort_values(time)
+    fig, ax = _axes(ax, 7.0, 4.0)
+    x = df[time].to_numpy(dtype=float)
+    ax.fill_between(x, df["conf_low"].to_numpy(dtype=float), df["conf_high"].to_numpy(dtype=float),
+                    color=PALETTE["band"], alpha=0.6, linewidth=0)
+    ax.plot(x, df["estimate"].to_numpy(dtype=float), "o-", color=PALETTE["main"])
+    ax.axhline(0, color=PALETTE["muted"], linewidth=1)
+    ax.axvline(-0.5, color="black", linestyle="--", linewidth=1)
+    ax.set_xlabel(t("fig.event_time", lang))
+    ax.set_ylabel(ylabel or t("fig.effect", lang))
+    if title:
+        ax.set_title(title, loc="left")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    _style(ax)
+    return fig
+
+
+def league_chart(
+    table: pd.DataFrame,
+    label: str = "program",
+    value: str = "cost_per_beneficiary",
+    *,
+    lang: Lang = "zh",
+    title: str | None = None,
+    ax: Any = None,
+    max_bars: int = 25,
+) -> Any:
+    """Programs ranked by ``value`` (cost per beneficiary, lowest = most cost-effective first)."""
+    df = table[[label, value]].dropna().sort_values(value, ascending=True).head(max_bars)
+    fig, ax = _axes(ax, 7.5, max(2.2, 0.38 * len(df) + 1.2))
+    if df.empty:
+        ax.text(0.5, 0.5, t("fig.no_data", lang), ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    y = np.arange(len(df))[::-1]
+    ax.barh(y, df[value].to_numpy(dtype=float), color=PALETTE["main"])
+    ax.set_yticks(y, df[label].astype(str).tolist())
+    for yi, v in zip(y, df[value].to_numpy(dtype=float)):
+        ax.annotate(fmt_number(v, lang), (v, yi), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    from impact.i18n import column_name
+
+    ax.set_xlabel(column_name(value, lang))
+    ax.xaxis.set_major_formatter(_formatter(lang))
+    if title:
+        ax.set_title(title, loc="left")
+    _style(ax)
+    return fig
