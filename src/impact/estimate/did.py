@@ -1,0 +1,321 @@
+"""Difference-in-differences: the 2x2 design and two-way fixed effects, via pyfixest.
+
+``did2x2``: ``y = a + b·treat + c·post + ATT·treat·post (+ x'g) + e``.
+``twfe``:   ``y_it = ATT·D_it (+ x_it'g) + alpha_i + lambda_t + e_it`` (unit and period
+fixed effects absorbed by pyfixest).
+
+Standard errors are cluster-robust (CRV1, pyfixest's small-sample correction) at the level
+the user names. With few clusters (fewer than ``few_clusters``, default 42) the p-value and
+interval come from the wild cluster restricted (WCR) bootstrap (Cameron, Gelbach & Miller
+2008; Roodman et al. 2019): residuals of the model estimated under ``H0: ATT = b0`` are
+multiplied by cluster-level Rademacher or Webb weights; the p-value is the share of
+bootstrap |t*| at least the observed |t|; the interval collects every ``b0`` not rejected
+(test inversion). With Rademacher weights and ``2^G <= reps`` all sign vectors are
+enumerated, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from impact.errors import DesignError, DesignWarning
+from impact.results import Result, check_option
+
+from ._common import covariate_names, drop_missing, require_binary, require_columns, require_numeric, require_variation
+
+BootWeights = Literal["rademacher", "webb"]
+WildOption = bool | Literal["auto"]
+
+ASSUMPTIONS_DID = (
+    "parallel trends: absent treatment, treated and comparison units' outcomes would have moved in parallel",
+    "no anticipation: outcomes before treatment are unaffected by it",
+    "stable composition of treated and comparison groups (SUTVA, no spillovers)",
+)
+ASSUMPTIONS_TWFE = ASSUMPTIONS_DID + (
+    "homogeneous effects across cohorts and time, or a single treatment date; otherwise the TWFE coefficient "
+    "is a weighted average with possibly negative weights (use impact.estimate.staggered)",
+)
+
+
+# ---------------------------------------------------------------------------
+# wild cluster restricted bootstrap
+# ---------------------------------------------------------------------------
+
+def _weights_matrix(kind: str, reps: int, G: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    if kind == "rademacher" and 2**G <= reps:
+        grid = ((np.arange(2**G)[:, None] >> np.arange(G)[None, :]) & 1).astype(float) * 2 - 1
+        return grid, True
+    if kind == "rademacher":
+        return rng.integers(0, 2, size=(reps, G)).astype(float) * 2 - 1, False
+    vals = np.array([-np.sqrt(1.5), -1, -np.sqrt(0.5), np.sqrt(0.5), 1, np.sqrt(1.5)])
+    return vals[rng.integers(0, 6, size=(reps, G))], False
+
+
+def wild_cluster_bootstrap(
+    X: np.ndarray,
+    y: np.ndarray,
+    cluster: np.ndarray,
+    j: int = 0,
+    *,
+    reps: int = 9999,
+    weights: BootWeights = "rademacher",
+    alpha: float = 0.05,
+    seed: int | None = None,
+    ci: bool = True,
+) -> dict[str, Any]:
+    """WCR bootstrap test of ``beta_j = b0`` and its inversion into an interval.
+
+    ``X`` (``n x k``) and ``y`` are the (fixed-effect demeaned) regressors and outcome.
+    For a null ``b0`` the bootstrap t-statistics are computed for all draws at once: with
+    ``w = X (X'X)^{-1} e_j``, restricted residuals ``u``, ``a_g = w_g'u_g`` and
+    ``C_gh = w_g'X_g (X'X)^{-1} X_h'u_h``, the draw ``v`` gives
+    ``beta*_j - b0 = v'a`` and cluster scores ``v∘a - C v``.
+    Returns ``p_value``, ``conf_low``, ``conf_high``, ``t_stat``, ``reps`` and ``enumerated``.
+    """
+    check_option("weights", weights, ("rademacher", "webb"))
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    g_idx, _ = pd.factorize(pd.Series(cluster))
+    G = int(g_idx.max()) + 1
+    rng = np.random.default_rng(seed)
+    V, enumerated = _weights_matrix(weights, reps, G, rng)
+    XtX_inv = np.linalg.inv(X.T @ X)
+    beta = XtX_inv @ X.T @ y
+    w = X @ XtX_inv[:, j]
+    # cluster sums: W_g = w_g'X_g (G x k)
+    Wg = np.zeros((G, X.shape[1]))
+    np.add.at(Wg, g_idx, w[:, None] * X)
+    others = np.delete(np.arange(X.shape[1]), j)
+    Xo = X[:, others]
+    Po = np.linalg.pinv(Xo.T @ Xo) @ Xo.T if len(others) else None
+    xj = X[:, j]
+
+    def restricted_resid(b0: float) -> np.ndarray:
+        r = y - b0 * xj
+        return r - Xo @ (Po @ r) if Po is not None else r
+
+    def pieces(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        a = np.bincount(g_idx, w * u, minlength=G)
+        Xu = np.zeros((G, X.shape[1]))
+        np.add.at(Xu, g_idx, X * u[:, None])
+        C = Wg @ XtX_inv @ Xu.T  # G x G
+        return a, C
+
+    # observed t (CRV1 without small-sample factor; the factor cancels in the comparison)
+    e = y - X @ beta
+    s = np.bincount(g_idx, w * e, minlength=G)
+    se0 = np.sqrt(np.sum(s**2))
+    # linearity in b0: u(b0) = u(0) - b0 * m, with m = M_o x_j
+    u0 = restricted_resid(0.0)
+    m = u0 - restricted_resid(1.0)
+    a0, C0 = pieces(u0)
+    am, Cm = pieces(m)
+
+    def pval(b0: float) -> float:
+        a = a0 - b0 * am
+        C = C0 - b0 * Cm
+        num = V @ a
+        S = V * a[None, :] - V @ C.T
+        den = np.sqrt(np.sum(S**2, axis=1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tstar = np.abs(num / den)
+        t = abs(beta[j] - b0) / se0
+        return float(np.mean(tstar >= t - 1e-12 * max(1.0, t)))
+
+    p = pval(0.0)
+    out: dict[str, Any] = {"p_value": p, "t_stat": beta[j] / se0 * np.sqrt(G / (G - 1)), "reps": len(V), "enumerated": enumerated, "G": G}
+    if ci:
+        se_ref = se0 if se0 > 0 else 1.0
+
+        def edge(sign: int) -> float:
+            inner, step = beta[j], se_ref
+            outer = beta[j] + sign * step
+            k = 0
+            while pval(outer) > alpha and k < 60:
+                inner, outer = outer, beta[j] + sign * step * 2 ** (k + 1)
+                k += 1
+            for _ in range(60):
+                mid = 0.5 * (inner + outer)
+                if pval(mid) > alpha:
+                    inner = mid
+                else:
+                    outer = mid
+                if abs(outer - inner) < 1e-7 * se_ref:
+                    break
+            return 0.5 * (inner + outer)
+
+        out["conf_low"], out["conf_high"] = edge(-1), edge(+1)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# estimators
+# ---------------------------------------------------------------------------
+
+def _fit_and_tidy(
+    df: pd.DataFrame,
+    fml: str,
+    term: str,
+    label: str,
+    *,
+    yname: str,
+    cluster: str | None,
+    wild_bootstrap: WildOption,
+    few_clusters: int,
+    reps: int,
+    boot_weights: BootWeights,
+    seed: int | None,
+    alpha: float,
+    method: str,
+    assumptions: Sequence[str],
+    info: dict[str, Any],
+) -> Result:
+    import pyfixest as pf
+
+    vcov: Any = {"CRV1": cluster} if cluster else "hetero"
+    try:
+        fit = pf.feols(fml, data=df, vcov=vcov, fixef_rm="none")
+    except ValueError as err:
+        if "collinear" in str(err):
+            raise DesignError(f"every regressor, including the treatment {term!r}, is collinear with the fixed effects; "
+                              "the design has no usable treatment variation") from err
+        raise
+    coefs = list(fit.coef().index)
+    if term not in coefs:
+        raise DesignError(f"the treatment term {term!r} was dropped as collinear with the fixed effects or covariates; "
+                          "the design has no usable treatment variation")
+    est = float(fit.coef()[term])
+    se = float(fit.se()[term])
+    t = float(fit.tstat()[term])
+    p = float(fit.pvalue()[term])
+    ci = fit.confint(alpha=alpha).loc[term]
+    G = None
+    if cluster:
+        G = int(min(fit._G)) if getattr(fit, "_G", None) else int(df[cluster].nunique())
+    use_wild = bool(cluster) and (wild_bootstrap is True or (wild_bootstrap == "auto" and G is not None and G < few_clusters))
+    n = int(fit._N)
+    row: dict[str, Any] = {
+        "term": label, "estimate": est, "std_error": se, "statistic": t, "p_value": p,
+        "conf_low": float(ci.iloc[0]), "conf_high": float(ci.iloc[1]), "n": n, "unit": yname,
+        "method": method, "cluster": cluster or "none (heteroskedasticity-robust)",
+        "inference": f"CRV1, t({G - 1})" if cluster else "HC1",
+    }
+    diagnostics: dict[str, pd.DataFrame] = {"coefficients": fit.tidy().reset_index().rename(columns=str.lower)}
+    info = dict(info)
+    info["Observations"] = n
+    if cluster:
+        info["Cluster"] = f"{cluster} ({G} clusters)"
+    if use_wild:
+        j = coefs.index(term)
+        wb = wild_cluster_bootstrap(np.asarray(fit._Xd), np.asarray(fit._Yd).ravel(), df[cluster].to_numpy(), j,
+                                    reps=reps, weights=boot_weights, alpha=alpha, seed=seed)
+        diagnostics["crv1"] = pd.DataFrame([row])
+        row.update(p_value=wb["p_value"], conf_low=wb["conf_low"], conf_high=wb["conf_high"],
+                   inference=f"wild cluster bootstrap (WCR, {boot_weights}, {wb['reps']} {'enumerated' if wb['enumerated'] else 'draws'})")
+        info["Inference"] = row["inference"] + f"; {G} clusters are few, CRV1 p-value {p:.4g} in diagnostics['crv1']"
+    elif cluster and G is not None and G < few_clusters:
+        warnings.warn(f"only {G} clusters in {cluster!r}: cluster-robust p-values over-reject; use wild_bootstrap=True",
+                      DesignWarning, stacklevel=3)
+    res = Result(table=pd.DataFrame([row]), method=method, assumptions=tuple(assumptions), info=info,
+                 diagnostics=diagnostics, level=1 - alpha)
+    res.text = lambda lang, r=row: (
+        f"{r['unit']} 的双重差分估计为 {r['estimate']:,.3g}（{1 - alpha:.0%}置信区间 [{r['conf_low']:,.3g}, {r['conf_high']:,.3g}]，p = {r['p_value']:.3g}）。"
+        if lang == "zh" else
+        f"The difference-in-differences estimate for {r['unit']} is {r['estimate']:,.3g} ({1 - alpha:.0%} CI {r['conf_low']:,.3g} to {r['conf_high']:,.3g}, p = {r['p_value']:.3g})."
+    )
+    res.fit = fit  # type: ignore[attr-defined]
+    return res
+
+
+def did2x2(
+    data: pd.DataFrame,
+    yname: str,
+    treatname: str,
+    postname: str,
+    *,
+    xformla: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    wild_bootstrap: WildOption = "auto",
+    few_clusters: int = 42,
+    reps: int = 9999,
+    boot_weights: BootWeights = "rademacher",
+    seed: int | None = None,
+    alpha: float = 0.05,
+) -> Result:
+    """Two-by-two DiD by OLS: ``y ~ treat + post + treat:post (+ covariates)``.
+
+    ``treatname`` marks the treated group (0/1), ``postname`` the post period (0/1).
+    The reported term ``ATT`` is the coefficient on ``treat:post`` in units of ``yname``.
+    """
+    covs = covariate_names(xformla)
+    require_columns(data, [yname, treatname, postname, cluster, *covs])
+    require_numeric(data, [yname, *covs])
+    df = drop_missing(data, [yname, treatname, postname, *covs, cluster])
+    require_binary(df, treatname)
+    require_binary(df, postname)
+    require_variation(df[treatname], treatname)
+    require_variation(df[postname], postname)
+    df = df.assign(_treat=df[treatname].astype(float), _post=df[postname].astype(float))  # a copy
+    df["_treat_post"] = df["_treat"] * df["_post"]
+    if df.groupby(["_treat", "_post"]).size().shape[0] < 4:
+        raise DesignError("a 2x2 DiD needs all four cells (treated/comparison x before/after); at least one is empty")
+    rhs = " + ".join(["_treat", "_post", "_treat_post", *covs])
+    return _fit_and_tidy(
+        df, f"{yname} ~ {rhs}", "_treat_post", "ATT", yname=yname, cluster=cluster, wild_bootstrap=wild_bootstrap,
+        few_clusters=few_clusters, reps=reps, boot_weights=boot_weights, seed=seed, alpha=alpha,
+        method="2x2 difference-in-differences (OLS)", assumptions=ASSUMPTIONS_DID,
+        info={"Outcome": yname, "Treatment": f"{treatname} x {postname}", "Covariates": ", ".join(covs) or "none"},
+    )
+
+
+def twfe(
+    data: pd.DataFrame,
+    yname: str,
+    dname: str,
+    *,
+    idname: str,
+    tname: str,
+    xformla: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    wild_bootstrap: WildOption = "auto",
+    few_clusters: int = 42,
+    reps: int = 9999,
+    boot_weights: BootWeights = "rademacher",
+    seed: int | None = None,
+    alpha: float = 0.05,
+) -> Result:
+    """Two-way fixed-effects DiD: ``y ~ d (+ covariates) | idname + tname`` (pyfixest).
+
+    ``dname`` is the 0/1 treatment indicator of unit ``idname`` in period ``tname``;
+    ``cluster`` names the clustering column (for example ``"county_code"`` or
+    ``"prefecture_code"``; default ``idname``). Household panels work the same way
+    (``idname="household_id"``, ``cluster="county_code"``).
+    """
+    covs = covariate_names(xformla)
+    cluster = cluster or idname
+    require_columns(data, [yname, dname, idname, tname, cluster, *covs])
+    require_numeric(data, [yname, *covs])
+    df = drop_missing(data, [yname, dname, idname, tname, *covs, cluster])
+    require_binary(df, dname)
+    require_variation(df[dname], dname)
+    rhs = " + ".join([dname, *covs])
+    try:
+        return _fit_and_tidy(
+            df, f"{yname} ~ {rhs} | {idname} + {tname}", dname, "ATT", yname=yname, cluster=cluster,
+            wild_bootstrap=wild_bootstrap, few_clusters=few_clusters, reps=reps, boot_weights=boot_weights, seed=seed,
+            alpha=alpha, method="Two-way fixed effects DiD (pyfixest)", assumptions=ASSUMPTIONS_TWFE,
+            info={"Outcome": yname, "Treatment": dname, "Fixed effects": f"{idname} + {tname}",
+                  "Covariates": ", ".join(covs) or "none"},
+        )
+    except DesignError:
+        # explain the usual cause (checked only on failure: a groupby over millions of rows is not free)
+        within = df.groupby(idname, sort=False)[dname].agg(["min", "max"])
+        if (within["min"] == within["max"]).all():
+            raise DesignError(f"{dname!r} never changes within a unit of {idname!r}: the unit fixed effects absorb it; "
+                              "a TWFE DiD needs units observed both before and after treatment") from None
+        raise
