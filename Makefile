@@ -23,7 +23,7 @@ $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e '.[dev,dask]'
 	@touch $@ $(VENV)/.runtime
 
-.PHONY: help install install-dev data report test test-all bench lab simulate clean
+.PHONY: help install install-dev data report lint test test-all bench lab simulate clean
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
@@ -38,7 +38,10 @@ report: data ## Main job: every county report, the province report and the index
 	$(VENV)/bin/impact report all --year $(YEAR) --lang $(LANG_) --jobs $(JOBS)
 	$(VENV)/bin/impact report province --year $(YEAR) --lang $(LANG_)
 
-test: install-dev ## Run the test suite (fast subset; slow studies are `make test-all`)
+lint: install-dev ## Static checks (pyflakes rules: undefined names, unused imports)
+	$(VENV)/bin/ruff check --select F,E9 src tests benchmarks scripts
+
+test: lint ## Run the test suite (fast subset; slow studies are `make test-all`)
 	$(VENV)/bin/pytest
 
 test-all: install-dev ## Run every test, the slow coverage studies included

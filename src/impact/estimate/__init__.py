@@ -20,9 +20,9 @@ from typing import Any
 # importing a submodule sets the package attribute to the module, which would shadow a lazy
 # function of the same name. These modules import only numpy/pandas/scipy at top level
 # (pyfixest, statsmodels and matplotlib are imported inside the functions), so this is cheap.
-from impact.estimate.event_study import event_study  # noqa: E402
-from impact.estimate.staggered import staggered  # noqa: E402
-from impact.estimate.synth import synth  # noqa: E402
+from impact.estimate.event_study import event_study  # noqa: E402, F401
+from impact.estimate.staggered import staggered  # noqa: E402, F401
+from impact.estimate.synth import synth  # noqa: E402, F401
 
 _LAZY: dict[str, tuple[str, str]] = {
     "did2x2": ("impact.estimate.did", "did2x2"),

@@ -21,7 +21,6 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result, check_option

@@ -37,7 +37,7 @@ from scipy import stats
 from impact.errors import DesignError, DesignWarning, MissingDataWarning
 from impact.results import Result, check_option
 
-from ._common import covariate_names, design_matrix, require_columns, require_numeric
+from ._common import covariate_names, require_columns, require_numeric
 
 ControlGroup = Literal["nevertreated", "notyettreated"]
 BasePeriod = Literal["varying", "universal"]

@@ -516,14 +516,16 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
         groups: dict[str, list[Job]] = {}
         for job in todo:
             groups.setdefault(job.notebook, []).append(job)
+        # in a log file (no terminal) a line every 10 s is enough; in a terminal the bar redraws in place
+        interval = 0.1 if sys.stderr.isatty() else 10.0
         with tqdm(total=len(todo), desc=desc, unit="report", disable=not progress, file=sys.stderr,
-                  dynamic_ncols=True) as bar:
+                  dynamic_ncols=True, mininterval=interval, maxinterval=max(interval, 10.0)) as bar:
             bar.set_postfix(ok=0, failed=0, skipped=len(jobs) - len(todo))
             for nb_path, group in groups.items():
                 for res in runner.run(group, notebook_imports(nb_path)):
                     results[res.stem] = res
                     counts[res.status if res.status in counts else "failed"] += 1
-                    bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=len(jobs) - len(todo))
+                    bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=len(jobs) - len(todo), refresh=False)
                     bar.update(1)
                     if res.status == "failed":
                         bar.write(f"failed / 失败: {res.stem}: {res.error}", file=sys.stderr)

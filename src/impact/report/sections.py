@@ -1120,7 +1120,6 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     if isinstance(es, pd.DataFrame) and not es.empty:
         es = es[(es["sector"] == r["sector"]) & es["time"].notna()]
         if not es.empty:
-            n_paired = int(es["n"].max()) if "n" in es.columns else 0
             sec.paragraphs.append(t("causal.event_study", lang))
             if figures:
                 from impact.plots import event_study_plot

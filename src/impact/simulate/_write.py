@@ -2,21 +2,22 @@
 
 Files carry key-value metadata ``impact.simulated = "true"``, ``impact.seed``,
 ``impact.scale`` and ``impact.table``. Nothing written depends on the clock, so the
-same seed and scale give byte-identical files. Each file is written to a temporary
-name in the target folder and moved into place with :func:`os.replace`.
+same seed and scale give byte-identical files. Writes go through
+:func:`impact.io.atomic_path` (``allow_raw=True``: the committed small data set lives
+in ``data/raw/simulated/``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from impact.io import atomic_path
 
 #: Parquet writer options shared by every simulated table (fixed so files are reproducible).
 PARQUET_OPTIONS: dict[str, Any] = {
@@ -40,22 +41,6 @@ def file_metadata(table: str, seed: int, scale: str) -> dict[bytes, bytes]:
     }
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-
-
 def with_metadata(schema: pa.Schema, meta: dict[bytes, bytes]) -> pa.Schema:
     """``schema`` with ``meta`` as its key-value metadata (no pandas metadata)."""
     return schema.with_metadata(meta)
@@ -64,7 +49,7 @@ def with_metadata(schema: pa.Schema, meta: dict[bytes, bytes]) -> pa.Schema:
 def write_table(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> Path:
     """Write one Arrow table to ``path`` atomically with ``meta``."""
     table = table.replace_schema_metadata(meta)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, allow_raw=True) as tmp:
         pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, **PARQUET_OPTIONS)
     return path
 
@@ -72,7 +57,7 @@ def write_table(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> Path:
 @contextmanager
 def chunked_writer(path: Path, schema: pa.Schema, meta: dict[bytes, bytes]) -> Iterator[pq.ParquetWriter]:
     """A :class:`pyarrow.parquet.ParquetWriter` writing to a temporary file moved onto ``path``."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path, allow_raw=True) as tmp:
         writer = pq.ParquetWriter(tmp, schema.with_metadata(meta), **PARQUET_OPTIONS)
         try:
             yield writer
@@ -83,6 +68,6 @@ def chunked_writer(path: Path, schema: pa.Schema, meta: dict[bytes, bytes]) -> I
 def write_json(obj: Any, path: Path) -> Path:
     """Write ``obj`` as UTF-8 JSON (sorted keys, 2-space indent) atomically."""
     text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    with atomic_path(path) as tmp:
+    with atomic_path(path, allow_raw=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
