@@ -17,9 +17,12 @@ def registry() -> dict[str, pd.DataFrame]:
                              "sector": ["health", "education", "health"],
                              "period_start": ["2024-07-12", "2022-01-01", None], "period_end": ["2024-07-14", None, None]})
     sites = pd.DataFrame({"program_id": ["g1", "g2", "g3"], "county_code": ["530824", "530824", "530824"]})
-    facts = pd.DataFrame({"fact_id": ["F1", "F2", "F3"], "value": [2_670_000.0, 100_000.0, 50.0], "base_unit": ["yuan", "yuan", "person"],
-                          "county_code": ["530824", "530824", "530824"], "period_start": ["2024-01-01", None, "2024-01-01"],
-                          "period_end": ["2024-12-31", None, None], "qualifier": ["more_than", "exact", "exact"]})
+    facts = pd.DataFrame({"fact_id": ["F1", "F2", "F3", "F4"], "value": [2_670_000.0, 100_000.0, 50.0, 9e8],
+                          "base_unit": ["yuan", "yuan", "person", "yuan"],
+                          # F4 is an output value: money, but not money put into a program
+                          "measure": ["funds_allocated", "donation_to_school", "students_benefiting", "industry_output_value"],
+                          "county_code": ["530824"] * 4, "period_start": ["2024-01-01", None, "2024-01-01", "2024-01-01"],
+                          "period_end": ["2024-12-31", None, None, None], "qualifier": ["more_than", "exact", "exact", "exact"]})
     return {"organizations": orgs, "pairings": pairings, "programs": programs, "program_sites": sites, "facts": facts}
 
 
@@ -61,3 +64,12 @@ def test_errors():
     reg["programs"] = reg["programs"].drop(columns="sector")
     with pytest.raises(InputError, match="sector"):
         exposure("530824", 2024, registry=reg)
+
+
+def test_real_registry_counts_only_money_put_into_programs():
+    """Output values (永善 1.8亿元), surgery costs and savings (景谷) are not funds; 马关's 267万元 lunch grant is."""
+    t = exposure(["永善县", "景谷县", "马关县"], [2024]).table
+    funds = t[t["term"] == "funds_yuan"].set_index("county_code")
+    assert funds.loc["530625", "estimate"] + funds.loc["530625", "undated"] == 0
+    assert funds.loc["530824", "estimate"] + funds.loc["530824", "undated"] == 0
+    assert funds.loc["532625", "estimate"] == 2_670_000

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from impact.registry import beneficiary_facts, fund_facts
 import pytest
 from numpy.testing import assert_allclose
 
@@ -153,13 +155,13 @@ def test_exposure_tables_match_the_registry():
 def test_fund_and_beneficiary_patterns_classify_every_fact():
     facts = _csv("facts")
     facts["value"] = pd.to_numeric(facts["value"])
-    funds = set(S.fund_facts(facts)["measure"])
+    funds = set(fund_facts(facts)["measure"])
     yuan = set(facts.loc[facts["base_unit"] == "yuan", "measure"])
     # money that is not put into programs: outputs, prices, costs of care, savings
     not_funds = {m for m in yuan if re.search(r"output|sales|income|cost|saving|price|per_person|value_per", m)}
     assert funds == yuan - not_funds, "classify the new yuan measures in FUND_PATTERN or here"
     assert "assistance_funds_invested" in funds and "farmer_income_increase" not in funds
-    ben = S.beneficiary_facts(facts)
+    ben = beneficiary_facts(facts)
     assert set(ben["base_unit"]) <= {"person", "person_time"}
     assert {"teachers_and_students_benefiting", "students_benefiting"} <= set(ben["measure"])
 
@@ -182,7 +184,7 @@ def test_summary_numbers_for_maguan_match_the_article(tmp_path):
 def test_program_wide_funds_are_not_attributed_to_one_county(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=False)
     rep = S.county_report("镇雄县", 2024, "zh", raw, proc, figures=False)
-    funds = S.fund_facts(rep.tables["facts"])
+    funds = fund_facts(rep.tables["facts"])
     assert set(funds["fact_county_code"].fillna("")) == {""}  # all program-wide
     assert rep.headlines()["funds_yuan"][0] is None
     assert any("未分到各县" in s for s in rep.summary)

@@ -60,6 +60,10 @@ from impact.results import check_option
 from impact.units import COUNT_UNITS, parse_quantity
 
 __all__ = [
+    "FUND_PATTERN",
+    "BENEFICIARY_PATTERN",
+    "fund_facts",
+    "beneficiary_facts",
     "COLUMNS",
     "KEYS",
     "check",
@@ -107,6 +111,31 @@ _INT_COLUMNS = {"year"}
 _FLOAT_COLUMNS = {"value"}
 _DATE_COLUMNS = {"date", "period_start", "period_end"}
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+#: ``facts.measure`` names of money put into programs (funds, donations, in-kind gifts valued
+#: in yuan). Other yuan facts are outcomes (output values, sales, income), prices, costs of care
+#: and savings, and are never summed as funds.
+FUND_PATTERN = r"fund|donat|invested|allocated|heaters_value|seed_value"
+#: ``facts.measure`` names that count people reached (persons or person-times).
+BENEFICIARY_PATTERN = r"benefi|served|receiving|home_visits"
+
+
+def fund_facts(facts: pd.DataFrame) -> pd.DataFrame:
+    """Facts stating money put into programs: base unit yuan and a measure matching :data:`FUND_PATTERN`."""
+    if facts.empty:
+        return facts
+    m = (facts["base_unit"] == "yuan") & facts["measure"].astype(str).str.contains(FUND_PATTERN, regex=True)
+    return facts[m.fillna(False)]
+
+
+def beneficiary_facts(facts: pd.DataFrame) -> pd.DataFrame:
+    """Facts counting people reached: persons or person-times, measure matching :data:`BENEFICIARY_PATTERN`."""
+    if facts.empty:
+        return facts
+    m = facts["base_unit"].isin(["person", "person_time"]) & facts["measure"].astype(str).str.contains(
+        BENEFICIARY_PATTERN, regex=True)
+    return facts[m.fillna(False)]
 
 
 def tables() -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import InputError, Problem
+from impact.registry import fund_facts
 from impact.results import Result
 
 from ._common import county_label, fmt_num, require_columns
@@ -56,8 +57,9 @@ def exposure(
 
     Definitions
         A *program* is linked to a county by ``program_sites``; an *organization* by
-        ``pairings`` or by running a program sited there; *funds* are ``facts`` in yuan whose
-        ``county_code`` is the county (province- and prefecture-wide totals are not split
+        ``pairings`` or by running a program sited there; *funds* are the ``facts`` that
+        :func:`impact.registry.fund_facts` classifies as money put into programs (not output
+        values, sales, prices, costs of care or savings) whose ``county_code`` is the county (province- and prefecture-wide totals are not split
         across counties). An item is *active in year y* when its start year (pairing
         ``year``/``date``; program or fact ``period_start``) is <= y and its end year
         (``period_end``) is >= y or not given (open-ended).
@@ -101,7 +103,8 @@ def exposure(
                                "start": ps_start, "end": ps_end, "value": np.nan, "sector": ps["sector"], "approx": False}))
     items.append(pd.DataFrame({"county_code": ps["county_code"], "kind": "organization", "item": ps["org_id"].astype(str),
                                "start": ps_start, "end": ps_end, "value": np.nan, "sector": pd.NA, "approx": False}))
-    f = facts[(facts["base_unit"].astype(str) == "yuan") & facts["county_code"].notna()]
+    f = fund_facts(facts)  # money put into programs, not output values, prices or savings
+    f = f[f["county_code"].notna()]
     items.append(pd.DataFrame({"county_code": f["county_code"], "kind": "funds", "item": f.get("fact_id", f.index.to_series()).astype(str),
                                "start": _year(f["period_start"]), "end": _year(f["period_end"]),
                                "value": pd.to_numeric(f["value"], errors="coerce"), "sector": pd.NA,

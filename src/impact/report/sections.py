@@ -48,6 +48,7 @@ from impact.i18n import (
     sector_name,
     t,
 )
+from impact.registry import beneficiary_facts, fund_facts
 from impact.results import check_option
 
 Lang = Literal["zh", "en"]
@@ -79,9 +80,7 @@ OUTCOME_LABEL: dict[str, dict[str, str]] = {
 #: donated goods' value) and of people reached. Output values (sales, output value, income
 #: gains, prices, costs of care) do not match. The registry's measure names are free text,
 #: so these patterns are checked against every fact in ``tests/test_sections.py``.
-FUND_PATTERN = r"fund|donat|invested|allocated|heaters_value|seed_value"
-BENEFICIARY_PATTERN = r"benefi|served|receiving|home_visits"
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: fund and beneficiary facts classified by impact.registry
 
 
 # ======================================================================= inputs
@@ -865,23 +864,6 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
                         summary=sections["summary"].paragraphs if sections["summary"] else [],
                         simulated=used_sim, seed=inputs.seed, tables=tables,
                         skipped=tables.get("skipped", {}))
-
-
-def fund_facts(facts: pd.DataFrame) -> pd.DataFrame:
-    """Facts that state money put into programs (yuan; measure matching :data:`FUND_PATTERN`)."""
-    if facts.empty:
-        return facts
-    m = (facts["base_unit"] == "yuan") & facts["measure"].astype(str).str.contains(FUND_PATTERN, regex=True)
-    return facts[m]
-
-
-def beneficiary_facts(facts: pd.DataFrame) -> pd.DataFrame:
-    """Facts that count people reached (persons or person-times; :data:`BENEFICIARY_PATTERN`)."""
-    if facts.empty:
-        return facts
-    m = facts["base_unit"].isin(["person", "person_time"]) & facts["measure"].astype(str).str.contains(
-        BENEFICIARY_PATTERN, regex=True)
-    return facts[m]
 
 
 def _is_local(facts: pd.DataFrame, code: str) -> pd.Series:
