@@ -121,16 +121,22 @@ def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
         kernel.stop()
 
 
+def _local_jobs(n_jobs: int | None, scheduler: str | None) -> int:
+    """Number of local workers; a scheduler address belongs to the dask executor only."""
+    if scheduler:
+        raise ReportError("--scheduler is only used with --executor dask")
+    n = n_jobs or default_jobs()
+    if n < 1:
+        raise ReportError(f"--jobs must be at least 1, got {n}")
+    return n
+
+
 @register("local")
 class LocalExecutor:
     """Worker processes with one warm kernel each (see module docstring)."""
 
     def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
-        if scheduler:
-            raise ReportError("--scheduler is only used with --executor dask")
-        self.n_jobs = n_jobs or default_jobs()
-        if self.n_jobs < 1:
-            raise ReportError(f"--jobs must be at least 1, got {self.n_jobs}")
+        self.n_jobs = _local_jobs(n_jobs, scheduler)
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
         n = min(self.n_jobs, len(jobs))
@@ -160,9 +166,7 @@ class ThreadExecutor:
     """Threads of this process sharing ``n_jobs`` warm kernels."""
 
     def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
-        if scheduler:
-            raise ReportError("--scheduler is only used with --executor dask")
-        self.n_jobs = n_jobs or default_jobs()
+        self.n_jobs = _local_jobs(n_jobs, scheduler)
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
         from impact.report.batch import execute_job
