@@ -60,7 +60,10 @@ class UnknownCountyError(ImpactError):
         self.value = value
         self.suggestions = list(suggestions)
         hint = f"; closest valid names: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"unknown county {value!r}: not a Yunnan county-level division{hint}")
+        super().__init__(
+            f"unknown county {value!r}: not a Yunnan county-level division{hint} "
+            "(all 129 names and codes: data/raw/geo/counties.csv)"
+        )
 
 
 class AmbiguousCountyError(ImpactError):
