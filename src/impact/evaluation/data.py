@@ -1,0 +1,70 @@
+"""The tables an evaluation reads: the registry, the evaluation tables and a survey.
+
+Kept apart from the report wing so that the evaluation can run on its own (and in tests
+on hand-made tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from impact import config
+
+#: Evaluation tables read by indicators and estimators (processed Parquet first, then raw).
+TABLES: tuple[str, ...] = ("beneficiaries", "cost_ledger", "county_panel", "households", "patients", "plot_trials")
+
+
+@dataclass
+class EvaluationData:
+    """Registry tables, evaluation tables (with whether each is simulated) and an optional survey."""
+
+    registry: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    simulated: dict[str, bool] = field(default_factory=dict)
+    satisfaction: pd.DataFrame | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def _str_codes(df: pd.DataFrame) -> pd.DataFrame:
+    for col in ("county_code", "prefecture_code"):
+        if col in df.columns:
+            df[col] = df[col].astype("string")
+    return df
+
+
+def load_data(*, data_dir: str | Path | None = None, processed_dir: str | Path | None = None,
+              satisfaction: pd.DataFrame | str | Path | None = None) -> EvaluationData:
+    """Read the registry (``data/raw/registry``) and the evaluation tables.
+
+    Each table is read from ``processed_dir/<name>.parquet`` (what ``impact data build``
+    writes), else ``data_dir/simulated/<name>_simulated.parquet``. A table found nowhere is
+    simply absent: the indicators reading it stay unscored with the reason. A table is
+    labelled simulated by its Parquet metadata (``impact.simulated``) or its file name.
+    """
+    from impact import registry as reg
+    from impact.io import read_parquet_metadata
+
+    raw = Path(data_dir) if data_dir is not None else config.DATA_RAW
+    proc = Path(processed_dir) if processed_dir is not None else config.DATA_PROCESSED
+    registry = {name: _str_codes(reg.read(name, raw / "registry")) for name in reg.tables()}
+    tables: dict[str, pd.DataFrame] = {}
+    simulated: dict[str, bool] = {}
+    files: dict[str, str] = {}
+    for name in TABLES:
+        for p in (proc / f"{name}.parquet", proc / f"{name}_simulated.parquet",
+                  raw / "simulated" / f"{name}_simulated.parquet"):
+            if p.is_file():
+                tables[name] = _str_codes(pd.read_parquet(p))
+                simulated[name] = read_parquet_metadata(p).get("impact.simulated") == "true" or "simulated" in p.name
+                files[name] = str(p)
+                break
+    survey = None
+    if satisfaction is not None:
+        from impact.evaluation.satisfaction import read_survey, validate_survey
+
+        survey = (validate_survey(satisfaction) if isinstance(satisfaction, pd.DataFrame)
+                  else read_survey(satisfaction))
+    return EvaluationData(registry=registry, tables=tables, simulated=simulated, satisfaction=survey, files=files)
