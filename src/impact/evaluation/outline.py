@@ -1,0 +1,343 @@
+"""The 绩效评价 report as a document model, for the province or one county.
+
+Outline (after the reference outline of 财预〔2020〕10号 reports): 一、基本情况; 二、绩效目标;
+三、评价工作开展情况; 四、综合评价结论; 五、绩效指标分析 (by first-level group, with the
+scoring table); 六、主要成效; 七、存在问题及原因; 八、意见建议; 九、典型案例. The English
+version frames the same content by the OECD DAC criteria (section 5 by criterion).
+Every number names its source; simulated values are labelled as such.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from impact.evaluation.dac import DAC_LABELS, dac_summary
+from impact.evaluation.data import EvaluationData
+from impact.evaluation.document import Document, Figure, Heading, Paragraph, Table
+from impact.evaluation.evaluate import Evaluation
+from impact.evaluation.findings import findings
+from impact.evaluation.scoring import GRADE_EN
+from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
+
+_NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_SUB = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）", "（十）")
+#: Program facts of the province read out in 基本情况 (fact ids of data/raw/registry/facts.csv).
+PROVINCE_FACTS: tuple[str, ...] = ("F013", "F015", "F017", "F018", "F001", "F011", "F012")
+#: How many typical cases (典型案例) the province report shows.
+N_CASES = 4
+EVIDENCE_ZH = {"article": "原文", "simulated": "模拟数据", "survey": "满意度调查", "evaluator": "评价人录入",
+               "user table": "用户数据", "estimate": "因果估计", "": "—"}
+
+
+def _fmt(x: Any, unit: str = "", lang: str = "zh") -> str:
+    from impact.i18n import fmt_number
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if unit == "share":
+        return f"{x:.1%}"
+    return fmt_number(x, lang)
+
+
+def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """The printed scoring table: one row per indicator and a total row (合计).
+
+    The 得分 column holds the points (one decimal) or 未评分; the total row holds the sum of
+    the points printed above it, so the total and grade can be recomputed from the table.
+    """
+    t = ev.table
+    zh = lang == "zh"
+    rows = []
+    for _, r in t.iterrows():
+        rows.append({
+            ("一级指标" if zh else "Group"): r["level1"] if zh else LEVEL1_EN[r["level1"]],
+            ("二级指标" if zh else "Sub-group"): r["level2"],
+            ("三级指标" if zh else "Indicator"): r["level3"] if zh else r["level3_en"],
+            ("分值" if zh else "Weight"): f"{r['weight']:g}",
+            ("年度目标值" if zh else "Target"): _fmt(r["target"], r["unit"], lang),
+            ("实际完成值" if zh else "Actual"): (r["grade"] if r["scoring"] == "grade" and r["grade"]
+                                               else _fmt(r["actual"], r["unit"], lang)),
+            ("得分" if zh else "Score"): f"{r['score']:.1f}" if r["scored"] else ("未评分" if zh else "unscored"),
+            ("数据来源" if zh else "Source"): EVIDENCE_ZH.get(r["evidence"], r["evidence"]) if zh else (r["evidence"] or "—"),
+            ("偏差原因/说明" if zh else "Deviation / note"): r["deviation_reason"] or r["reason"] or r["weak"],
+        })
+    tot = ev.total
+    score_total = round(sum(round(s, 1) for s in t.loc[t["scored"], "score"]), 1)
+    rows.append({("一级指标" if zh else "Group"): "合计" if zh else "Total", ("分值" if zh else "Weight"): f"{tot.weight:g}",
+                 ("得分" if zh else "Score"): f"{score_total:.1f}",
+                 ("偏差原因/说明" if zh else "Deviation / note"):
+                     (f"等级：{tot.grade}" if zh else f"grade: {tot.grade}") if tot.complete else
+                     (f"{tot.n_unscored} 项未评分，等级待定" if zh else f"{tot.n_unscored} unscored; grade pending")})
+    return pd.DataFrame(rows).fillna("")
+
+
+def _conclusion(ev: Evaluation, lang: str) -> str:
+    tot = ev.total
+    score = round(sum(round(s, 1) for s in ev.table.loc[ev.table["scored"], "score"]), 1)
+    if lang == "zh":
+        if tot.complete:
+            return f"经评价，{ev.year}年度综合得分 {score:.1f} 分，评价等级为“{tot.grade}”（优≥90分，良80–89分，中60–79分，差<60分）。"
+        return (f"经评价，{ev.year}年度已评分指标得分 {score:.1f} 分（已评分指标分值合计 {tot.scored_weight:g} 分），"
+                f"尚有 {tot.n_unscored} 项指标（{tot.weight - tot.scored_weight:g} 分）因缺少目标值、数据或评价等级未评分，"
+                "评价等级待评价人补充后确定；不以零分或满分代替。")
+    if tot.complete:
+        return (f"The {ev.year} evaluation scores {score:.1f} of 100: rated '{tot.grade}' ({GRADE_EN[tot.grade]}; "
+                "excellent ≥ 90, good 80–89, fair 60–79, poor < 60).")
+    return (f"Scored indicators earn {score:.1f} of the {tot.scored_weight:g} points they carry; {tot.n_unscored} "
+            f"indicators ({tot.weight - tot.scored_weight:g} points) lack a target, data or a grade and are not "
+            "scored, so the rating is pending (never replaced by zero or full marks).")
+
+
+def _group_figure(ev: Evaluation, lang: str) -> Figure:
+    from impact.plots import new_figure, to_png
+
+    s = ev.subtotals
+    fig, ax = new_figure(6.5, 3.0)
+    labels = list(s["level1"]) if lang == "zh" else [LEVEL1_EN[x] for x in s["level1"]]
+    y = np.arange(len(s))[::-1]
+    ax.barh(y, s["weight"], color="#dbe4ee", label="分值" if lang == "zh" else "weight")
+    ax.barh(y, s["scored_weight"], color="#a9c6de", label="已评分分值" if lang == "zh" else "scored weight")
+    ax.barh(y, s["score"], color="#1f5f8b", height=0.5, label="得分" if lang == "zh" else "score")
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("分" if lang == "zh" else "points")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
+    return Figure(to_png(fig, dpi=150), cap, width_cm=14.0)
+
+
+def _facts(data: EvaluationData, ids: tuple[str, ...]) -> pd.DataFrame:
+    f = data.registry["facts"]
+    return f[f["fact_id"].isin(ids)].set_index("fact_id").reindex([i for i in ids if i in set(f["fact_id"])])
+
+
+def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
+    zh = lang == "zh"
+    out: list = []
+    if ev.county is None:
+        f = _facts(data, PROVINCE_FACTS)
+        out.append(Paragraph(
+            "2023年10月，省民政厅、省农业农村厅部署实施社会组织助力乡村振兴三年行动，确定统一品牌标识“云社同心·益滇有你”。"
+            "据原文，行动以来各方投入与结对情况如下（每项附原文出处）：" if zh else
+            "In October 2023 Yunnan's civil-affairs and agriculture departments launched a three-year action of social "
+            "organisations for rural revitalisation under the brand 云社同心·益滇有你 (Yunshe Tongxin · Yidian Youni). "
+            "Figures stated in the source article, each with its reference:"))
+        for quote, g in f.groupby("quote", sort=False):
+            label = "、".join(f"{r['value_as_written']}{r['unit_as_written']}（{fid}）" for fid, r in g.iterrows())
+            out.append(Paragraph(f"{label}：“{quote}”", "quote"))
+        out.append(Paragraph(
+            "资金来源：中央财政支持社会组织参与社会服务项目资金、省级福彩公益金，以及社会组织链接的社会资金（F001、F017）。"
+            if zh else "Funding: central-government funds for social organisations' social services, the provincial "
+                       "welfare-lottery fund, and money raised by the organisations (F001, F017)."))
+        return out
+    from impact.geo import resolve_county
+
+    c = resolve_county(ev.county)
+    reg = data.registry
+    pr = reg["pairings"][reg["pairings"]["county_code"] == ev.county]
+    orgs = reg["organizations"].set_index("org_id")["name"]
+    names = sorted(set(orgs.reindex(pr["org_id"]).dropna()))
+    sites = reg["program_sites"][reg["program_sites"]["county_code"] == ev.county]
+    out.append(Paragraph(
+        (f"{c.name}（{c.prefecture}）参与社会组织助力乡村振兴三年行动。原文记载与本县结对的社会组织 {len(names)} 家"
+         f"{'：' + '、'.join(names) if names else ''}；在本县实施的帮扶项目 {sites['program_id'].nunique()} 个。")
+        if zh else
+        (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {len(names)} organisation(s) "
+         f"paired with the county{': ' + ', '.join(names) if names else ''} and {sites['program_id'].nunique()} program(s) run there.")))
+    for _, r in reg["facts"][reg["facts"]["county_code"] == ev.county].iterrows():
+        out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
+    return out
+
+
+def _targets_table(ev: Evaluation, lang: str) -> Table:
+    zh = lang == "zh"
+    src = {"article": "原文", "default": "默认值（可修改）", "evaluator": "评价人录入"}
+    t = ev.table
+    frame = pd.DataFrame({
+        ("三级指标" if zh else "Indicator"): t["level3"] if zh else t["level3_en"],
+        ("年度目标值" if zh else "Target"): [_fmt(v, u, lang) if not math.isnan(v) else ("待录入" if zh else "to enter")
+                                        for v, u in zip(t["target"], t["unit"])],
+        ("目标来源" if zh else "Target source"): t["target_source"].map(src) if zh else t["target_source"],
+    })
+    return Table(frame, "表1 年度绩效指标及目标值" if zh else "Table 1. Indicators and targets")
+
+
+def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
+    zh = lang == "zh"
+    sim = sorted(t for t, s in data.simulated.items() if s)
+    used_sim = sorted(set(ev.table.loc[ev.table["evidence"] == "simulated", "source"]))
+    blocks = [
+        Paragraph(("评价依据：财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）。指标体系："
+                   f"{ev.system_file}（版本 {SYSTEM_VERSION}），一级指标为决策、过程、产出、效益和满意度，分值合计100分。"
+                   "计分规则：定量指标按“完成值/目标值×分值”计分且不超过该项分值（成本类指标取“目标值/完成值”）；"
+                   "分档指标按阈值计分；定性指标由评价人评定优、良、中、差等级后折算。缺少目标值、数据或等级的指标不评分，"
+                   "并在评分表中说明原因。")
+                  if zh else
+                  ("Basis: the Ministry of Finance's Measures for the performance evaluation of project spending (财预〔2020〕10号). "
+                   f"Indicator system: {ev.system_file} (version {SYSTEM_VERSION}), groups Decision, Process, Outputs, "
+                   "Outcomes and Satisfaction, 100 points. Quantitative indicators score actual/target × weight, capped at "
+                   "the weight (target/actual for costs); banded indicators score by thresholds; qualitative ones by the "
+                   "evaluator's grade. Indicators without a target, data or grade stay unscored, with the reason.")),
+        Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价表格（" + "、".join(sorted(data.tables))
+                   + "）；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
+                  if zh else
+                  ("Data: the article's registry (data/raw/registry, each figure with its quote); evaluation tables ("
+                   + ", ".join(sorted(data.tables)) + "); the evaluator's sheet; a satisfaction survey"
+                   + (" (given)." if data.satisfaction is not None else " (not given)."))),
+    ]
+    if sim:
+        blocks.append(Paragraph(
+            ("重要说明：以下表格为模拟数据，仅用于演示评价方法，不代表真实情况：" + "、".join(sim)
+             + "。评分表中数据来源为“模拟数据”的指标，其实际值依据："
+             + "；".join(used_sim) + "。") if zh else
+            ("Important: these tables are SIMULATED, to demonstrate the method, and describe no real outcome: "
+             + ", ".join(sim) + ". Indicators whose source reads 'simulated' rest on: " + "; ".join(used_sim) + "."),
+            "note"))
+    return blocks
+
+
+def _effects(ev: Evaluation, estimates: pd.DataFrame | None, lang: str) -> list:
+    zh = lang == "zh"
+    if estimates is None:
+        t = ev.table[ev.table["conf_low"].notna() | ev.table["p_value"].notna()]
+        estimates = pd.DataFrame({"term": t["level3"] if zh else t["level3_en"], "estimate": t["actual"],
+                                  "conf_low": t["conf_low"], "conf_high": t["conf_high"], "p_value": t["p_value"],
+                                  "method": t["source"]})
+    if estimates.empty:
+        return [Paragraph("暂无可信设计下的因果估计或带置信区间的指标。" if zh else
+                          "No causal estimate or indicator with an interval is available.")]
+    frame = pd.DataFrame({
+        ("指标" if zh else "Indicator"): estimates["term"].astype(str),
+        ("估计值" if zh else "Estimate"): [_fmt(x, "", lang) for x in estimates["estimate"]],
+        ("95%置信区间" if zh else "95% interval"): [f"{_fmt(a, '', lang)} – {_fmt(b, '', lang)}"
+                                              if not (math.isnan(a) or math.isnan(b)) else "—"
+                                              for a, b in zip(estimates["conf_low"], estimates["conf_high"])],
+        ("p值" if zh else "p-value"): [f"{p:.3f}" if not math.isnan(p) else "—" for p in estimates["p_value"]],
+        ("方法与数据" if zh else "Method and data"): estimates["method"].astype(str),
+    })
+    return [Paragraph("下表列出带不确定性度量的成效指标与因果估计；依据模拟数据的结果仅演示方法。" if zh else
+                      "Results with a measure of uncertainty; those on simulated data only demonstrate the method."),
+            Table(frame, "表4 主要成效（估计值与置信区间）" if zh else "Table 4. Results with intervals")]
+
+
+def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
+    zh = lang == "zh"
+    reg = data.registry
+    progs, facts = reg["programs"], reg["facts"]
+    if ev.county is not None:
+        ids = set(reg["program_sites"].loc[reg["program_sites"]["county_code"] == ev.county, "program_id"])
+        ids |= set(facts.loc[facts["county_code"] == ev.county, "program_id"].dropna())
+        chosen = progs[progs["program_id"].isin(ids)]
+    else:
+        n = facts["program_id"].value_counts()
+        chosen = progs.assign(_n=progs["program_id"].map(n).fillna(0)).sort_values(
+            ["_n", "program_id"], ascending=[False, True]).head(N_CASES)
+    if chosen.empty:
+        return [Paragraph("原文未记载在本县实施的具体项目。" if zh else "The article names no program run in this county.")]
+    orgs = reg["organizations"].set_index("org_id")["name"]
+    out: list = []
+    for k, (_, p) in enumerate(chosen.iterrows()):
+        org = orgs.get(p["org_id"], p["org_id"])
+        out.append(Heading(f"{_SUB[k]}{p['name']}（{org}）" if zh else f"9.{k + 1} {p['name']} ({org})", 2))
+        if isinstance(p["delivered"], str) and p["delivered"]:
+            out.append(Paragraph(p["delivered"] if zh else f"What was delivered (from the article): {p['delivered']}"))
+        out.append(Paragraph(("原文：“" if zh else "Source: “") + str(p["quote"]) + "”", "quote"))
+    return out
+
+
+def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
+                  estimates: pd.DataFrame | None = None, figures: bool = True) -> Document:
+    """Assemble the 绩效评价 report of an evaluation as a :class:`Document`.
+
+    Parameters
+    ----------
+    ev
+        The scored evaluation (:func:`impact.evaluation.evaluate`).
+    data
+        The tables it was computed from (registry for 基本情况 and 典型案例).
+    lang
+        ``"zh"`` (the 绩效评价 outline) or ``"en"`` (the same content framed by the DAC criteria).
+    estimates
+        Causal estimates for 主要成效, a tidy table with ``term, estimate, conf_low, conf_high,
+        p_value, method``; default the evaluation's own rows that carry an interval.
+    figures
+        Include the figure of scores by group.
+    """
+    zh = lang == "zh"
+    where = "云南省" if ev.county is None else __import__("impact.geo", fromlist=["x"]).resolve_county(ev.county).name
+    title = (f"{where}社会组织助力乡村振兴三年行动{ev.year}年度绩效评价报告" if zh else
+             f"{where}: performance evaluation of the social-organisation rural-revitalisation action, {ev.year}")
+    doc = Document(title=title, lang=lang,
+                   subtitle=("依据财预〔2020〕10号 · 评价工具 impact 自动起草，供评价人修改" if zh else
+                             "Drafted by the impact toolkit for the evaluator to edit"),
+                   footer=title)
+    H = (lambda i, zh_t, en_t: Heading(f"{_NUM[i]}、{zh_t}" if zh else f"{i + 1}. {en_t}", 1))
+    doc.add(H(0, "基本情况", "Background"), *_background(ev, data, lang))
+    doc.add(H(1, "绩效目标", "Objectives and targets"),
+            Paragraph("总体目标：聚焦农村地区产业发展、乡村建设、乡村治理薄弱环节，引导社会组织开展专业化、差异化、"
+                      "个性化帮扶（据原文省民政厅负责人表述）。年度指标及目标值见表1；原文未给出的目标值由评价人录入。"
+                      if zh else "Overall objective (as the provincial official states it in the article): professional, "
+                                 "differentiated, tailored support where industry, village construction and governance are "
+                                 "weakest. Table 1 lists the indicators; targets the article does not give are entered "
+                                 "by the evaluator."),
+            _targets_table(ev, lang))
+    doc.add(H(2, "评价工作开展情况", "Evaluation approach"), *_method_blocks(ev, data, lang))
+    doc.add(H(3, "综合评价结论", "Overall rating"), Paragraph(_conclusion(ev, lang)))
+    sub = ev.subtotals
+    doc.add(Table(pd.DataFrame({("一级指标" if zh else "Group"): sub["level1"] if zh else sub["level1"].map(LEVEL1_EN),
+                                ("分值" if zh else "Weight"): sub["weight"].map("{:g}".format),
+                                ("得分" if zh else "Score"): sub["score"].map("{:.1f}".format),
+                                ("未评分指标数" if zh else "Unscored"): sub["n_unscored"].astype(int).astype(str)}),
+                  "表2 一级指标得分汇总" if zh else "Table 2. Scores by group"))
+    if figures:
+        doc.add(_group_figure(ev, lang))
+    doc.add(H(4, "绩效指标分析", "Findings by DAC criterion"))
+    t = ev.table
+    if zh:
+        for k, g in enumerate(x for x in LEVEL1 if x in set(t["level1"])):
+            rows = t[t["level1"] == g]
+            doc.add(Heading(f"{_SUB[k]}{g}指标", 2))
+            for _, r in rows.iterrows():
+                doc.add(Paragraph(_indicator_sentence(r, lang)))
+    else:
+        for k, (_, d) in enumerate(dac_summary(t).iterrows()):
+            doc.add(Heading(f"5.{k + 1} {d['criterion']}: {d['question']}", 2))
+            for _, r in t[t["dac"] == d["dac"]].iterrows():
+                doc.add(Paragraph(_indicator_sentence(r, lang)))
+    doc.add(Table(scoring_frame(ev, lang), "表3 绩效评价指标评分表" if zh else "Table 3. Scoring table",
+                  note=("得分保留一位小数；合计为上列得分之和。" if zh else "Scores to one decimal; the total sums the rows above.")))
+    doc.add(H(5, "主要成效", "Results"), *_effects(ev, estimates, lang))
+    fnd = findings(t)
+    doc.add(H(6, "存在问题及原因", "Issues and their causes"))
+    for i, (_, f) in enumerate(fnd.iterrows(), start=1):
+        doc.add(Paragraph(f"{i}. " + (f["problem_zh"] if zh else f["problem_en"])))
+    doc.add(H(7, "意见建议", "Recommendations"))
+    for i, (_, f) in enumerate(fnd.drop_duplicates("indicator_id").iterrows(), start=1):
+        doc.add(Paragraph(f"{i}. " + (f["recommendation_zh"] if zh else f["recommendation_en"])))
+    doc.add(H(8, "典型案例", "Case studies"), *_cases(ev, data, lang))
+    return doc
+
+
+def _indicator_sentence(r: pd.Series, lang: str) -> str:
+    zh = lang == "zh"
+    name = r["level3"] if zh else r["level3_en"]
+    if not r["scored"]:
+        return (f"{name}（{r['weight']:g}分）：未评分，{r['reason']}。" if zh else
+                f"{name} ({r['weight']:g} points): not scored, {r['reason']}.")
+    if r["scoring"] == "grade":
+        return (f"{name}（{r['weight']:g}分）：评价等级“{r['grade']}”，得 {r['score']:.1f} 分。" if zh else
+                f"{name} ({r['weight']:g} points): graded '{r['grade']}', {r['score']:.1f} points.")
+    ci = (f"（95%区间 {_fmt(r['conf_low'], r['unit'])}–{_fmt(r['conf_high'], r['unit'])}）"
+          if not math.isnan(r["conf_low"]) else "")
+    ci_en = (f" (95% interval {_fmt(r['conf_low'], r['unit'], 'en')}–{_fmt(r['conf_high'], r['unit'], 'en')})"
+             if not math.isnan(r["conf_low"]) else "")
+    att = f"，完成率 {r['attainment']:.0%}" if not math.isnan(r["attainment"]) else ""
+    return (f"{name}（{r['weight']:g}分）：目标 {_fmt(r['target'], r['unit'])}，实际 {_fmt(r['actual'], r['unit'])}{ci}"
+            f"{att}，得 {r['score']:.1f} 分。来源：{r['source']}。" if zh else
+            f"{name} ({r['weight']:g} points): target {_fmt(r['target'], r['unit'], 'en')}, actual "
+            f"{_fmt(r['actual'], r['unit'], 'en')}{ci_en}, {r['score']:.1f} points. Source: {r['source']}.")
