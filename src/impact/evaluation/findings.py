@@ -14,14 +14,42 @@ reason when the sheet gives one, otherwise a placeholder asking for it.
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 from impact.i18n import fmt_number
 
 #: Columns of :func:`findings`.
-COLUMNS = ("kind", "indicator_id", "level1", "level3", "lost_points", "problem_zh", "recommendation_zh",
+COLUMNS = ("kind", "need", "indicator_id", "level1", "level3", "lost_points", "problem_zh", "recommendation_zh",
            "problem_en", "recommendation_en")
+
+#: English reason fragments (from :mod:`~impact.evaluation.scoring` and :mod:`~impact.evaluation.measures`)
+#: and their Chinese wording.
+_REASONS_ZH: tuple[tuple[str, str], ...] = (
+    (r"no grade entered by the evaluator", "评价人尚未录入等级"),
+    (r"no target \(evaluator input\)", "缺少年度目标值（待评价人录入）"),
+    (r"no actual value", "缺少实际值"),
+    (r"no satisfaction survey \(table kind satisfaction_survey\) was given", "未提供满意度调查数据（satisfaction_survey）"),
+    (r"no (.+?) rows up to (\d+) for this scope", r"本范围\2年及以前没有 \1 数据"),
+    (r"the survey has no answers to item '(.+?)' in (\d+) for this scope", r"满意度调查\2年没有“\1”题的回答"),
+    (r"the article states no '(.+?)' figure for .+", r"原文未给出该项数据（\1）"),
+    (r"grade '(.+?)' is not one of (.+)", r"等级“\1”不在\2之中"),
+    (r"latest year with data: (\d+)", r"最近有数据的年份为\1年"),
+    (r"approximate figure", "原文为约数"),
+    (r"simulated data", "模拟数据"),
+    (r"only (\d+) answers", r"仅\1份回答"),
+    (r"(\S+) could not be estimated: (.+)", r"无法估计（\2）"),
+    (r"no (\S+(?:, \S+)*) table", r"缺少 \1 数据表"),
+    (r"; ", "；"),
+)
+
+
+def reason_zh(text: str) -> str:
+    """The Chinese wording of a reason or weakness string (unknown fragments stay as they are)."""
+    for pat, rep in _REASONS_ZH:
+        text = re.sub(pat, rep, text)
+    return text
 
 
 def _v(x: float, unit: str, lang: str) -> str:
@@ -63,7 +91,7 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
             what_en = (f"actual {_v(r['actual'], r['unit'], 'en')} against a target of {_v(r['target'], r['unit'], 'en')}"
                        + (f" ({r['attainment']:.0%} attained)" if not math.isnan(r["attainment"]) else ""))
         rows.append({
-            "kind": "shortfall", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
+            "kind": "shortfall", "need": "", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": float(r["lost"]),
             "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）得分 {r['score']:.1f}/{r['weight']:g}，{what_zh}。原因：{cause_zh}",
             "recommendation_zh": f"针对“{r['level3']}”制定整改措施，明确责任单位和完成时限，在下一年度绩效目标中细化该指标。",
@@ -73,10 +101,11 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
                                  "and make its target more specific next year.",
         })
     for _, r in t[~t["scored"].astype(bool)].iterrows():
+        need = "grade" if r["scoring"] == "grade" else "target" if "target" in r["reason"] else "data"
         rows.append({
-            "kind": "missing", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
+            "kind": "missing", "need": need, "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": float(r["weight"]),
-            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}，{r['weight']:g} 分）未评分：{r['reason']}。",
+            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}，{r['weight']:g} 分）未评分：{reason_zh(r['reason'])}。",
             "recommendation_zh": (f"补充“{r['level3']}”的" + ("评价等级" if r["scoring"] == "grade" else
                                   "年度目标值" if "target" in r["reason"] else "实际数据")
                                   + "，建立相应的数据台账，使该指标可以计分。"),
@@ -86,9 +115,9 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
         })
     for _, r in t[t["weak"].astype(str) != ""].iterrows():
         rows.append({
-            "kind": "weak", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
+            "kind": "weak", "need": "simulated" if "simulated" in r["weak"] else "evidence", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": 0.0,
-            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）的实际值证据较弱：{r['weak']}（来源：{r['source']}）。",
+            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）的实际值证据较弱：{reason_zh(r['weak'])}（来源：{r['source']}）。",
             "recommendation_zh": ("以真实的项目台账、抽样调查或统计数据替代模拟数据" if "simulated" in r["weak"]
                                   else "扩大样本或延长观察期") + f"，复核“{r['level3']}”。",
             "problem_en": f"The value of '{r['level3_en']}' ({r['indicator_id']}) rests on weak evidence: {r['weak']} "
@@ -98,3 +127,32 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
                                  + f" and re-check '{r['level3_en']}'.",
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+_NEED_ZH = {"grade": "由评价人依据佐证材料评定等级", "target": "在年度绩效目标中设定目标值",
+            "data": "建立数据台账、补充实际数据", "simulated": "以真实的项目台账、抽样调查或统计数据替代模拟数据",
+            "evidence": "扩大样本或延长观察期以增强证据"}
+_NEED_EN = {"grade": "have the evaluator grade, on documentary evidence", "target": "set annual targets for",
+            "data": "keep registers and collect the data of", "simulated": "replace simulated data by registers, "
+            "surveys or statistics for", "evidence": "strengthen the evidence (larger samples, longer periods) for"}
+
+
+def recommendations(found: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """意见建议: one per shortfall, one per kind of missing input or weak evidence naming its indicators.
+
+    Returns ``indicator_ids`` (comma-separated) and ``text``.
+    """
+    zh = lang == "zh"
+    rows = [{"indicator_ids": r["indicator_id"], "text": r["recommendation_zh"] if zh else r["recommendation_en"]}
+            for _, r in found[found["kind"] == "shortfall"].iterrows()]
+    for need in ("target", "data", "grade", "simulated", "evidence"):
+        g = found[(found["kind"] != "shortfall") & (found["need"] == need)]
+        if g.empty:
+            continue
+        ids = ", ".join(g["indicator_id"])
+        if zh:
+            names = "、".join(f"“{a}”（{b}）" for a, b in zip(g["level3"], g["indicator_id"]))
+            rows.append({"indicator_ids": ids, "text": f"{_NEED_ZH[need]}：{names}。"})
+        else:
+            rows.append({"indicator_ids": ids, "text": f"{_NEED_EN[need].capitalize()} {ids}."})
+    return pd.DataFrame(rows, columns=["indicator_ids", "text"])

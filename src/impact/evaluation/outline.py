@@ -19,7 +19,7 @@ from impact.evaluation.dac import DAC_LABELS, dac_summary
 from impact.evaluation.data import EvaluationData
 from impact.evaluation.document import Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
-from impact.evaluation.findings import findings
+from impact.evaluation.findings import findings, reason_zh, recommendations
 from impact.evaluation.scoring import GRADE_EN
 from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
 
@@ -63,7 +63,8 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
                                                else _fmt(r["actual"], r["unit"], lang)),
             ("得分" if zh else "Score"): f"{r['score']:.1f}" if r["scored"] else ("未评分" if zh else "unscored"),
             ("数据来源" if zh else "Source"): EVIDENCE_ZH.get(r["evidence"], r["evidence"]) if zh else (r["evidence"] or "—"),
-            ("偏差原因/说明" if zh else "Deviation / note"): r["deviation_reason"] or r["reason"] or r["weak"],
+            ("偏差原因/说明" if zh else "Deviation / note"): r["deviation_reason"] or (
+                reason_zh(r["reason"] or r["weak"]) if zh else r["reason"] or r["weak"]),
         })
     tot = ev.total
     score_total = round(sum(round(s, 1) for s in t.loc[t["scored"], "score"]), 1)
@@ -106,7 +107,7 @@ def _group_figure(ev: Evaluation, lang: str) -> Figure:
     ax.set_xlabel("分" if lang == "zh" else "points")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
     return Figure(to_png(fig, dpi=150), cap, width_cm=14.0)
 
@@ -317,8 +318,8 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
     for i, (_, f) in enumerate(fnd.iterrows(), start=1):
         doc.add(Paragraph(f"{i}. " + (f["problem_zh"] if zh else f["problem_en"])))
     doc.add(H(7, "意见建议", "Recommendations"))
-    for i, (_, f) in enumerate(fnd.drop_duplicates("indicator_id").iterrows(), start=1):
-        doc.add(Paragraph(f"{i}. " + (f["recommendation_zh"] if zh else f["recommendation_en"])))
+    for i, (_, f) in enumerate(recommendations(fnd, lang).iterrows(), start=1):
+        doc.add(Paragraph(f"{i}. " + f["text"]))
     doc.add(H(8, "典型案例", "Case studies"), *_cases(ev, data, lang))
     return doc
 
@@ -327,7 +328,7 @@ def _indicator_sentence(r: pd.Series, lang: str) -> str:
     zh = lang == "zh"
     name = r["level3"] if zh else r["level3_en"]
     if not r["scored"]:
-        return (f"{name}（{r['weight']:g}分）：未评分，{r['reason']}。" if zh else
+        return (f"{name}（{r['weight']:g}分）：未评分，{reason_zh(r['reason'])}。" if zh else
                 f"{name} ({r['weight']:g} points): not scored, {r['reason']}.")
     if r["scoring"] == "grade":
         return (f"{name}（{r['weight']:g}分）：评价等级“{r['grade']}”，得 {r['score']:.1f} 分。" if zh else
