@@ -182,7 +182,7 @@ def column_widths(df: Any, total_mm: float = TEXT_WIDTH_MM) -> list[float]:
     for col in df.columns:
         cells = [width(str(v)) for v in df[col]] or [0.0]
         typical = sorted(cells)[int(0.8 * (len(cells) - 1))]
-        raw.append(min(max(width(str(col)), typical, 3.0), 40.0))
+        raw.append(min(max(width(str(col)) * 0.6, typical, 6.0), 30.0))
     k = total_mm / sum(raw)
     return [w * k for w in raw]
 
