@@ -19,6 +19,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# Functions named like their module are bound eagerly: importing a submodule sets the package
+# attribute to the module, which would shadow a lazy function of the same name.
+from impact.evaluation.evaluate import evaluate  # noqa: E402, F401
+from impact.evaluation.findings import findings  # noqa: E402, F401
+from impact.evaluation.satisfaction import satisfaction  # noqa: E402, F401
+
 _LAZY: dict[str, tuple[str, str]] = {
     "read_system": ("impact.evaluation.system", "read_system"),
     "for_scope": ("impact.evaluation.system", "for_scope"),
@@ -28,16 +34,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "grade_of": ("impact.evaluation.scoring", "grade_of"),
     "write_sheet": ("impact.evaluation.sheet", "write_sheet"),
     "read_sheet": ("impact.evaluation.sheet", "read_sheet"),
-    "satisfaction": ("impact.evaluation.satisfaction", "satisfaction"),
     "validate_survey": ("impact.evaluation.satisfaction", "validate_survey"),
     "wilson_interval": ("impact.evaluation.satisfaction", "wilson_interval"),
-    "evaluate": ("impact.evaluation.evaluate", "evaluate"),
     "Evaluation": ("impact.evaluation.evaluate", "Evaluation"),
-    "findings": ("impact.evaluation.findings", "findings"),
     "build_outline": ("impact.evaluation.outline", "build_outline"),
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "evaluate", "findings", "satisfaction"])
 
 
 def __getattr__(name: str) -> Any:
