@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from impact.evaluation.dac import DAC_LABELS, dac_summary
+from impact.evaluation.dac import dac_summary
 from impact.evaluation.data import EvaluationData
 from impact.evaluation.document import Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
