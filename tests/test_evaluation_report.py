@@ -81,8 +81,8 @@ def test_province_2024_scoring_table_is_complete_and_recomputes(province, data):
 
     printed = scoring_frame(ev)
     body, last = printed.iloc[:-1], printed.iloc[-1]
-    total = round(body["得分"].astype(float).sum(), 1)
-    assert float(last["得分"]) == pytest.approx(total, abs=0.051)
+    total = body["得分"].astype(float).sum()
+    assert float(last["得分"]) == pytest.approx(total, abs=0.005)
     assert last["偏差原因/说明"] == f"等级：{grade_of(float(last['得分']))}"
     assert ev.total.grade == grade_of(ev.total.score)
     assert body["分值"].astype(float).sum() == pytest.approx(100)
@@ -129,7 +129,7 @@ def test_docx_opens_with_headings_tables_images_fonts(docx_file):
     assert len(score) == 1
     rows = [[c.text for c in r.cells] for r in score[0].rows]
     pts = [float(r[6]) for r in rows[1:-1]]
-    assert rows[-1][0] == "合计" and float(rows[-1][6]) == pytest.approx(round(sum(pts), 1), abs=0.051)
+    assert rows[-1][0] == "合计" and float(rows[-1][6]) == pytest.approx(sum(pts), abs=0.005)
     assert rows[-1][-1] == f"等级：{grade_of(float(rows[-1][6]))}"
     conclusion = next(p.text for p in d.paragraphs if p.text.startswith("经评价"))
     assert f"“{grade_of(float(rows[-1][6]))}”" in conclusion

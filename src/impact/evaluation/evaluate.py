@@ -14,6 +14,9 @@ from impact.evaluation.scoring import Total, score_row, subtotals, total
 from impact.evaluation.sheet import read_sheet
 from impact.evaluation.system import Scope, for_scope, read_system
 
+#: Points are rounded to this many decimals per indicator; the total is the sum of the rounded points,
+#: so a printed table adds up exactly.
+SCORE_DECIMALS = 2
 #: Columns of the scoring table, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
     "indicator_id", "level1", "level2", "level3", "level3_en", "dac", "weight", "scoring", "direction", "unit",
@@ -120,7 +123,7 @@ def evaluate(scope: Scope = "province", year: int = 2024, *, county: str | int |
     table = _merge_sheet(table, sheet_df)
     scores = [score_row(r) for _, r in table.iterrows()]
     table["attainment"] = [s.attainment for s in scores]
-    table["score"] = [s.score for s in scores]
+    table["score"] = [round(s.score, SCORE_DECIMALS) for s in scores]  # the points as printed; the total sums them
     table["scored"] = [s.scored for s in scores]
     table["reason"] = [("" if s.scored else "; ".join(x for x in (s.reason, r["note"]) if x))
                        for s, (_, r) in zip(scores, table.iterrows())]

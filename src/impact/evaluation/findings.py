@@ -93,9 +93,9 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
         rows.append({
             "kind": "shortfall", "need": "", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": float(r["lost"]),
-            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）得分 {r['score']:.1f}/{r['weight']:g}，{what_zh}。原因：{cause_zh}",
+            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）得分 {r['score']:.2f}/{r['weight']:g}，{what_zh}。原因：{cause_zh}",
             "recommendation_zh": f"针对“{r['level3']}”制定整改措施，明确责任单位和完成时限，在下一年度绩效目标中细化该指标。",
-            "problem_en": f"'{r['level3_en']}' ({r['indicator_id']}) scored {r['score']:.1f} of {r['weight']:g}: "
+            "problem_en": f"'{r['level3_en']}' ({r['indicator_id']}) scored {r['score']:.2f} of {r['weight']:g}: "
                           f"{what_en}. Cause: {cause_en}",
             "recommendation_en": f"Set corrective actions for '{r['level3_en']}' with a responsible unit and deadline, "
                                  "and make its target more specific next year.",

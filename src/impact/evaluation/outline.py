@@ -61,15 +61,15 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
             ("年度目标值" if zh else "Target"): _fmt(r["target"], r["unit"], lang),
             ("实际完成值" if zh else "Actual"): (r["grade"] if r["scoring"] == "grade" and r["grade"]
                                                else _fmt(r["actual"], r["unit"], lang)),
-            ("得分" if zh else "Score"): f"{r['score']:.1f}" if r["scored"] else ("未评分" if zh else "unscored"),
+            ("得分" if zh else "Score"): f"{r['score']:.2f}" if r["scored"] else ("未评分" if zh else "unscored"),
             ("数据来源" if zh else "Source"): EVIDENCE_ZH.get(r["evidence"], r["evidence"]) if zh else (r["evidence"] or "—"),
             ("偏差原因/说明" if zh else "Deviation / note"): r["deviation_reason"] or (
                 reason_zh(r["reason"] or r["weak"]) if zh else r["reason"] or r["weak"]),
         })
     tot = ev.total
-    score_total = round(sum(round(s, 1) for s in t.loc[t["scored"], "score"]), 1)
+    score_total = tot.score
     rows.append({("一级指标" if zh else "Group"): "合计" if zh else "Total", ("分值" if zh else "Weight"): f"{tot.weight:g}",
-                 ("得分" if zh else "Score"): f"{score_total:.1f}",
+                 ("得分" if zh else "Score"): f"{score_total:.2f}",
                  ("偏差原因/说明" if zh else "Deviation / note"):
                      (f"等级：{tot.grade}" if zh else f"grade: {tot.grade}") if tot.complete else
                      (f"{tot.n_unscored} 项未评分，等级待定" if zh else f"{tot.n_unscored} unscored; grade pending")})
@@ -78,17 +78,17 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
 
 def _conclusion(ev: Evaluation, lang: str) -> str:
     tot = ev.total
-    score = round(sum(round(s, 1) for s in ev.table.loc[ev.table["scored"], "score"]), 1)
+    score = tot.score
     if lang == "zh":
         if tot.complete:
-            return f"经评价，{ev.year}年度综合得分 {score:.1f} 分，评价等级为“{tot.grade}”（优≥90分，良80–89分，中60–79分，差<60分）。"
-        return (f"经评价，{ev.year}年度已评分指标得分 {score:.1f} 分（已评分指标分值合计 {tot.scored_weight:g} 分），"
+            return f"经评价，{ev.year}年度综合得分 {score:.2f} 分，评价等级为“{tot.grade}”（优≥90分，良80–89分，中60–79分，差<60分）。"
+        return (f"经评价，{ev.year}年度已评分指标得分 {score:.2f} 分（已评分指标分值合计 {tot.scored_weight:g} 分），"
                 f"尚有 {tot.n_unscored} 项指标（{tot.weight - tot.scored_weight:g} 分）因缺少目标值、数据或评价等级未评分，"
                 "评价等级待评价人补充后确定；不以零分或满分代替。")
     if tot.complete:
-        return (f"The {ev.year} evaluation scores {score:.1f} of 100: rated '{tot.grade}' ({GRADE_EN[tot.grade]}; "
+        return (f"The {ev.year} evaluation scores {score:.2f} of 100: rated '{tot.grade}' ({GRADE_EN[tot.grade]}; "
                 "excellent ≥ 90, good 80–89, fair 60–79, poor < 60).")
-    return (f"Scored indicators earn {score:.1f} of the {tot.scored_weight:g} points they carry; {tot.n_unscored} "
+    return (f"Scored indicators earn {score:.2f} of the {tot.scored_weight:g} points they carry; {tot.n_unscored} "
             f"indicators ({tot.weight - tot.scored_weight:g} points) lack a target, data or a grade and are not "
             "scored, so the rating is pending (never replaced by zero or full marks).")
 
@@ -292,7 +292,7 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
     sub = ev.subtotals
     doc.add(Table(pd.DataFrame({("一级指标" if zh else "Group"): sub["level1"] if zh else sub["level1"].map(LEVEL1_EN),
                                 ("分值" if zh else "Weight"): sub["weight"].map("{:g}".format),
-                                ("得分" if zh else "Score"): sub["score"].map("{:.1f}".format),
+                                ("得分" if zh else "Score"): sub["score"].map("{:.2f}".format),
                                 ("未评分指标数" if zh else "Unscored"): sub["n_unscored"].astype(int).astype(str)}),
                   "表2 一级指标得分汇总" if zh else "Table 2. Scores by group"))
     if figures:
@@ -311,7 +311,7 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
             for _, r in t[t["dac"] == d["dac"]].iterrows():
                 doc.add(Paragraph(_indicator_sentence(r, lang)))
     doc.add(Table(scoring_frame(ev, lang), "表3 绩效评价指标评分表" if zh else "Table 3. Scoring table",
-                  note=("得分保留一位小数；合计为上列得分之和。" if zh else "Scores to one decimal; the total sums the rows above.")))
+                  note=("各项得分保留两位小数；合计为上列得分之和。" if zh else "Scores to two decimals; the total sums the rows above.")))
     doc.add(H(5, "主要成效", "Results"), *_effects(ev, estimates, lang))
     fnd = findings(t)
     doc.add(H(6, "存在问题及原因", "Issues and their causes"))
@@ -331,14 +331,14 @@ def _indicator_sentence(r: pd.Series, lang: str) -> str:
         return (f"{name}（{r['weight']:g}分）：未评分，{reason_zh(r['reason'])}。" if zh else
                 f"{name} ({r['weight']:g} points): not scored, {r['reason']}.")
     if r["scoring"] == "grade":
-        return (f"{name}（{r['weight']:g}分）：评价等级“{r['grade']}”，得 {r['score']:.1f} 分。" if zh else
-                f"{name} ({r['weight']:g} points): graded '{r['grade']}', {r['score']:.1f} points.")
+        return (f"{name}（{r['weight']:g}分）：评价等级“{r['grade']}”，得 {r['score']:.2f} 分。" if zh else
+                f"{name} ({r['weight']:g} points): graded '{r['grade']}', {r['score']:.2f} points.")
     ci = (f"（95%区间 {_fmt(r['conf_low'], r['unit'])}–{_fmt(r['conf_high'], r['unit'])}）"
           if not math.isnan(r["conf_low"]) else "")
     ci_en = (f" (95% interval {_fmt(r['conf_low'], r['unit'], 'en')}–{_fmt(r['conf_high'], r['unit'], 'en')})"
              if not math.isnan(r["conf_low"]) else "")
     att = f"，完成率 {r['attainment']:.0%}" if not math.isnan(r["attainment"]) else ""
     return (f"{name}（{r['weight']:g}分）：目标 {_fmt(r['target'], r['unit'])}，实际 {_fmt(r['actual'], r['unit'])}{ci}"
-            f"{att}，得 {r['score']:.1f} 分。来源：{r['source']}。" if zh else
+            f"{att}，得 {r['score']:.2f} 分。来源：{r['source']}。" if zh else
             f"{name} ({r['weight']:g} points): target {_fmt(r['target'], r['unit'], 'en')}, actual "
-            f"{_fmt(r['actual'], r['unit'], 'en')}{ci_en}, {r['score']:.1f} points. Source: {r['source']}.")
+            f"{_fmt(r['actual'], r['unit'], 'en')}{ci_en}, {r['score']:.2f} points. Source: {r['source']}.")
