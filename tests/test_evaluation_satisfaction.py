@@ -46,3 +46,18 @@ def test_bad_answers_name_the_row():
         validate_survey(df, file="survey.csv")
     rows = {(p.row, p.column) for p in err.value.problems}
     assert rows == {(3, "score"), (5, "score"), (4, "county_code")}
+
+
+def test_survey_file_feeds_the_satisfaction_indicator(tmp_path):
+    from impact.evaluation import evaluate, load_data
+
+    p = tmp_path / "survey.csv"
+    survey([5] * 18 + [4] * 9 + [2] * 3).to_csv(p, index=False)   # 27 of 30 satisfied = 0.9
+    data = load_data()
+    ev = evaluate("county", 2024, county="530824", data=data, satisfaction=p)
+    r = ev.table.set_index("indicator_id").loc["S1"]
+    assert r["actual"] == pytest.approx(0.9) and r["n"] == 30 and r["score"] == pytest.approx(10.0)
+    assert data.satisfaction is None  # the caller's data are not modified
+    other = evaluate("county", 2024, county="530112", data=data, satisfaction=p)  # no answers from that county
+    s1 = other.table.set_index("indicator_id").loc["S1"]
+    assert not s1["scored"] and "no answers" in s1["reason"]

@@ -114,9 +114,12 @@ def evaluate(scope: Scope = "province", year: int = 2024, *, county: str | int |
     if data is None:
         data = load_data(satisfaction=satisfaction)
     elif satisfaction is not None:
-        from impact.evaluation.satisfaction import validate_survey
+        from dataclasses import replace
 
-        data.satisfaction = validate_survey(satisfaction) if isinstance(satisfaction, pd.DataFrame) else None
+        from impact.evaluation.satisfaction import read_survey, validate_survey
+
+        survey = validate_survey(satisfaction) if isinstance(satisfaction, pd.DataFrame) else read_survey(satisfaction)
+        data = replace(data, satisfaction=survey)
     actuals = actual_values(rows, data, year=year, county=code)
     table = rows.merge(actuals, on="indicator_id", how="left", validate="one_to_one")
     sheet_df = read_sheet(sheet, sys_df) if isinstance(sheet, (str, Path)) else sheet
