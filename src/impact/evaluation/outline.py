@@ -270,7 +270,12 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
         Include the figure of scores by group.
     """
     zh = lang == "zh"
-    where = "云南省" if ev.county is None else __import__("impact.geo", fromlist=["x"]).resolve_county(ev.county).name
+    if ev.county is None:
+        where = "云南省" if zh else "Yunnan Province"
+    else:
+        from impact.geo import resolve_county
+
+        where = resolve_county(ev.county).name if zh else f"{resolve_county(ev.county).name} ({ev.county}), Yunnan"
     title = (f"{where}社会组织助力乡村振兴三年行动{ev.year}年度绩效评价报告" if zh else
              f"{where}: performance evaluation of the social-organisation rural-revitalisation action, {ev.year}")
     doc = Document(title=title, lang=lang,
@@ -332,7 +337,8 @@ def _indicator_sentence(r: pd.Series, lang: str) -> str:
                 f"{name} ({r['weight']:g} points): not scored, {r['reason']}.")
     if r["scoring"] == "grade":
         return (f"{name}（{r['weight']:g}分）：评价等级“{r['grade']}”，得 {r['score']:.2f} 分。" if zh else
-                f"{name} ({r['weight']:g} points): graded '{r['grade']}', {r['score']:.2f} points.")
+                f"{name} ({r['weight']:g} points): graded '{r['grade']}' ({GRADE_EN.get(r['grade'], '?')}), "
+                f"{r['score']:.2f} points.")
     ci = (f"（95%区间 {_fmt(r['conf_low'], r['unit'])}–{_fmt(r['conf_high'], r['unit'])}）"
           if not math.isnan(r["conf_low"]) else "")
     ci_en = (f" (95% interval {_fmt(r['conf_low'], r['unit'], 'en')}–{_fmt(r['conf_high'], r['unit'], 'en')})"
