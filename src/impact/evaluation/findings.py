@@ -39,7 +39,7 @@ _REASONS_ZH: tuple[tuple[str, str], ...] = (
     (r"approximate figure", "原文为约数"),
     (r"simulated data", "模拟数据"),
     (r"only (\d+) answers", r"仅\1份回答"),
-    (r"(\S+) could not be estimated: (.+)", r"无法估计（\2）"),
+    (r"(\S+) could not be (?:estimated|computed): (.+)", r"无法计算（\2）"),
     (r"no (\S+(?:, \S+)*) table", r"缺少 \1 数据表"),
     (r"; ", "；"),
 )

@@ -111,9 +111,12 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
     frames = [f[pd.to_numeric(f["year"], errors="coerce") <= year] for f in frames]
     if any(f.empty for f in frames):
         return _row(iid, note=f"no {', '.join(needed)} rows up to {year} for this scope")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tab = fn(*frames, by="year").tidy()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tab = fn(*frames, by="year").tidy()
+    except ImpactError as err:  # too few rows, no variation, ...: unscored with the reason
+        return _row(iid, note=f"{fname} could not be computed: {err}")
     tab = tab[(tab["term"] == term) & tab["estimate"].notna()]
     if tab.empty:
         return _row(iid, note=f"{fname} gives no {term!r} up to {year}")
