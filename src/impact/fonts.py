@@ -44,7 +44,12 @@ def use_cjk_font() -> str:
     from matplotlib import font_manager
 
     path = font_path()
-    font_manager.fontManager.addfont(str(path))
+    fm = font_manager.fontManager
+    fm.addfont(str(path))
+    # A system copy of Noto Sans CJK (Debian's fonts-noto-cjk) has the same family name; findfont
+    # keeps the first of equally good matches, so the bundled file goes first to win every tie.
+    fm.ttflist = ([f for f in fm.ttflist if Path(f.fname) == path]
+                  + [f for f in fm.ttflist if Path(f.fname) != path])
     family = font_manager.FontProperties(fname=str(path)).get_name()
     current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
     mpl.rcParams["font.sans-serif"] = [family, *current]
