@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.errors import ImpactError
 from impact.evaluation.data import EvaluationData, load_data
 from impact.evaluation.measures import actual_values, is_weak
 from impact.evaluation.scoring import Total, score_row, subtotals, total
@@ -104,7 +105,7 @@ def evaluate(scope: Scope = "province", year: int = 2024, *, county: str | int |
     code = None
     if scope == "county":
         if county is None:
-            raise ValueError("scope='county' needs county= (a code or name)")
+            raise ImpactError("scope='county' needs county= (a county code or name, e.g. '景谷县' or '530824')")
         from impact.geo import resolve_county
 
         code = resolve_county(county).code
