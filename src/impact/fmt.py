@@ -172,11 +172,16 @@ def money(x: Any, *, lang: str = "zh", decimals: int = 2, missing: str = MISSING
     v = _value(x)
     if v is None:
         return missing
+    units = _ZH_UNITS if lang == "zh" else _EN_UNITS
     unit = money_unit([v], lang=lang)
+    i = units.index(unit)
+    shown = round(abs(v) / unit.factor, 0 if unit.factor == 1.0 else decimals) * unit.factor
+    if i > 0 and shown >= units[i - 1].factor:  # 99,999,999 rounds to 1亿元, not 10000万元
+        unit = units[i - 1]
     if unit.factor == 1.0:
         body = _fixed(v, 0)
         return f"{body}元" if lang == "zh" else f"CNY {body}"
-    body = _fixed(v / unit.factor, decimals, trim=True)
+    body = _fixed(v / unit.factor, decimals, sep=False, trim=True)  # below the next unit: ≤ 4 digits
     if lang == "zh":
         return f"{body}{unit.zh}"
     return f"CNY {body} {'billion' if unit.factor == 1e9 else 'million'}"

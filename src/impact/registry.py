@@ -77,6 +77,8 @@ from impact.units import COUNT_UNITS, parse_quantity
 __all__ = [
     "FUND_PATTERN",
     "BENEFICIARY_PATTERN",
+    "COVERAGES",
+    "Coverage",
     "ORG_INCLUDE",
     "SOCIAL_ORGANIZATION_KINDS",
     "FundsTotal",
