@@ -132,3 +132,19 @@ def test_bad_lang(tmp_path):
 
     with pytest.raises(ImpactError, match="lang"):
         excel.write_workbook({}, tmp_path / "x.xlsx", lang="fr")
+
+
+def test_codes_become_words(tmp_path):
+    df = pd.DataFrame({"kind": ["trade_association", "enterprise", "unknown_kind"], "sector": ["health", "other", None],
+                       "unit": ["yuan/patient", "percent", "ratio"], "qualifier": ["more_than", "exact", "x"],
+                       "org_id": ["yn_hospital_assoc", "honghe_phosphorus", "a_b"]})
+    for lang, want in (("zh", ["行业协会", "医疗卫生", "元/人", "超过", "yn_hospital_assoc"]),
+                       ("en", ["Trade association", "Health", "yuan per patient", "more than", "yn_hospital_assoc"])):
+        path = tmp_path / f"{lang}.xlsx"
+        excel.write_workbook({"orgs": df}, path, lang=lang)
+        ws = load_workbook(path).worksheets[1]
+        assert [c.value for c in ws[2]] == want
+        assert ws["A3"].value == ("企业" if lang == "zh" else "Enterprise")
+        assert ws["A4"].value == "unknown_kind"  # unknown codes are kept, not dropped
+        assert ws["D3"].value == ("准确" if lang == "zh" else "exact")
+        assert ws["C4"].value == "ratio"

@@ -8,7 +8,8 @@ writes them with :func:`write_workbook` beside the HTML report. The workbook:
   any other path by its file name) and the sheets;
 * names sheets and headers in the report's language (:data:`SHEETS`,
   :func:`impact.i18n.column_name`, :data:`HEADERS`), falling back to the
-  table's own name;
+  table's own name, and writes codes of known columns as words (``health`` →
+  医疗卫生, ``trade_association`` → 行业协会, ``yuan/patient`` → 元/人);
 * writes numbers as numbers with a format (``#,##0`` for whole numbers and for
   amounts of 1,000 or more, so no fen; ``#,##0.00`` for smaller fractions;
   ``0.000`` for p-values; ``0`` for years), text as text, missing values as
@@ -91,7 +92,42 @@ HEADERS: dict[str, dict[str, str]] = {
     "coverage": {"zh": "覆盖范围", "en": "Coverage"},
     "n_counties": {"zh": "涉及县数", "en": "Counties covered"},
     "item": {"zh": "项目", "en": "Item"},
+    "towns": {"zh": "乡镇", "en": "Towns"},
+    "note": {"zh": "备注", "en": "Note"},
+    "fact_county_code": {"zh": "事实所属县代码", "en": "County code of the fact"},
+    "pre_rmspe": {"zh": "结对前拟合误差（RMSPE）", "en": "Pre-pairing RMSPE"},
+    "outcome_sd": {"zh": "结果变量标准差", "en": "Outcome standard deviation"},
+    "n_donors": {"zh": "对照县数", "en": "Donor counties"},
+    "n_pre": {"zh": "结对前年数", "en": "Pre-pairing years"},
+    "n_post": {"zh": "结对后年数", "en": "Post-pairing years"},
+    "coverage_zh": {"zh": "覆盖范围", "en": "Coverage (Chinese)"},
+    "coverage_en": {"zh": "覆盖范围（英文）", "en": "Coverage"},
 }
+
+_SCOPES = {"province": {"zh": "全省", "en": "Province"}, "prefecture": {"zh": "州（市）", "en": "Prefecture"},
+           "county": {"zh": "县", "en": "County"}, "program": {"zh": "项目", "en": "Program"}}
+
+
+def _value_labels() -> dict[str, Any]:
+    """Column -> function(value, lang) giving the display word of a code (``health`` → 医疗卫生)."""
+    from impact import i18n
+
+    def message(prefix: str) -> Any:
+        def label(v: Any, lang: str) -> Any:
+            key = f"{prefix}{v}"
+            return i18n.MESSAGES[key][lang] if key in i18n.MESSAGES else v
+        return label
+
+    def table(t: Mapping[str, Mapping[str, str]]) -> Any:
+        return lambda v, lang: t[v][lang] if v in t else v
+
+    return {
+        "level": table(i18n.LEVELS), "kind": table(i18n.KINDS), "sector": table(i18n.SECTORS),
+        "qualifier": lambda v, lang: (i18n.QUALIFIERS[v][lang] or ("准确" if lang == "zh" else "exact"))
+        if v in i18n.QUALIFIERS else v,
+        "unit": table({k: v for k, v in i18n.UNITS.items() if v["zh"]}),
+        "scope": table(_SCOPES), "term": message("ind."), "indicator": message("ind."),
+    }
 
 _ABOUT = {
     "zh": {"item": "项目", "value": "内容", "report": "报告", "lang": "语言", "lang_value": "中文",
@@ -288,12 +324,20 @@ def _write_sheet(ws: Any, header: list[str], rows: list[list[Any]], columns: lis
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
 
 
-def _frame(df: Any) -> tuple[list[str], list[list[Any]]]:
+def _frame(df: Any, lang: str | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of ``df`` as cell values; with ``lang``, codes in known columns
+    (level, kind, sector, qualifier, unit, scope, term) become their display words."""
     import pandas as pd
 
     df = pd.DataFrame(df)
     columns = [str(c) for c in df.columns]
     rows = [[_plain(v) for v in rec] for rec in df.itertuples(index=False, name=None)]
+    labels = _value_labels()
+    for j, col in enumerate(columns):
+        if col in labels and lang is not None:
+            for r in rows:
+                if isinstance(r[j], str):
+                    r[j] = labels[col](r[j], lang)
     return columns, rows
 
 
@@ -320,7 +364,7 @@ def write_workbook(tables: Mapping[str, Any], path: str | os.PathLike[str], *, t
     about = [list(r) for r in about_rows(title=title, lang=lang, parameters=parameters, sheets=names)]
     _write_sheet(ws, [a["item"], a["value"]], about, ["item", "value"])
     for sheet, df in zip(names, tables.values()):
-        columns, rows = _frame(df)
+        columns, rows = _frame(df, lang)
         header: list[str] = []
         for c in columns:  # two columns may share a display name (county, county_name)
             h = _header(c, lang)
