@@ -513,6 +513,10 @@ def test_funds_total_states_what_it_includes(t):
     assert ent.fact_ids == ("F081",) and ent.value == 3_000_000
     assert "F081" not in social.fact_ids and "F081" in social.excluded_fact_ids
     assert social.value + ent.value == every.value  # every program fund has an organisation
+    # the province report's 3266万 included the enterprise's 300万 (issue #14): 2966万 without it
+    # 3万 seeds + 2000万 阿里巴巴 + 650万 爱佑 + 267万 free lunch + 36万 heaters + 10万 scholarship + 300万 屏边
+    assert every.value == sum([3, 2000, 650, 267, 36, 10, 300]) * 10_000 == 32_660_000
+    assert social.value == 29_660_000
     assert social.label("zh") == "社会组织资金（不含企业资金300万元）"
     assert "excluding CNY 3 million from enterprises" in social.label("en")
     assert every.label("zh") == "社会组织和企业资金"
