@@ -224,7 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # summary sentences
     "summary.orgs": {
         "zh": "有{n}家社会组织与{name}结对帮扶。",
-        "en": "{n} social organization(s) are paired with {name}.",
+        "en": "Social organizations paired with {name}: {n}.",
     },
     "summary.orgs.none": {
         "zh": "登记表中没有与{name}结对的社会组织记录。",
@@ -232,7 +232,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "summary.programs": {
         "zh": "在本县开展的帮扶项目有{n}个，涉及{sectors}。",
-        "en": "{n} program(s) run in the county, in {sectors}.",
+        "en": "Programs running in the county: {n}, in {sectors}.",
     },
     "summary.programs.none": {
         "zh": "登记表中没有在本县开展的帮扶项目。",
