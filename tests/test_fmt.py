@@ -104,7 +104,8 @@ def test_percent():
         (-0.05, -0.001, "[-0.050, -0.001]"),
         (-0.05, -0.0001, "[-0.0500, -0.0001]"),
         (-0.05, 0.0, "[-0.050, 0.000]"),
-        (-170.3, 1234.5, "[-170, 1,234]"),
+        (-170.3, 1234.5, "[-170; 1,234]"),
+        (1234.0, 5678.0, "[1,234; 5,678]"),
         (0.12, 0.345, "[0.12, 0.34]"),
         (1.5, 2.5, "[1.5, 2.5]"),
         (0, 0, "[0, 0]"),
@@ -125,7 +126,7 @@ def test_the_reported_minus_zero_interval_cannot_occur():
 def test_interval_ends_are_readable_property(a, b):
     lo, hi = min(a, b), max(a, b)
     s = fmt.interval(lo, hi)
-    left, right = s[1:-1].split(", ")
+    left, right = s[1:-1].split("; " if "; " in s else ", ")
     for text, v in ((left, lo), (right, hi)):
         assert not re.fullmatch(r"-0(\.0+)?", text)  # no signed zero
         if abs(v) >= 1e-6:  # a non-zero end shows a non-zero digit (within max decimals)

@@ -14,6 +14,7 @@ precision       at most 2 decimals in 万元/亿元, trailing zeros dropped; nev
 count           integer with thousands separators (``1,815``), both languages
 number          fixed decimals, thousands separators, never ``-0``
 interval        ``[low, high]`` with decimals chosen so both ends are readable
+                (``[low; high]`` when an end has a thousands separator)
 p-value         3 decimals; ``< 0.001`` below
 =============== ============================== ====================================
 
@@ -219,14 +220,17 @@ def interval(low: Any, high: Any, *, lang: str = "zh", decimals: int | None = No
     """``"[low, high]"`` with decimals from :func:`interval_decimals` unless given.
 
     Both ends use the same decimals; a value rounding to zero is ``0`` without sign, so
-    ``[-0.05, -0.0001]`` reads ``[-0.0500, -0.0001]`` and never ``[-0.05, -0]``.
+    ``[-0.05, -0.0001]`` reads ``[-0.0500, -0.0001]`` and never ``[-0.05, -0]``. When an
+    end carries a thousands separator the ends are separated by ``;`` (``[-170; 1,234]``).
     """
     _lang(lang)
     lo, hi = _value(low), _value(high)
     if lo is None or hi is None:
         return missing
     d = interval_decimals(lo, hi) if decimals is None else decimals
-    return f"[{number(lo, decimals=d)}, {number(hi, decimals=d)}]"
+    a, b = number(lo, decimals=d), number(hi, decimals=d)
+    sep = "; " if "," in a + b else ", "  # [1,234; 5,678] stays unambiguous
+    return f"[{a}{sep}{b}]"
 
 
 def pvalue(p: Any, *, missing: str = MISSING) -> str:
