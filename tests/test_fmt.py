@@ -252,3 +252,18 @@ def test_precision_note_states_the_convention():
 def test_money_rounding_moves_to_the_next_unit(yuan, zh, en):
     assert fmt.money(yuan) == zh
     assert fmt.money(yuan, lang="en") == en
+
+
+def test_pretrend_from_event_study_table():
+    import pandas as pd
+
+    table = pd.DataFrame({"event_time": [-4, -3, -2, -1, 0, 1, 2],
+                          "estimate": [-170.0, 100.0, -40.0, 0.0, 300.0, 350.0, 250.0]})
+    zh = fmt.pretrend_from_table(table, 0.4, unit="元")
+    assert "存疑" in zh and "-170至100元" in zh  # max |pre| 170 > 0.25 × 300
+    shuffled = table.sample(frac=1.0, random_state=1)
+    assert fmt.pretrend_from_table(shuffled, 0.4, unit="元") == zh
+    small = table.assign(estimate=[-5.0, 4.0, 2.0, 0.0, 300.0, 350.0, 250.0])
+    assert "接近零" in fmt.pretrend_from_table(small, 0.4)
+    with pytest.raises(ImpactError, match="post-period"):
+        fmt.pretrend_from_table(table[table["event_time"] < 0], 0.4)

@@ -48,6 +48,7 @@ __all__ = [
     "number",
     "percent",
     "precision_note",
+    "pretrend_from_table",
     "pretrend_sentence",
     "pvalue",
     "significance",
@@ -329,6 +330,32 @@ def pretrend_sentence(
                 "但检验的把握度可能不足，平行趋势假设存疑。")
     return (f"Pre-pairing estimates range from {rng}{u}, not small next to the effect itself; although "
             f"{test_en}, the test may lack power, so parallel trends are in doubt.")
+
+
+def pretrend_from_table(
+    table: Any,
+    p: Any,
+    *,
+    level: float = 0.05,
+    tolerance: float = 0.25,
+    unit: str = "",
+    lang: str = "zh",
+) -> str:
+    """:func:`pretrend_sentence` for an event-study table (``event_time``, ``estimate``).
+
+    Pre-period estimates are those with ``event_time <= -2`` (``-1`` is the reference,
+    fixed at 0); ``scale`` is the mean absolute post-period estimate (``event_time >=
+    0``). ``p`` is the joint pre-trend test's p-value (``result.diagnostics["pretrend"]
+    ["p_value"]`` of :func:`impact.estimate.event_study`). Row order does not matter.
+    """
+    rows = [(float(e), _value(b)) for e, b in zip(table["event_time"], table["estimate"])]
+    pre = [b for e, b in rows if e <= -2 and b is not None]
+    post = [abs(b) for e, b in rows if e >= 0 and b is not None]
+    if not post:
+        raise ImpactError("the event-study table has no post-period estimate (event_time >= 0)")
+    scale = sum(post) / len(post)
+    scale = scale if scale > 0 else 1e-12  # no effect at all: any pre-period movement is large
+    return pretrend_sentence(p, pre, scale=scale, level=level, tolerance=tolerance, unit=unit, lang=lang)
 
 
 @dataclass(frozen=True)
