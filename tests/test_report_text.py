@@ -92,3 +92,15 @@ def test_problem_carries_file_and_context(tmp_path):
 def test_bad_lang():
     with pytest.raises(ImpactError, match="lang"):
         text_problems("<p></p>", lang="fr")
+
+
+def test_english_page_chinese_only_beside_english_or_marked():
+    ok = ('<html lang="en"><body><p>Jinggu Dai and Yi Autonomous County (景谷傣族彝族自治县) is paired with '
+          'Trade association (云南省医院协会).</p><td lang="zh">云南省医院协会与巧家县……建立了结对帮扶关系。</td>'
+          '</body></html>')
+    assert text_problems(ok, lang="en") == []
+    bad = '<html lang="en"><body><p>Social organizations paired with 景谷县: 2.</p></body></html>'
+    found = text_problems(bad, lang="en")
+    assert [(p.kind, p.text) for p in found] == [("chinese", "景谷县")]
+    # a Chinese page may of course be Chinese
+    assert text_problems('<html lang="zh"><body><p>景谷县</p></body></html>', lang="zh") == []

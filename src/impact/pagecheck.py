@@ -19,6 +19,9 @@ Kinds of problem:
 ``identifier``  snake_case names (``amity_medical``, ``benefit_cost``) outside file
                 names and paths
 ``english``     (Chinese pages) a run of three or more English words
+``chinese``     (English pages) Chinese text that is neither inside parentheses beside
+                an English name (``Jinggu Dai and Yi Autonomous County (景谷傣族彝族自治县)``)
+                nor inside an element marked ``lang="zh"`` (a quoted source sentence)
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ _IDENTIFIER = re.compile(r"(?<![\w./\\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/\\-
 _SCRIPT_OR_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
 _RAW_MISSING = re.compile(r"<NA>")
 _RAW_OBJECT = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]*[\u3400-\u9fff][\u3400-\u9fff\u3000-\u303f\uff00-\uffef]*")
+_PAREN_HAN = re.compile(r"[(（][^()（）\n]*[\u3400-\u9fff][^()（）\n]*[)）]")
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ,]+[A-Za-z][A-Za-z'’-]+){2,}")
 
 
@@ -67,9 +72,10 @@ class TextProblem:
 
 
 class _Text(HTMLParser):
-    def __init__(self, *, skip_lang_en: bool) -> None:
+    def __init__(self, *, skip_lang_en: bool, skip_lang_zh: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.skip_lang_en = skip_lang_en
+        self.skip_lang_zh = skip_lang_zh
         self.stack: list[tuple[str, bool]] = []  # (tag, skipping)
         self.parts: list[str] = []
         self.attrs: list[str] = []
@@ -83,7 +89,8 @@ class _Text(HTMLParser):
             if a.get(key):
                 self.attrs.append(a[key])
         skip = (self._skipping() or tag in _SKIP_TAGS or a.get("translate") == "no"
-                or (self.skip_lang_en and a.get("lang", "").lower().startswith("en")))
+                or (self.skip_lang_en and a.get("lang", "").lower().startswith("en"))
+                or (self.skip_lang_zh and a.get("lang", "").lower().startswith("zh") and tag != "html"))
         if tag not in _VOID:
             self.stack.append((tag, skip))
         elif tag in ("br", "hr"):
@@ -101,9 +108,13 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def page_text(html: str, *, lang: str = "zh") -> tuple[str, list[str]]:
-    """Visible text of ``html`` and its ``title``/``alt`` attribute texts (see module docstring)."""
-    p = _Text(skip_lang_en=lang == "zh")
+def page_text(html: str, *, lang: str = "zh", skip_other_lang: bool = True) -> tuple[str, list[str]]:
+    """Visible text of ``html`` and its ``title``/``alt`` attribute texts (see module docstring).
+
+    ``skip_other_lang`` leaves out elements marked with the other language
+    (``lang="en"`` on a Chinese page; ``lang="zh"`` on an English page only when asked).
+    """
+    p = _Text(skip_lang_en=lang == "zh" and skip_other_lang, skip_lang_zh=lang == "en" and skip_other_lang)
     p.feed(html)
     p.close()
     text = re.sub(r"[ \t]*\n[\s]*", "\n", "".join(p.parts))
@@ -133,7 +144,7 @@ def text_problems(html: str, *, lang: str, allow: Iterable[str] = (), file: str 
     if lang not in ("zh", "en"):
         raise ImpactError(f"lang={lang!r} is not valid; expected one of 'zh', 'en'")
     allowed = [re.compile(a) for a in allow]
-    text, attrs = page_text(html, lang=lang)
+    text, attrs = page_text(html, lang=lang, skip_other_lang=lang == "zh")
     found: list[TextProblem] = []
 
     def add(kind: str, source: str, m: re.Match[str]) -> None:
@@ -153,6 +164,11 @@ def text_problems(html: str, *, lang: str, allow: Iterable[str] = (), file: str 
     if lang == "zh":
         for m in _ENGLISH_RUN.finditer(text):
             add("english", text, m)
+    else:
+        own, _ = page_text(html, lang="en", skip_other_lang=True)
+        bare = _PAREN_HAN.sub("()", own)
+        for m in _HAN_RUN.finditer(bare):
+            add("chinese", bare, m)
     # unescaped markers parse as unknown tags (a browser shows nothing): look in the source
     raw = _SCRIPT_OR_STYLE.sub("", html)
     for m in _RAW_MISSING.finditer(raw):
