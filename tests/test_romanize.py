@@ -105,3 +105,15 @@ def test_bilingual_and_organisations():
     assert romanize.organization_en("云南省医院协会", "trade_association") == "Trade association (云南省医院协会)"
     assert romanize.organization_en("云南红河磷电有限责任公司", "enterprise") == "Enterprise (云南红河磷电有限责任公司)"
     assert romanize.organization_en("阿里巴巴公益基金会", None).startswith("Organisation (")
+
+
+def test_program_labels_keep_the_chinese_name():
+    from impact import registry
+
+    progs = registry.read("programs")
+    for name, sector in zip(progs["name"], progs["sector"]):
+        label = romanize.program_en(name, sector)
+        assert label.endswith(f"({name})")
+        assert not HAN.search(label[: -len(name) - 2])  # everything before the Chinese is English
+    assert romanize.program_en("好种兴万村", "agriculture") == "Agriculture program (好种兴万村)"
+    assert romanize.program_en("某项目", None) == "Program (某项目)"

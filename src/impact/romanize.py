@@ -39,6 +39,7 @@ __all__ = [
     "organization_en",
     "pinyin",
     "place_name_en",
+    "program_en",
     "prefecture_name_en",
 ]
 
@@ -166,4 +167,17 @@ def organization_en(name: str, kind: object = None) -> str:
 
     entry = KINDS.get(str(kind)) if kind is not None else None
     label = entry["en"] if entry else "Organisation"
+    return f"{label} ({name})"
+
+
+def program_en(name: str, sector: object = None) -> str:
+    """A program for an English page: its sector in English with the Chinese name beside.
+
+    ``("好种兴万村", "agriculture")`` → ``"Agriculture program (好种兴万村)"``; the article
+    gives no English program names, so none is invented.
+    """
+    from impact.i18n import SECTORS
+
+    entry = SECTORS.get(str(sector)) if sector is not None else None
+    label = f"{entry['en']} program" if entry else "Program"
     return f"{label} ({name})"
