@@ -10,6 +10,12 @@
 
 Labels for sectors, organization levels and kinds, base units and table columns
 live here too, so every report, figure and CLI message uses one vocabulary.
+
+New report text should format numbers with :mod:`impact.fmt` (money in 万元/亿元 and
+"CNY … million", counts with separators, readable intervals, significance and
+pre-trend wording) and figures from the registry with
+``fmt_quantity(..., unit_as_written=...)`` so the article's unit (次, 份, 岁, 镇（乡）)
+is kept; ``fmt_number``/``fmt_money`` stay for the current report sections.
 Only user-facing text is translated; code, comments and docs stay in English.
 """
 
