@@ -489,3 +489,170 @@ def test_fill_county_codes_for_user_rows():
     assert out["county_code"].tolist()[:2] == ["530824", "530627"]
     with pytest.raises(InputError, match="row 2"):
         registry.fill_county_codes(pd.DataFrame({"county": ["景古县"], "county_code": [None]}), file="x.csv")
+
+
+# ------------------------------------------------------------ enterprises and totals
+
+
+def test_honghe_is_an_enterprise_of_the_wenzhou_chamber(t):
+    orgs = t["organizations"].set_index("org_id")
+    assert orgs.at["honghe_phosphorus", "kind"] == "enterprise"
+    assert "执行会长企业云南红河磷电有限责任公司" in orgs.at["honghe_phosphorus", "quote"]
+    assert "云南省温州商会" in orgs.at["honghe_phosphorus", "quote"]
+    assert orgs.at["yn_wenzhou_chamber", "kind"] == "chamber_of_commerce"
+    assert set(registry.SOCIAL_ORGANIZATION_KINDS) | {"enterprise"} >= set(orgs["kind"].dropna())
+    assert "enterprise" not in registry.SOCIAL_ORGANIZATION_KINDS
+
+
+def test_funds_total_states_what_it_includes(t):
+    facts = t["facts"][t["facts"]["scope"].isin(["program", "county"])]
+    kw = dict(programs=t["programs"], organizations=t["organizations"])
+    social = registry.funds_total(facts, include="social_organizations", **kw)
+    ent = registry.funds_total(facts, include="enterprises", **kw)
+    every = registry.funds_total(facts, include="all", **kw)
+    assert ent.fact_ids == ("F081",) and ent.value == 3_000_000
+    assert "F081" not in social.fact_ids and "F081" in social.excluded_fact_ids
+    assert social.value + ent.value == every.value  # every program fund has an organisation
+    # the province report's 3266万 included the enterprise's 300万 (issue #14): 2966万 without it
+    # 3万 seeds + 2000万 阿里巴巴 + 650万 爱佑 + 267万 free lunch + 36万 heaters + 10万 scholarship + 300万 屏边
+    assert every.value == sum([3, 2000, 650, 267, 36, 10, 300]) * 10_000 == 32_660_000
+    assert social.value == 29_660_000
+    assert social.label("zh") == "社会组织资金（不含企业资金300万元）"
+    assert "excluding CNY 3 million from enterprises" in social.label("en")
+    assert every.label("zh") == "社会组织和企业资金"
+    with pytest.raises(TypeError):
+        registry.funds_total(facts)  # no silent default: say what the total includes
+    with pytest.raises(Exception, match="include"):
+        registry.funds_total(facts, include="companies", **kw)
+
+
+def test_fund_facts_without_organisation_only_in_all(t):
+    f = t["facts"]
+    kw = dict(programs=t["programs"], organizations=t["organizations"])
+    assert "F001" in set(registry.fund_facts(f)["fact_id"])  # central and lottery funds
+    assert "F001" not in set(registry.fund_facts(f, include="social_organizations", **kw)["fact_id"])
+    # row order does not change the selection
+    shuffled = f.sample(frac=1.0, random_state=3)
+    a = registry.fund_facts(f, include="social_organizations", **kw)["fact_id"]
+    b = registry.fund_facts(shuffled, include="social_organizations", **kw)["fact_id"]
+    assert sorted(a) == sorted(b)
+
+
+# ------------------------------------------------------------ coverage of facts
+
+SHARED = [
+    # county, fact measures shown in that county that are not its own, label
+    ("镇雄", ["child_directors_in_team", "local_social_workers_in_team", "children_in_difficulty_monthly_home_visits",
+             "low_income_children_receiving_supplies", "living_supply_items_distributed"], "全项目合计（涉及5县）"),
+    ("广南", ["farmer_income_increase", "yield_per_mu_increase"], "全项目合计（涉及3县）"),
+    ("景谷", ["grassroots_assistance_activities"], "全项目合计（涉及15县）"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("county", "measures", "label"), SHARED)
+def test_project_wide_figures_are_not_the_countys_own(t, county, measures, label):
+    cf = registry.county_facts(county, tables=t)
+    for m in measures:
+        rows = cf[cf["measure"] == m]
+        assert len(rows) >= 1, m
+        assert not rows["own"].any(), m
+        assert (rows["label_zh"] == label).all(), (m, rows["label_zh"].tolist())
+        assert rows["label_en"].str.startswith("whole project (").all()
+
+
+def test_n_counties_comes_from_the_article(t):
+    cov = registry.fact_coverage(t).set_index("fact_id")
+    assert cov.at["F027", "n_counties"] == 15  # 等15个县市, though only 8 are named
+    assert cov.at["F040", "n_counties"] == 3  # 广南、丘北、砚山 3县
+    assert cov.at["F058", "n_counties"] == 5  # 镇雄 + 彝良、绥江、鲁甸 + 会泽
+    assert cov.at["F029", "n_counties"] == 5 and cov.at["F029", "n_counties_at_least"]  # 景谷、…、墨江等县
+    assert cov.at["F029", "coverage_zh"] == "全项目合计（涉及至少5县）"
+    assert cov.at["F008", "coverage"] == "prefecture" and cov.at["F005", "n_counties"] == 11
+    assert cov.at["F005", "coverage_zh"] == "昭通市合计（涉及11县）"
+    assert cov.at["F017", "coverage_zh"] == "全省合计"
+    assert cov.at["F021", "coverage"] == "organization"
+    assert set(cov["coverage"]) <= set(registry.COVERAGES)
+
+
+def test_own_facts_are_the_countys(t):
+    cf = registry.county_facts("530824", tables=t)
+    own = cf[cf["own"]]
+    assert set(own["county_code"]) == {"530824"}
+    assert {"saving_per_patient_vs_provincial_hospital", "experts_sent"} <= set(own["measure"])
+    assert (own["label_zh"] == "本县").all() and (own["label_en"] == "this county").all()
+    assert list(cf["own"]) == sorted(cf["own"], reverse=True)  # own facts first
+    assert not cf["coverage"].eq("province").any()
+    assert registry.county_facts("景谷", tables=t, include_province=True)["coverage"].eq("province").any()
+
+
+def test_county_facts_independent_of_row_order(t):
+    shuffled = {k: v.sample(frac=1.0, random_state=7).reset_index(drop=True) for k, v in t.items()}
+    a = registry.county_facts("镇雄", tables=t)
+    b = registry.county_facts("镇雄", tables=shuffled)
+    assert a["fact_id"].tolist() == b["fact_id"].tolist()
+    assert a["label_zh"].tolist() == b["label_zh"].tolist()
+
+
+def test_coverage_label_words():
+    assert registry.coverage_label("project", 3, lang="en") == "whole project (3 counties)"
+    assert registry.coverage_label("project", None) == "全项目合计"
+    assert registry.coverage_label("project", 1, lang="en") == "whole project (1 county)"
+    assert registry.coverage_label("province", lang="en") == "province-wide"
+    with pytest.raises(Exception, match="coverage"):
+        registry.coverage_label("village")
+
+
+# ------------------------------------------------------------ organisations per county
+
+
+def test_organisation_counts_per_county(t):
+    co = registry.county_organizations(t).set_index("county_code")
+    assert len(co) == 129
+    for code in ("532627", "532625", "532623", "532523"):  # 广南, 马关, 西畴, 屏边
+        assert co.at[code, "named"] and co.at[code, "n_organizations"] >= 1, code
+    assert co.at["532627", "organizations"] == "云南省种子协会"
+    assert co.at["532523", "n_enterprises"] == 1 and co.at["532523", "n_social_organizations"] == 0
+    assert co.at["532523", "text_zh"] == "0家社会组织，1家企业"
+    wuhua = co.loc["530102"]  # 五华: the article names no organisation there
+    assert not wuhua["named"] and pd.isna(wuhua["n_organizations"])
+    assert wuhua["text_zh"] == "原文未点名组织" and wuhua["text_en"] == "none named in the article"
+    assert co.at["530627", "n_organizations"] == 2  # 镇雄: 爱佑, 爱德
+    counts = co["n_organizations"].dropna()
+    assert (counts > 0).all()  # a count is never 0: "none named" is <NA>
+    assert (co["n_social_organizations"].fillna(0) + co["n_enterprises"].fillna(0)
+            == co["n_organizations"].fillna(0)).all()
+
+
+def test_organization_count_text():
+    assert registry.organization_count_text(2, 0) == "2家社会组织"
+    assert registry.organization_count_text(1, 0, lang="en") == "1 social organisation"
+    assert registry.organization_count_text(pd.NA, pd.NA) == "原文未点名组织"
+
+
+# ------------------------------------------------------------ province report facts
+
+PROVINCE_REPORT = [
+    ("province_program_central_and_lottery_funds", "3000余万元"),
+    ("national_key_counties_paired", "27个国家乡村振兴重点帮扶县"),
+    ("zhaotong_signing_national_organizations", "28个国家级社会组织"),
+    ("zhaotong_signing_provincial_organizations", "27个省级社会组织"),
+    ("zhaotong_signing_city_organizations", "51家市内社会组织"),
+    ("zhaotong_signing_counties", "11个县"),
+    ("dali_signing_organizations", "24家社会组织"),
+    ("dali_signing_counties", "12个县"),
+]
+
+
+@pytest.mark.parametrize(("measure", "text"), PROVINCE_REPORT)
+def test_province_facts_hold_what_the_province_report_needs(t, measure, text):
+    pf = registry.province_facts(t)
+    rows = pf[pf["measure"] == measure]
+    assert len(rows) == 1
+    assert text in rows.iloc[0]["quote"]
+    assert rows.iloc[0]["coverage"] in ("province", "prefecture")
+
+
+def test_province_facts_order(t):
+    pf = registry.province_facts(t)
+    cov = pf["coverage"].tolist()
+    assert cov == sorted(cov, key=lambda c: c == "prefecture")

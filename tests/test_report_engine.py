@@ -268,8 +268,8 @@ def test_skip_unchanged_and_force(tmp_path):
     import pandas as pd
 
     sheets = pd.read_excel(page.with_suffix(".xlsx"), sheet_name=None)
-    assert list(sheets) == ["about", "programs"]
-    assert sheets["programs"]["funds"].tolist() == [1500.0]
+    assert list(sheets) == ["说明", "帮扶项目"]  # a zh report: Chinese sheet names and headers
+    assert sheets["帮扶项目"]["资金"].tolist() == [1500.0]
     index = (tmp_path / "r" / "2024" / "index.html").read_text(encoding="utf-8")
     assert "资金 funds (元)" in index and "1,500" in index
 

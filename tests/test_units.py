@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -182,3 +183,63 @@ def test_conversion_round_trips(x):
     assert_allclose(mu_to_ha(ha_to_mu(x)), x, rtol=1e-12, atol=1e-12)
     assert kg_to_jin(jin_to_kg(x)) == x  # exact: factors are powers of two
     assert jin_to_kg(kg_to_jin(x)) == x
+
+
+# ---------------------------------------------------------------- display vocabulary
+
+from impact import i18n, registry  # noqa: E402
+from impact.units import UNIT_WORDS, quantity_text  # noqa: E402
+
+
+def test_every_written_unit_has_display_words():
+    assert set(UNITS) <= set(UNIT_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "written", "qualifier", "base", "zh", "en"),
+    [
+        (60, "岁", "60", "at_least", "year", "至少60岁", "at least 60 years old"),
+        (47_800, "万份", "4.78", "exact", "unit", "4.78万份", "47,800 items"),
+        (50, "次", "50", "more_than", "unit", "超过50次", "more than 50 times"),
+        (4, "镇(乡)", "4", "exact", "unit", "4镇（乡）", "4 towns (townships)"),
+        (1, "次/月", "一", "at_least", "unit", "每个月至少一次", "at least once a month"),
+        (40_000, "人", "40000", "more_than", "person_time", "超过40000人", "more than 40,000 person-times"),
+        (97, "所", "97", "exact", "school", "97所", "97 schools"),
+        (27, "个", "27", "exact", "county", "27个", "27 counties"),
+        (200, "个", "200", "exact", "unit", "200个", "200"),
+        (30_000_000, "万元", "3000", "more_than", "yuan", "超过3000万元", "more than CNY 30 million"),
+        (20, "%", "20", "exact", "percent", "20%", "20%"),
+        (2_000, "斤", None, "about", "kg", "约4,000斤", "about 4,000 jin"),
+    ],
+)
+def test_quantity_text_carries_the_article_unit(value, unit, written, qualifier, base, zh, en):
+    kw = dict(unit_as_written=unit, value_as_written=written, qualifier=qualifier, base_unit=base)
+    assert quantity_text(value, lang="zh", **kw) == zh
+    assert quantity_text(value, lang="en", **kw) == en
+    # the i18n entry point gives the same text when the written unit is passed
+    assert i18n.fmt_quantity(value, base, "zh", qualifier, unit_as_written=unit, value_as_written=written) == zh
+
+
+def test_no_generic_unit_words_for_registry_facts():
+    facts = registry.read("facts")
+    for _, f in facts.iterrows():
+        kw = dict(unit_as_written=f["unit_as_written"], value_as_written=f["value_as_written"],
+                  qualifier=f["qualifier"], base_unit=f["base_unit"])
+        zh, en = quantity_text(f["value"], lang="zh", **kw), quantity_text(f["value"], lang="en", **kw)
+        assert "year" not in zh and "unit" not in en, (f["fact_id"], zh, en)
+        assert not re.search(r"[\u4e00-\u9fff]", en), (f["fact_id"], en)
+        if f["unit_as_written"] != "个":
+            assert not zh.endswith("个") or "个" in f["unit_as_written"]
+
+
+def test_base_unit_names_have_no_units_word():
+    assert i18n.unit_name("unit", "en") == ""
+    assert i18n.unit_name("year", "zh") == "年"
+    assert i18n.fmt_quantity(50, "unit", "en", "more_than") == "more than 50"
+
+
+def test_quantity_text_bad_input():
+    with pytest.raises(InputError, match="unit_as_written"):
+        quantity_text(1, unit_as_written="圆")
+    with pytest.raises(InputError, match="qualifier"):
+        quantity_text(1, unit_as_written="个", qualifier="roughly")

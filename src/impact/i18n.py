@@ -10,6 +10,12 @@
 
 Labels for sectors, organization levels and kinds, base units and table columns
 live here too, so every report, figure and CLI message uses one vocabulary.
+
+New report text should format numbers with :mod:`impact.fmt` (money in 万元/亿元 and
+"CNY … million", counts with separators, readable intervals, significance and
+pre-trend wording) and figures from the registry with
+``fmt_quantity(..., unit_as_written=...)`` so the article's unit (次, 份, 岁, 镇（乡）)
+is kept; ``fmt_number``/``fmt_money`` stay for the current report sections.
 Only user-facing text is translated; code, comments and docs stay in English.
 """
 
@@ -73,7 +79,10 @@ UNITS: dict[str, dict[str, str]] = {
     "person": {"zh": "人", "en": "persons"},
     "person_time": {"zh": "人次", "en": "person-times"},
     "school": {"zh": "所", "en": "schools"},
-    "unit": {"zh": "个", "en": "units"},
+    # a generic count: the figure's label says what is counted (never "units"); use
+    # fmt_quantity(..., unit_as_written=...) to carry the article's 次/份/岁/镇（乡） through
+    "unit": {"zh": "个", "en": ""},
+    "year": {"zh": "年", "en": "years"},
     "percent": {"zh": "%", "en": "%"},
     "organization": {"zh": "家", "en": "organizations"},
     "county": {"zh": "个县", "en": "counties"},
@@ -221,7 +230,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # summary sentences
     "summary.orgs": {
         "zh": "有{n}家社会组织与{name}结对帮扶。",
-        "en": "{n} social organization(s) are paired with {name}.",
+        "en": "Social organizations paired with {name}: {n}.",
     },
     "summary.orgs.none": {
         "zh": "登记表中没有与{name}结对的社会组织记录。",
@@ -229,7 +238,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "summary.programs": {
         "zh": "在本县开展的帮扶项目有{n}个，涉及{sectors}。",
-        "en": "{n} program(s) run in the county, in {sectors}.",
+        "en": "Programs running in the county: {n}, in {sectors}.",
     },
     "summary.programs.none": {
         "zh": "登记表中没有在本县开展的帮扶项目。",
@@ -459,8 +468,8 @@ def fmt_number(x: Any, lang: Lang = "zh", digits: int = 3, missing: str = "—")
         return missing
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
-    sign = "-" if v < 0 else ""
     a = abs(v)
+    sign = "-" if v < 0 and round(a, 2) > 0 else ""  # never "-0"
     if lang == "zh":
         for base, word in ((1e8, "亿"), (1e4, "万")):
             if a >= base:
@@ -481,8 +490,20 @@ def fmt_money(x: Any, lang: Lang = "zh", missing: str = "—") -> str:
     return f"{s}元" if lang == "zh" else f"{s} yuan"
 
 
-def fmt_quantity(x: Any, unit: str, lang: Lang = "zh", qualifier: str = "exact") -> str:
-    """A number with its unit and qualifier: ``("超过", 650万, "元")`` → ``"超过650万元"``."""
+def fmt_quantity(x: Any, unit: str, lang: Lang = "zh", qualifier: str = "exact", *,
+                 unit_as_written: str | None = None, value_as_written: str | None = None) -> str:
+    """A number with its unit and qualifier: ``("超过", 650万, "元")`` → ``"超过650万元"``.
+
+    With ``unit_as_written`` (a registry fact's column) the article's unit is kept:
+    ``至少60岁`` / ``at least 60 years old``, ``4.78万份`` / ``47,800 items``, ``超过50次`` /
+    ``more than 50 times`` (see :func:`impact.units.quantity_text`).
+    """
+    missing = x is None or (isinstance(x, float) and math.isnan(x))
+    if unit_as_written is not None and not missing and str(unit_as_written) not in ("", "<NA>", "nan"):
+        from impact.units import quantity_text
+
+        return quantity_text(float(x), unit_as_written=str(unit_as_written), value_as_written=value_as_written,
+                             qualifier=qualifier or "exact", base_unit=unit or None, lang=lang)
     num = fmt_number(x, lang)
     q = qualifier_name(qualifier or "exact", lang)
     u = unit_name(unit, lang) if unit else ""
@@ -510,8 +531,18 @@ def fmt_pvalue(p: Any) -> str:
 
 
 def fmt_ci(low: Any, high: Any, lang: Lang = "zh") -> str:
-    """A confidence interval as ``"[low, high]"`` in report number format."""
-    return f"[{fmt_number(low, lang)}, {fmt_number(high, lang)}]"
+    """A confidence interval as ``"[low, high]"``, both ends readable and never ``-0``.
+
+    Ends of at least 1万 keep the report number format (``[1.2万, 3.4万]``); smaller
+    intervals use :func:`impact.fmt.interval` (decimals chosen so both ends show
+    significant digits: ``[-0.050, -0.001]``, not ``[-0.05, -0]``).
+    """
+    from impact import fmt
+
+    vals = [v for v in (low, high) if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if len(vals) == 2 and max(abs(float(v)) for v in vals) >= 1e4:
+        return f"[{fmt_number(low, lang)}, {fmt_number(high, lang)}]"
+    return fmt.interval(low, high, lang=lang)
 
 
 def join_list(items: list[str], lang: Lang = "zh") -> str:

@@ -25,7 +25,7 @@ base unit       written units (multiplier)
 ``school``      所
 ``organization`` 家
 ``county``      县
-``unit``        个, 份, 笔, 次, 批, 镇, 乡 (a generic count)
+``unit``        个, 份, 笔, 次, 批, 镇, 乡, 镇（乡）, 次/月 (a generic count)
 ``percent``     %, ％ (20% -> 20, not 0.2)
 ``year``        年, 岁 (durations and ages)
 =============== ==========================================================
@@ -38,6 +38,12 @@ count_of="project")``); only count units can be re-labelled.
 Qualifiers: 余/多/几/超过/超/逾 -> ``more_than``; 约/约为/大约/左右 -> ``about``;
 近/将近/接近 -> ``nearly``; 至少/不少于/以上 -> ``at_least``; 最多/至多/不超过
 -> ``up_to``; otherwise ``exact``.
+
+Display: :data:`UNIT_WORDS` is the vocabulary that carries the article's unit into a
+report (次, 份, 岁, 镇（乡）, 人次, 所, ...), and :func:`quantity_text` writes a figure
+with it: ``至少60岁`` / ``at least 60 years old``, ``4.78万份`` / ``47,800 items``,
+``超过50次`` / ``more than 50 times``, ``每个月至少一次`` / ``at least once a month``,
+never the generic base unit (``60year``, ``4.78万个``, ``50 units``).
 
 Conversions: :func:`mu_to_ha`, :func:`ha_to_mu` (15 亩 = 1 ha),
 :func:`jin_to_kg`, :func:`kg_to_jin` (1 斤 = 0.5 kg).
@@ -65,7 +71,9 @@ __all__ = [
     "jin_to_kg",
     "kg_to_jin",
     "mu_to_ha",
+    "UNIT_WORDS",
     "parse_quantity",
+    "quantity_text",
 ]
 
 BaseUnit = Literal[
@@ -121,6 +129,9 @@ UNITS: dict[str, tuple[float, str]] = {
     "批": (1.0, "unit"),
     "镇": (1.0, "unit"),
     "乡": (1.0, "unit"),
+    "镇(乡)": (1.0, "unit"),  # 4镇（乡）: stored NFKC-normalised, shown as 镇（乡）
+    "次/月": (1.0, "unit"),  # a frequency: 每个月至少一次 is 一 + 次/月
+
     "%": (1.0, "percent"),
     "年": (1.0, "year"),
     "岁": (1.0, "year"),
@@ -345,3 +356,132 @@ def jin_to_kg(jin: _T) -> _T:
 def kg_to_jin(kg: _T) -> _T:
     """Mass in jin (斤) from kg: ``jin = kg / 0.5 = kg × 2``."""
     return kg / KG_PER_JIN  # type: ignore[operator,no-any-return]
+
+
+# ---------------------------------------------------------------- display vocabulary
+
+#: How a written unit (without 万/亿 multiplier, NFKC-normalised) reads in a report:
+#: (Chinese as the article writes it, English singular, English plural). An empty
+#: English noun is a bare classifier (个): the figure's label says what is counted.
+#: A ``{n}`` template in the Chinese form places the number and ``{q}`` the qualifier
+#: (次/月: 每个月{q}{n}次 -> 每个月至少一次).
+UNIT_WORDS: dict[str, tuple[str, str, str]] = {
+    "元": ("元", "yuan", "yuan"),
+    "亩": ("亩", "mu", "mu"),
+    "公斤": ("公斤", "kg", "kg"),
+    "千克": ("千克", "kg", "kg"),
+    "斤": ("斤", "jin", "jin"),
+    "吨": ("吨", "tonne", "tonnes"),
+    "人次": ("人次", "person-time", "person-times"),
+    "人": ("人", "person", "people"),
+    "名": ("名", "person", "people"),
+    "位": ("位", "person", "people"),
+    "所": ("所", "school", "schools"),
+    "家": ("家", "organisation", "organisations"),
+    "县": ("县", "county", "counties"),
+    "个": ("个", "", ""),
+    "份": ("份", "item", "items"),
+    "笔": ("笔", "transaction", "transactions"),
+    "次": ("次", "time", "times"),
+    "批": ("批", "batch", "batches"),
+    "镇": ("镇", "town", "towns"),
+    "乡": ("乡", "township", "townships"),
+    "镇(乡)": ("镇（乡）", "town (township)", "towns (townships)"),
+    "次/月": ("每个月{q}{n}次", "time a month", "times a month"),
+    "%": ("%", "%", "%"),
+    "年": ("年", "year", "years"),
+    "岁": ("岁", "year old", "years old"),
+}
+
+#: English nouns of the count base units, for a classifier re-labelled with ``count_of``.
+_BASE_NOUNS: dict[str, tuple[str, str]] = {
+    "person": ("person", "people"), "person_time": ("person-time", "person-times"),
+    "school": ("school", "schools"), "organization": ("organisation", "organisations"),
+    "county": ("county", "counties"), "project": ("project", "projects"),
+}  # fmt: skip
+
+_ZH_QUALIFIER = {"exact": "", "more_than": "超过", "about": "约", "nearly": "近", "up_to": "至多",
+                 "at_least": "至少"}  # fmt: skip
+_EN_QUALIFIER = {"exact": "", "more_than": "more than", "about": "about", "nearly": "nearly",
+                 "up_to": "up to", "at_least": "at least"}  # fmt: skip
+
+
+def _split_unit(unit_as_written: str) -> tuple[float, str]:
+    """(multiplier, unit) of a written unit: ``"万份"`` -> (1e4, ``"份"``)."""
+    u = re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit_as_written))
+    if u in UNITS:
+        return 1.0, u
+    for mult in sorted(MULTIPLIERS, key=len, reverse=True):
+        if u.startswith(mult) and u[len(mult):] in UNITS:
+            return MULTIPLIERS[mult], u[len(mult):]
+    raise InputError(Problem("<unit>", None, "unit_as_written", unit_as_written,
+                             f"one of the units {', '.join(UNITS)} with an optional multiplier"))
+
+
+def quantity_text(
+    value: float,
+    *,
+    unit_as_written: str,
+    value_as_written: str | None = None,
+    qualifier: str = "exact",
+    base_unit: str | None = None,
+    lang: str = "zh",
+) -> str:
+    """A figure in the article's own unit, for a report sentence or table cell.
+
+    Chinese keeps the figure as the article writes it (``value_as_written`` + the
+    written unit, e.g. ``4.78万份``, ``每个月至少一次``) behind the qualifier word
+    (``超过``, ``约``, ``至少``, ...); without ``value_as_written`` the number is ``value``
+    in the written unit. English gives ``value`` in the written unit (multiplier
+    applied) with thousands separators and the English noun of :data:`UNIT_WORDS`
+    (``47,800 items``, ``at least 60 years old``, ``more than 50 times``); money is
+    written by :func:`impact.fmt.money` (``CNY 231 million``).
+
+    Parameters
+    ----------
+    value
+        The value in base units (``facts.value``).
+    unit_as_written, value_as_written, qualifier, base_unit
+        The fact's columns of the same names. A ``base_unit`` that re-labels the
+        written classifier (``27个`` counted as ``county``, ``40000人`` as
+        ``person_time``) gives the English noun (``27 counties``, ``40,000 person-times``).
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    from impact import fmt
+
+    if qualifier not in _ZH_QUALIFIER:
+        raise InputError(Problem("<quantity>", None, "qualifier", qualifier, f"one of {', '.join(QUALIFIERS)}"))
+    if lang not in ("zh", "en"):
+        raise InputError(Problem("<quantity>", None, "lang", lang, "'zh' or 'en'"))
+    mult, unit = _split_unit(unit_as_written)
+    factor, base = UNITS[unit]
+    in_unit = float(value) / factor  # value in the written unit, multiplier included
+    zh, en_one, en_many = UNIT_WORDS[unit]
+    if base_unit is not None and base_unit != base and base_unit in _BASE_NOUNS:
+        en_one, en_many = _BASE_NOUNS[base_unit]
+    if lang == "zh":
+        q = _ZH_QUALIFIER[qualifier]
+        if value_as_written is not None and str(value_as_written) != "":
+            n = str(value_as_written)
+            shown_mult = unit_as_written[: len(unit_as_written) - len(unit)] if mult != 1.0 else ""
+            n = f"{n}{unicodedata.normalize('NFKC', shown_mult)}"
+        elif base == "yuan":
+            return q + fmt.money(value, lang="zh")
+        else:
+            n = fmt.number(in_unit, decimals=0 if float(in_unit).is_integer() else 2)
+        return zh.format(q=q, n=n) if "{n}" in zh else f"{q}{n}{zh}"
+    q = _EN_QUALIFIER[qualifier]
+    if base == "yuan":
+        body = fmt.money(value, lang="en")
+    elif unit == "%":
+        body = fmt.number(in_unit, decimals=0 if float(in_unit).is_integer() else 2) + "%"
+    else:
+        whole = float(in_unit).is_integer()
+        num = fmt.count(in_unit) if whole else fmt.number(in_unit, decimals=2)
+        if unit in ("次", "次/月") and in_unit == 1:
+            body = "once" + (" a month" if unit == "次/月" else "")
+        else:
+            noun = en_one if in_unit == 1 else en_many
+            body = f"{num} {noun}".strip()
+    return f"{q} {body}".strip()
