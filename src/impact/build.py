@@ -691,6 +691,9 @@ def load(name: str, processed: str | os.PathLike[str] = config.DATA_PROCESSED, *
     names = sorted(manifest.get("tables", {}))
     if name not in names:
         hint = f"; did you mean {name}_simulated (simulated data)?" if f"{name}_simulated" in names else ""
+        if name.endswith("_simulated") and name.removesuffix("_simulated") in names:
+            hint = (f"; {name.removesuffix('_simulated')} holds this data: user rows for some counties, "
+                    "simulated rows for the others (column source)")
         raise ImpactError(f"no processed table {name!r}{hint}; available tables: {', '.join(names)}")
     return pd.read_parquet(processed.resolve() / f"{name}.parquet")
 

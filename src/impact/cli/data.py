@@ -70,6 +70,51 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
     click.echo(f"OK / 有效: {file.name} is a valid {kind} table: {len(out):,} rows, {out.shape[1]} columns")
 
 
+@cli.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--kind", "-k", default=None, metavar="KIND",
+              help="Table kind when the headers do not tell (household_survey, patient_records, plot_trials, "
+                   "county_panel, beneficiary_roster, cost_ledger, own_programs). 表类型（表头无法判断时指定）。")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Header mapping, YAML (header: column) or CSV (header,column). 表头映射文件（YAML 或 CSV）。")
+@click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet). XLSX 工作表名（默认第一个）。")
+@click.option("--suggest", is_flag=True,
+              help="Only print a mapping draft for --map from each file's headers. 只打印表头映射草稿，不添加。")
+@click.option("--raw", type=click.Path(file_okay=False, path_type=Path), default=config.DATA_RAW,
+              show_default=True, help="Raw data folder. 原始数据目录。")
+def add_cmd(files: tuple[Path, ...], kind: str | None, mapping: Path | None, sheet: str | None, suggest: bool,
+            raw: Path) -> None:
+    """Check your own FILES and copy them into data/raw/user/ for `impact data build`.
+
+    校验自有数据文件（CSV、XLSX、Parquet），并复制到 data/raw/user/，供 `impact data build` 使用。
+    Chinese 字段 headers, 是/否, 男/女 and county names are accepted; see docs/own-data.md.
+    表头可用中文字段名，取值可用 是/否、男/女，县可写县名；详见 docs/own-data.md。
+    """
+    from impact.userdata import add, suggest_mapping
+
+    try:
+        if suggest:
+            for f in files:
+                click.echo(suggest_mapping(f, sheet=sheet, kind=kind), nl=False)
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tables = add(list(files), raw=raw, kind=kind, mapping=mapping, sheet=sheet)
+    except InputError as err:
+        _echo_problems(err)
+        raise SystemExit(1) from None
+    except ImpactError as err:
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(1) from None
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    for t in tables:
+        click.echo(f"added / 已添加: {t.file} as {t.kind}: {len(t.frame):,} rows -> {raw / 'user' / t.file}")
+        for n in t.notes:
+            click.echo(f"  note / 说明: {n}")
+    click.echo("next / 下一步: impact data build")
+
+
 @cli.command("build")
 @click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged. 输入未变也重新构建。")
 @click.option("--raw", type=click.Path(file_okay=False, path_type=Path), default=config.DATA_RAW,
@@ -109,7 +154,8 @@ def tables_cmd(out: Path) -> None:
     names = tables(out)
     manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
     for name in names:
-        sim = "  (simulated / 模拟数据)" if name in manifest.get("simulated", []) else ""
+        sim = ("  (simulated / 模拟数据)" if name in manifest.get("simulated", []) else
+               "  (partly simulated / 部分为模拟数据)" if name in manifest.get("partly_simulated", []) else "")
         click.echo(f"{name:<32} {manifest['tables'][name]:>10,} rows{sim}")
 
 
