@@ -48,7 +48,6 @@ from impact.errors import ImpactError, InputError, Problem
 from impact.schemas import (
     SPECS,
     USER_KINDS,
-    _value_key,
     header_key,
     header_unit,
     match_header,
