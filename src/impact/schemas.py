@@ -832,7 +832,7 @@ def normalise_values(df: pd.DataFrame, kind: str) -> pd.DataFrame:
                 continue
             k = _value_key(u)
             if k in table:
-                repl[u] = table[k]
+                repl[u] = str(table[k]) if c.type == "flag" and isinstance(u, str) else table[k]
             elif c.type != "flag" and k in allowed:
                 repl[u] = k
         if repl:
@@ -1027,8 +1027,6 @@ def validate(
     the spec. Extra columns are kept with an :class:`ExtraColumnWarning`.
     ``max_problems`` caps the number reported (None: no cap).
     """
-    import pandera.pandas as pa  # noqa: PLC0415
-
     s = spec(kind)
     if not isinstance(df, pd.DataFrame):
         raise ImpactError(f"validate expects a pandas DataFrame, got {type(df).__name__}")
@@ -1072,27 +1070,31 @@ def validate(
     problems.extend(type_probs)
     bad_type_cells = {(p.row, p.column) for p in type_probs}
 
-    schema = pandera_schema(kind, counties=counties)
-    try:
-        schema.validate(coerced, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        fc = err.failure_cases
-        for rec in fc.itertuples(index=False):
-            check = str(rec.check)
-            column = rec.column if isinstance(rec.column, str) else None
-            row = _where(file, rec.index)
-            if check in ("multiple_fields_uniqueness", "field_uniqueness", "duplicates"):
-                continue  # reported below with the rows they duplicate
-            if check == "not_nullable":
-                if (row, column) in bad_type_cells:
-                    continue
-                problems.append(Problem(file, row, column, "",
-                                        f"a value ({s.column(column).meaning})" if column in s.names else "a value"))
+    # Value checks: the pandera checks of each column evaluated directly on its non-empty
+    # cells (vectorised; the failing rows are collected up to ``max_problems`` per check and
+    # the rest only counted), and emptiness of required cells.
+    cap = max_problems if max_problems is not None else len(coerced) + 1
+    hidden = 0
+    for c in s.columns:
+        col = coerced[c.name]
+        empty = col.isna().to_numpy()
+        if c.required and empty.any():
+            rows = [r for r in (np.flatnonzero(empty) + 2).tolist() if (r, c.name) not in bad_type_cells]
+            hidden += max(0, len(rows) - cap)
+            problems.extend(Problem(file, r, c.name, "", f"a value ({c.meaning})") for r in rows[:cap])
+        present = col[~empty]
+        if present.empty:
+            continue
+        for check in _checks(c, counties):
+            ok = check(present).check_output
+            ok = ok.to_numpy(dtype=bool, na_value=False) if hasattr(ok, "to_numpy") else np.asarray(ok, dtype=bool)
+            bad = present.index.to_numpy()[~ok]
+            if not len(bad):
                 continue
-            if check.startswith("coerce_dtype") or check.startswith("dtype"):
-                continue
-            value = _value_at(df, row, column, rec.failure_case)
-            problems.append(Problem(file, row, column, value, check))
+            hidden += max(0, len(bad) - cap)
+            for i in bad[:cap].tolist():
+                problems.append(Problem(file, int(i) + 2, c.name, _value_at(df, int(i) + 2, c.name, present[i]),
+                                        str(check.error)))
 
     # Unique keys, reported once per duplicate row with the row it repeats.
     key = [k for k in s.key if k in coerced.columns]
@@ -1141,10 +1143,11 @@ def validate(
                 for r in sorted(blank_rows)
             ]
         problems.sort(key=lambda p: (p.row if p.row is not None else 0, p.column or ""))
-        if max_problems is not None and len(problems) > max_problems:
-            n = len(problems)
+        n = len(problems) + hidden
+        if max_problems is not None and n > max_problems:
             problems = problems[:max_problems] + [
-                Problem(file, None, None, f"{n - max_problems} more problems not shown", "fewer problems")
+                Problem(file, None, None, f"{n - max_problems} more problems not shown "
+                        f"(listing stopped after {max_problems})", "fewer problems")
             ]
         raise InputError(problems, title=title)
     ordered = s.names + [c for c in coerced.columns if c not in s.names]

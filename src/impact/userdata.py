@@ -289,12 +289,15 @@ def health_starts(own_programs: pd.DataFrame | None = None,
 def _resolve_counties(col: pd.Series, header: str, file: str, rows: np.ndarray) -> tuple[pd.Series, list[Problem]]:
     from impact.geo import resolve_county  # noqa: PLC0415
 
-    txt = col.map(lambda v: v if v is None or (isinstance(v, float) and v != v) else
-                  (str(int(v)) if isinstance(v, (int, np.integer, float, np.floating)) else str(v).strip()))
-    txt = txt.astype("string")
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    as_text = [str(int(v)) if isinstance(v, (int, np.integer, float, np.floating)) and float(v).is_integer()
+               else str(v).strip() for v in uniq]
+    txt = pd.Series(pd.array(np.asarray(as_text, dtype=object)[codes] if len(as_text) else [None] * len(codes),
+                             dtype="string"), index=col.index)
+    txt[codes < 0] = pd.NA
     repl: dict[str, str] = {}
     probs: list[Problem] = []
-    for u in pd.unique(txt.dropna()):
+    for u in dict.fromkeys(as_text):
         if re.fullmatch(r"53\d{4}", u):
             continue
         try:
@@ -304,7 +307,11 @@ def _resolve_counties(col: pd.Series, header: str, file: str, rows: np.ndarray) 
             more = f" (and {len(where) - 1} more rows)" if len(where) > 1 else ""
             probs.append(Problem(file, int(rows[where[0]]), header, u,
                                  f"a Yunnan county code or name that resolves ({err}){more}"))
-    return (txt.replace(repl) if repl else txt), probs
+    if repl:
+        mapped = np.asarray([repl.get(t, t) for t in as_text], dtype=object)
+        txt = pd.Series(pd.array(mapped[codes], dtype="string"), index=col.index)
+        txt[codes < 0] = pd.NA
+    return txt, probs
 
 
 def prepare(
@@ -445,6 +452,80 @@ def prepare(
     return kind, out, rows, notes, factors, probs
 
 
+_PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _read_csv_fast(path: Path, file: str) -> pd.DataFrame | None:
+    """A CSV read as text by pyarrow (multi-threaded; every cell a string, empty cells
+    missing), after :func:`impact.io.decode_csv_bytes` decoded it strictly. None when the
+    file has blank lines or ragged rows: :func:`impact.io.read_table` then reads it and
+    reports them as it does."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.csv as pcsv  # noqa: PLC0415
+
+    from impact.io import decode_csv_bytes  # noqa: PLC0415
+
+    data = path.read_bytes()
+    text, enc = decode_csv_bytes(data, file=file)
+    del data
+    body = text.lstrip("\ufeff").encode("utf-8")
+    del text
+    if not body.strip() or b"\n\n" in body or b"\n\r\n" in body:
+        return None
+    try:
+        first = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        names = next(csv.reader([first]))
+        types = {n: pa.string() for n in names}
+        table = pcsv.read_csv(
+            _io.BytesIO(body),
+            read_options=pcsv.ReadOptions(block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                null_values=[""], quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
+        return None
+    if len(set(names)) != len(names):
+        return None  # a duplicated header: the regular reader reports it
+    df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    del table
+    n = len(df)
+    if n:
+        empty = df.isna().all(axis=1).to_numpy()
+        while n and empty[n - 1]:
+            n -= 1
+    return df.iloc[:n]
+
+
+def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Number columns whose every non-empty cell is a plain finite decimal (``-12``, ``3.5``,
+    ``1e3``) converted to floats in one vectorised pass; other columns are left as text for
+    :func:`impact.schemas.validate`, which parses and reports them cell by cell."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    out = {}
+    for c in SPECS[kind].columns:
+        if c.type not in ("integer", "flag", "year", "number") or c.name not in df.columns:
+            continue
+        col = df[c.name]
+        if not isinstance(col.dtype, pd.ArrowDtype) and not isinstance(col.dtype, pd.StringDtype) \
+                and not (col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")):
+            continue
+        arr = pa.array(col.astype("string"), type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
+        if not pc.all(pc.or_kleene(plain, pc.is_null(arr))).as_py():
+            continue
+        num = pc.cast(arr, pa.float64())
+        if not pc.all(pc.or_kleene(pc.is_finite(num), pc.is_null(num))).as_py():
+            continue
+        out[c.name] = \
+            pd.Series(num.to_numpy(zero_copy_only=False), index=df.index).astype("Float64")
+    return df.assign(**out) if out else df
+
+
 def _remap(err: InputError, rows: np.ndarray) -> InputError:
     fixed = []
     for p in err.problems:
@@ -475,8 +556,11 @@ def read_user_table(
     name = file or p.name
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
-    df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None)
+    df = _read_csv_fast(p, name) if p.suffix.lower() == ".csv" and p.is_file() else None
+    if df is None:
+        df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
+    out = _typed_numbers(out, kind)
     try:
         valid = validate(out, kind, file=name, max_problems=max_problems)
     except InputError as err:
