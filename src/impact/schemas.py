@@ -1092,9 +1092,10 @@ def validate(
             if not len(bad):
                 continue
             hidden += max(0, len(bad) - cap)
+            written = df[c.name] if c.name in df.columns else present
             for i in bad[:cap].tolist():
-                problems.append(Problem(file, int(i) + 2, c.name, _value_at(df, int(i) + 2, c.name, present[i]),
-                                        str(check.error)))
+                v = written.iloc[i] if c.name in df.columns else present[i]
+                problems.append(Problem(file, int(i) + 2, c.name, None if _na(v) else v, str(check.error)))
 
     # Unique keys, reported once per duplicate row with the row it repeats.
     key = [k for k in s.key if k in coerced.columns]
@@ -1136,7 +1137,10 @@ def validate(
 
     if problems:
         rows = {p.row for p in problems if p.row is not None and 2 <= p.row < len(df) + 2}
-        blank_rows = {r for r in rows if all(_blank(v) for v in df.iloc[r - 2].tolist())}
+        order = sorted(rows)
+        sub = df.iloc[[r - 2 for r in order]]
+        blank = (sub.isna() | sub.astype("string").apply(lambda s: s.str.strip() == "").fillna(True)).all(axis=1)
+        blank_rows = {r for r, b in zip(order, blank.tolist()) if b}
         if blank_rows:
             problems = [p for p in problems if p.row not in blank_rows] + [
                 Problem(file, r, None, "an empty row", "a data row (delete empty rows inside the table)")

@@ -470,10 +470,11 @@ def _read_csv_fast(path: Path, file: str) -> pd.DataFrame | None:
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
     del text
-    if not body.strip() or b"\n\n" in body or b"\n\r\n" in body:
+    if not body[:4096].strip() or b"\n\n" in body or b"\n\r\n" in body:
         return None
     try:
-        first = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        end = body.find(b"\n")
+        first = body[: end if end >= 0 else len(body)].decode("utf-8").rstrip("\r")
         names = next(csv.reader([first]))
         types = {n: pa.string() for n in names}
         table = pcsv.read_csv(
@@ -512,13 +513,11 @@ def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
         if not isinstance(col.dtype, pd.ArrowDtype) and not isinstance(col.dtype, pd.StringDtype) \
                 and not (col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")):
             continue
-        arr = pa.array(col.astype("string"), type=pa.string(), from_pandas=True)
-        arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-        plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
-        if not pc.all(pc.or_kleene(plain, pc.is_null(arr))).as_py():
+        arr = pa.array(col, type=pa.string(), from_pandas=True)
+        try:
+            num = pc.cast(arr, pa.float64())  # strict: any cell that is not a plain number fails
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        num = pc.cast(arr, pa.float64())
         if not pc.all(pc.or_kleene(pc.is_finite(num), pc.is_null(num))).as_py():
             continue
         out[c.name] = \
