@@ -93,3 +93,10 @@ def write_fixture(folder: Path, *, seed: int = 11) -> dict[str, Path]:
     trials(rng).to_excel(out["plot_trials"], index=False)
     own_programs().to_csv(out["own_programs"], index=False, encoding="utf-8-sig")
     return out
+
+
+if __name__ == "__main__":  # python tests/_own_data_fixture.py FOLDER (the worked example of docs/own-data.md)
+    import sys
+
+    for kind, path in write_fixture(Path(sys.argv[1] if len(sys.argv) > 1 else "office")).items():
+        print(f"{kind:<18} {path}")

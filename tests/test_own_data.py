@@ -233,3 +233,32 @@ def test_problems_name_rows_as_written(tmp_path):
         read_user_table(path)
     got = {(p.row, p.column) for p in err.value.problems}
     assert (6, "yield_kg_per_mu") in got and (9, "县") in got
+
+
+def test_docs_worked_example_runs(tmp_path, monkeypatch):
+    """docs/own-data.md's worked example, command by command (raw and processed folders in tmp)."""
+    import shlex
+
+    text = (config.ROOT / "docs" / "own-data.md").read_text(encoding="utf-8")
+    block = text.split("<!-- worked-example -->", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    raw = _raw_copy(tmp_path)
+    out = tmp_path / "processed"
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    outputs = []
+    for line in filter(None, (x.strip() for x in block.splitlines())):
+        argv = shlex.split(line)
+        if argv[0] == "python":
+            assert argv[1] == "tests/_own_data_fixture.py"
+            write_fixture(tmp_path / argv[2])
+            continue
+        assert argv[0] == "impact", line
+        extra = {"add": ["--raw", str(raw)], "build": ["--raw", str(raw), "--out", str(out)],
+                 "tables": ["--out", str(out)]}[argv[2]]
+        res = runner.invoke(cli, argv[1:] + extra)
+        assert res.exit_code == 0, (line, res.output)
+        outputs.append(res.output)
+    listed = outputs[-1]
+    for name in ("households", "patients", "plot_trials"):
+        assert any(ln.split()[0] == name and "partly simulated" in ln for ln in listed.splitlines()), listed
+    assert any(ln.split()[0] == "own_programs" and "simulated" not in ln for ln in listed.splitlines())
