@@ -262,3 +262,48 @@ def test_docs_worked_example_runs(tmp_path, monkeypatch):
     for name in ("households", "patients", "plot_trials"):
         assert any(ln.split()[0] == name and "partly simulated" in ln for ln in listed.splitlines()), listed
     assert any(ln.split()[0] == "own_programs" and "simulated" not in ln for ln in listed.splitlines())
+
+
+def test_validate_command_accepts_headers_as_written(tmp_path):
+    files = write_fixture(tmp_path / "office")
+    res = CliRunner().invoke(cli, ["data", "validate", str(files["household_survey"])])
+    assert res.exit_code == 0 and "household_survey" in res.output, res.output
+    bad = pd.read_csv(files["household_survey"], encoding="gbk")
+    bad.loc[3, "是否参与项目"] = "也许"
+    bad.to_csv(tmp_path / "bad.csv", index=False, encoding="gbk")
+    res = CliRunner().invoke(cli, ["data", "validate", str(tmp_path / "bad.csv")])
+    assert res.exit_code == 1 and "row 5" in res.output and "也许" in res.output, res.output
+
+
+def test_other_files_in_simulated_are_errors(raw, tmp_path):
+    (raw / "simulated" / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        build(raw, tmp_path / "out")
+    assert "simulated/notes.txt" in _problems(err)
+
+
+def test_changed_sidecar_makes_the_build_stale(built):
+    from impact.build import is_stale
+
+    raw, out, files, _ = built
+    assert not is_stale(out, raw)
+    side = raw / "user" / (files["own_programs"].name + ".impact.json")
+    text = side.read_text(encoding="utf-8")
+    try:
+        side.write_text(text.replace('"sheet": null', '"sheet": "data"'), encoding="utf-8")
+        assert is_stale(out, raw)
+    finally:
+        side.write_text(text, encoding="utf-8")
+
+
+def test_bounded_problems_report_the_count_of_the_rest(tmp_path):
+    from impact.userdata import read_user_table
+
+    files = write_fixture(tmp_path / "office")
+    df = pd.read_csv(files["household_survey"], encoding="gbk", dtype=str)
+    df["年份"] = "1999"
+    df.to_csv(tmp_path / "old.csv", index=False, encoding="gbk")
+    with pytest.raises(InputError) as err:
+        read_user_table(tmp_path / "old.csv", max_problems=10)
+    probs = err.value.problems
+    assert len(probs) == 11 and f"{len(df) - 10} more problems not shown" in str(probs[-1].value)

@@ -235,6 +235,9 @@ def _inputs(raw: Path) -> list[_Input]:
     problems += uprobs
     for u in users:
         found.append(_Input(f"user:{u.rel}", u.kind, u.path, u.rel, False, "user", u.sheet, u.mapping))
+        side = u.path.with_name(u.path.name + ".impact.json")
+        if side.is_file():  # its kind, sheet and mapping decide what the build reads
+            found.append(_Input(f"sidecar:{u.rel}", "sidecar", side, f"{u.rel}.impact.json", False, "sidecar"))
     if problems:
         raise InputError(problems, title=f"{raw}: raw data incomplete or unreadable")
     return found
@@ -334,6 +337,8 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
     bad_files: list[str] = []
     sources: dict[str, str] = {}
     for inp in inputs:
+        if inp.kind == "sidecar":
+            continue
         if inp.kind == "source":
             try:
                 sources[inp.rel] = _compact(inp.path.read_text(encoding="utf-8"))
@@ -445,7 +450,7 @@ def assemble(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> list[_
         if inp.origin == "user":
             users.setdefault(inp.kind, []).append(inp)
     for inp in inputs:
-        if inp.kind == "source" or inp.origin == "user":
+        if inp.kind in ("source", "sidecar") or inp.origin == "user":
             continue
         df = _with_source(frames[inp.table], inp.origin, inp.rel)
         if inp.origin == "simulated" and inp.kind in users:

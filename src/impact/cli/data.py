@@ -40,22 +40,31 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
     Exit status 0 when valid, 1 when not. 有效时退出码为 0，否则为 1。
     """
     from impact.io import read_table
-    from impact.schemas import KINDS, kind_for_file, validate
+    from impact.schemas import KINDS, USER_KINDS, kind_for_file, validate
+    from impact.userdata import read_headers, read_user_table
 
     if kind is None:
         kind = kind_for_file(file)
         if kind is None:
-            click.echo(f"error: cannot tell the table kind from the name {file.name!r}; "
-                       f"give --kind, one of: {', '.join(KINDS)} / 请用 --kind 指定表类型", err=True)
-            raise SystemExit(1)
+            try:  # a user's table: the kind from its headers
+                from impact.userdata import detect_kind
+
+                kind = detect_kind(read_headers(file, sheet=sheet), file=file.name)
+            except InputError:
+                click.echo(f"error: cannot tell the table kind from the name {file.name!r} or its headers; "
+                           f"give --kind, one of: {', '.join(KINDS)} / 请用 --kind 指定表类型", err=True)
+                raise SystemExit(1) from None
     if kind not in KINDS:
         click.echo(f"error: unknown kind {kind!r}; expected one of: {', '.join(KINDS)} / 未知的表类型", err=True)
         raise SystemExit(1)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None)
-            out = validate(df, kind, file=file.name)
+            if kind in USER_KINDS:  # headers, values and county names as county offices write them
+                out = read_user_table(file, kind=kind, sheet=sheet).frame
+            else:
+                df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None)
+                out = validate(df, kind, file=file.name)
     except InputError as err:
         for w in caught:
             click.echo(f"warning: {w.message}", err=True)
