@@ -564,8 +564,10 @@ def read_user_table(
         valid = validate(out, kind, file=name, max_problems=max_problems)
     except InputError as err:
         err = _remap(err, rows)
-        if probs:
-            err = InputError(probs + list(err.problems), title=err.title)
+        if probs:  # an unknown county is reported once, by name, not again as a bad code
+            unknown = {str(p.value) for p in probs}
+            rest = [p for p in err.problems if not (p.column == "county_code" and str(p.value) in unknown)]
+            err = InputError(probs + rest, title=err.title)
         raise err from None
     if probs:
         raise InputError(probs, title=f"{name}: not a valid {kind} table")
