@@ -307,3 +307,22 @@ def test_bounded_problems_report_the_count_of_the_rest(tmp_path):
         read_user_table(tmp_path / "old.csv", max_problems=10)
     probs = err.value.problems
     assert len(probs) == 11 and f"{len(df) - 10} more problems not shown" in str(probs[-1].value)
+
+
+def test_per_capita_sources_and_units_are_converted(tmp_path):
+    from impact.userdata import read_user_table
+
+    df = pd.DataFrame({"农户编号": ["a", "a", "b", "b"], "县": ["景谷县"] * 4, "调查轮次": [0, 1, 0, 1],
+                       "年份": [2019, 2023, 2019, 2023], "家庭人口": [4, 4, 2, 2], "是否参与项目": ["有", "有", "无", "无"],
+                       "人均工资性收入（万元）": [0.1, 0.2, 0.1, 0.1]})
+    path = tmp_path / "hh.xlsx"
+    df.to_excel(path, index=False)
+    t = read_user_table(path)
+    assert t.frame["income_wages"].tolist() == pytest.approx([4000, 8000, 2000, 2000])
+    assert t.frame["participant"].tolist() == [1, 1, 0, 0]
+    df = df.astype(object)
+    df.loc[2, "人均工资性收入（万元）"] = "一千"
+    df.to_excel(path, index=False)
+    with pytest.raises(InputError) as err:
+        read_user_table(path)
+    assert any(p.row == 4 and p.column == "人均工资性收入（万元）" for p in err.value.problems)

@@ -89,6 +89,9 @@ _WIDE_AREA_TREATED = ("试验面积", "处理面积", "示范面积", "treated_a
 _PER_CAPITA_TOTAL = ("人均收入", "人均纯收入", "人均可支配收入", "家庭人均收入", "人均总收入", "人均年收入",
                      "income_per_capita")
 
+_INCOME_COLUMNS = ("income_total", "income_farming", "income_wages", "income_ecommerce", "income_transfers",
+                   "baseline_income")
+
 #: Units a header may carry in brackets -> factor to the column's unit (by the unit of the column).
 _UNIT_FACTORS: dict[str, dict[str, float]] = {
     "yuan": {"元": 1.0, "万元": 1e4, "千元": 1e3, "亿元": 1e8},
@@ -345,18 +348,21 @@ def prepare(
     # units in brackets -> factors
     factors: dict[str, float] = {}
     for h, c in ren.items():
-        unit = header_unit(h)
-        col_unit = s.column(c).unit
-        table = next((t for u, t in _UNIT_FACTORS.items() if col_unit == u or col_unit.startswith(u + "/")
-                      and u == "yuan"), None) if unit else None
-        if table and unit in table and table[unit] != 1.0:
+        unit, col_unit = header_unit(h), s.column(c).unit
+        table = _UNIT_FACTORS.get("yuan" if col_unit.startswith("yuan") else col_unit, {})
+        if unit in table and table[unit] != 1.0:
             factors[c] = table[unit]
             notes.append(f"{h}: converted from {unit} to {col_unit} (× {table[unit]:g})")
 
     wide = kind == "plot_trials" and _is_wide_trials(headers)
-    pc_total = None
+    per_capita: dict[str, str] = {}  # header of an income per person -> household income column
     if kind == "household_survey":
-        pc_total = next((h for h in headers if _base_key(h) in _keys(_PER_CAPITA_TOTAL) and h not in ren), None)
+        for h in headers:
+            b = _base_key(h)
+            c = "income_total" if b in _keys(_PER_CAPITA_TOTAL) else \
+                match_header(b[2:], kind) if b.startswith("人均") else None
+            if h not in ren and c in _INCOME_COLUMNS and c not in ren.values() and c not in per_capita.values():
+                per_capita[h] = c
     out = df[[h for h in headers if h in ren]].rename(columns=ren)
     extra = [h for h in headers if h not in ren]
 
@@ -394,17 +400,20 @@ def prepare(
         notes.append(f"wide plot trials: {n} rows ({yt} / {yc}) became {2 * n} plots, "
                      "plot_id = <pair>-T (treated) and <pair>-C (check)")
 
-    if pc_total is not None:
+    for h, c in per_capita.items():
         size = _num(out["hh_size"]) if "hh_size" in out else pd.Series(np.nan, index=out.index)
-        pc = _num(df[pc_total])
-        total = pc * size
-        bad = pc.isna() & df[pc_total].notna()
-        out["income_total"] = total.astype(object).where(~bad, df[pc_total])
-        extra.remove(pc_total)
-        notes.append(f"income_total: {pc_total} (per person) × household size (hh_size)")
-        factor = _UNIT_FACTORS["yuan"].get(header_unit(pc_total) or "元", 1.0)
+        pc = _num(df[h])
+        written = df[h].astype("string").str.strip()
+        bad = (pc.isna() & (written != "").fillna(False)).to_numpy(dtype=bool)
+        for i in np.flatnonzero(bad)[:100]:
+            probs.append(Problem(file, int(rows[i]), h, df[h].iloc[i],
+                                 "a plain number (income per person, multiplied by the household size)"))
+        out[c] = pc * size
+        extra.remove(h)
+        notes.append(f"{c}: {h} (per person) × household size (hh_size)")
+        factor = _UNIT_FACTORS["yuan"].get(header_unit(h) or "元", 1.0)
         if factor != 1.0:
-            factors["income_total"] = factor
+            factors[c] = factor
 
     if "county_code" in s.names:
         if "county_code" in out:
@@ -445,9 +454,9 @@ def prepare(
                                      f"(own programs table or the article's registry) ({len(where)} rows)"))
             notes.append("period: before/after the county's first health program (year < start year: before)")
 
-    out = pd.concat([out, df.loc[:, extra].reset_index(drop=True)], axis=1) if extra and not wide else \
-        (pd.concat([out, pd.DataFrame({h: np.repeat(df[h].to_numpy(), 2) for h in extra})], axis=1)
-         if extra else out)
+    if extra:  # columns the schema does not know are kept (validate warns about them)
+        kept = pd.DataFrame({h: np.repeat(df[h].to_numpy(), 2) if wide else df[h].to_numpy() for h in extra})
+        out = pd.concat([out.reset_index(drop=True), kept], axis=1)
     out = normalise_values(out, kind)
     return kind, out, rows, notes, factors, probs
 
