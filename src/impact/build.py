@@ -351,7 +351,8 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
             warnings.simplefilter("always", ExtraColumnWarning)
             try:
                 if inp.origin == "user":
-                    out = _read_user(inp, frames)
+                    own = [frames[i.table] for i in inputs if i.kind == "own_programs" and i.table in frames]
+                    out = _read_user(inp, frames, own)
                     frames[inp.table] = out
                     continue
                 df = _read_input(inp)
@@ -379,12 +380,11 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
     return frames, inputs, msgs
 
 
-def _read_user(inp: _Input, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _read_user(inp: _Input, frames: Mapping[str, pd.DataFrame], own: list[pd.DataFrame]) -> pd.DataFrame:
     """A user table, read as :func:`impact.userdata.read_user_table` reads it; patient records
-    without a period are dated by the own programs read before them and the registry."""
+    without a period are dated by the own programs (``own``, read before them) and the registry."""
     from impact.userdata import health_starts, read_user_table  # noqa: PLC0415
 
-    own = [f for t, f in frames.items() if t.startswith("user:") and "organization_kind" in f.columns]
     health = health_starts(pd.concat(own, ignore_index=True) if own else None,
                            {k: frames[k] for k in ("programs", "program_sites") if k in frames})
     return read_user_table(inp.path, kind=inp.kind, mapping=inp.mapping, sheet=inp.sheet, health=health,
