@@ -835,10 +835,12 @@ def normalise_values(df: pd.DataFrame, kind: str) -> pd.DataFrame:
                 repl[u] = str(table[k]) if c.type == "flag" and isinstance(u, str) else table[k]
             elif c.type != "flag" and k in allowed:
                 repl[u] = k
-        if repl:
-            mapped = col.map(repl)
-            out[c.name] = mapped.where(mapped.notna(), col) if c.type != "flag" else \
-                mapped.astype(object).where(mapped.notna(), col)
+        if repl:  # translate the distinct values, then spread them with one take (no per-cell Python)
+            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            vals = [repl.get(u, u) for u in uniq]
+            text = all(isinstance(v, str) for v in vals)
+            arr = pd.array(vals, dtype="string") if text else pd.array(vals, dtype=object)
+            out[c.name] = pd.Series(arr.take(codes, allow_fill=True), index=col.index)
     return out
 
 

@@ -295,9 +295,7 @@ def _resolve_counties(col: pd.Series, header: str, file: str, rows: np.ndarray) 
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
     as_text = [str(int(v)) if isinstance(v, (int, np.integer, float, np.floating)) and float(v).is_integer()
                else str(v).strip() for v in uniq]
-    txt = pd.Series(pd.array(np.asarray(as_text, dtype=object)[codes] if len(as_text) else [None] * len(codes),
-                             dtype="string"), index=col.index)
-    txt[codes < 0] = pd.NA
+    txt = pd.Series(pd.array(as_text, dtype="string").take(codes, allow_fill=True), index=col.index)
     repl: dict[str, str] = {}
     probs: list[Problem] = []
     for u in dict.fromkeys(as_text):
@@ -311,9 +309,8 @@ def _resolve_counties(col: pd.Series, header: str, file: str, rows: np.ndarray) 
             probs.append(Problem(file, int(rows[where[0]]), header, u,
                                  f"a Yunnan county code or name that resolves ({err}){more}"))
     if repl:
-        mapped = np.asarray([repl.get(t, t) for t in as_text], dtype=object)
-        txt = pd.Series(pd.array(mapped[codes], dtype="string"), index=col.index)
-        txt[codes < 0] = pd.NA
+        mapped = pd.array([repl.get(t, t) for t in as_text], dtype="string")
+        txt = pd.Series(mapped.take(codes, allow_fill=True), index=col.index)
     return txt, probs
 
 
@@ -529,8 +526,10 @@ def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
             continue
         if not pc.all(pc.or_kleene(pc.is_finite(num), pc.is_null(num))).as_py():
             continue
-        out[c.name] = \
-            pd.Series(num.to_numpy(zero_copy_only=False), index=df.index).astype("Float64")
+        num = pa.chunked_array([num]) if isinstance(num, pa.Array) else num
+        values = pc.fill_null(num, 0.0).to_numpy()
+        mask = pc.is_null(num).to_numpy()
+        out[c.name] = pd.Series(pd.arrays.FloatingArray(values, mask), index=df.index)
     return df.assign(**out) if out else df
 
 
@@ -569,14 +568,18 @@ def read_user_table(
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
     out = _typed_numbers(out, kind)
+    from impact.schemas import _default_county_codes  # noqa: PLC0415
+
+    # an unknown county is reported once, by name (in ``probs``), not again as a bad code
+    counties = _default_county_codes()
+    if counties is not None:
+        counties = counties | {str(p.value) for p in probs}
     try:
-        valid = validate(out, kind, file=name, max_problems=max_problems)
+        valid = validate(out, kind, file=name, max_problems=max_problems, counties=counties)
     except InputError as err:
         err = _remap(err, rows)
-        if probs:  # an unknown county is reported once, by name, not again as a bad code
-            unknown = {str(p.value) for p in probs}
-            rest = [p for p in err.problems if not (p.column == "county_code" and str(p.value) in unknown)]
-            err = InputError(probs + rest, title=err.title)
+        if probs:
+            err = InputError(probs + list(err.problems), title=err.title)
         raise err from None
     if probs:
         raise InputError(probs, title=f"{name}: not a valid {kind} table")
