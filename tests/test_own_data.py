@@ -326,3 +326,24 @@ def test_per_capita_sources_and_units_are_converted(tmp_path):
     with pytest.raises(InputError) as err:
         read_user_table(path)
     assert any(p.row == 4 and p.column == "人均工资性收入（万元）" for p in err.value.problems)
+
+
+def test_other_wide_headers_dates_and_values(tmp_path):
+    from impact.userdata import read_user_table
+
+    df = pd.DataFrame({"县（市、区）": ["普洱市景谷县", "530828"], "年度": ["2023年", "2023年"],
+                       "品种": ["a", "b"], "对照田面积(亩)": [1.0, 2.0], "示范田面积(亩)": [1.5, 2.5],
+                       "对照组产量（斤/亩）": [900, 800], "示范田亩产（斤/亩）": [1000, 1000]})
+    path = tmp_path / "trials.xlsx"
+    df.to_excel(path, index=False)
+    t = read_user_table(path).frame
+    assert t["arm"].tolist() == ["treated", "check"] * 2 and t["year"].tolist() == [2023] * 4
+    assert t["yield_kg_per_mu"].tolist() == pytest.approx([500, 450, 500, 400])  # 斤/亩 -> kg/mu
+    assert t["area_mu"].tolist() == pytest.approx([1.5, 1.0, 2.5, 2.0])
+    assert t["county_code"].tolist() == ["530824", "530824", "530828", "530828"]
+    own = pd.DataFrame({"项目": ["x"], "组织名称": ["y"], "县": ["景谷"], "领域": ["健康帮扶"],
+                        "开始日期": ["2021年3月"], "组织类型": ["社会团体"]})
+    own.to_csv(tmp_path / "own.csv", index=False)
+    o = read_user_table(tmp_path / "own.csv").frame
+    assert o.loc[0, "start_date"] == "2021-03" and o.loc[0, "sector"] == "health"
+    assert o.loc[0, "organization_kind"] == "ngo" and pd.isna(o.loc[0, "funds_yuan"])

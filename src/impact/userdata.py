@@ -180,16 +180,43 @@ def read_headers(path: str | os.PathLike[str], *, sheet: str | None = None) -> l
     raise InputError(Problem(p.name, None, None, suffix or "(none)", f"one of {', '.join(DATA_SUFFIXES)}"))
 
 
+_YIELD_WORDS = ("亩产", "产量", "单产", "yield")
+
+
+def _wide_role(header: str) -> str | None:
+    """``check_yield``, ``treated_yield``, ``check_area`` or ``treated_area`` for the headers of
+    plot trials in wide form (对照亩产, 试验组产量, 示范田亩产, 对照面积, ...), else None."""
+    k = _base_key(header)
+    if k in _keys(_WIDE_CHECK):
+        return "check_yield"
+    if k in _keys(_WIDE_TREATED):
+        return "treated_yield"
+    if k in _keys(_WIDE_AREA_CHECK):
+        return "check_area"
+    if k in _keys(_WIDE_AREA_TREATED):
+        return "treated_area"
+    arm = "check" if ("对照" in k or k.startswith("ck")) else \
+        "treated" if any(w in k for w in ("试验", "处理", "示范")) else None
+    if arm is None:
+        return None
+    if any(w in k for w in _YIELD_WORDS):
+        return f"{arm}_yield"
+    if "面积" in k:
+        return f"{arm}_area"
+    return None
+
+
 def _is_wide_trials(headers: Sequence[str]) -> bool:
-    keys = {_base_key(h) for h in headers}
-    return bool(keys & _keys(_WIDE_CHECK)) and bool(keys & _keys(_WIDE_TREATED))
+    roles = {_wide_role(h) for h in headers}
+    return {"check_yield", "treated_yield"} <= roles
 
 
 def _derivable(kind: str, headers: Sequence[str]) -> set[str]:
     """Required columns of ``kind`` that :func:`prepare` can derive from these headers."""
     keys = {_base_key(h) for h in headers}
     if kind == "plot_trials" and _is_wide_trials(headers):
-        return {"plot_id", "pair_id", "arm", "trial_id", "yield_kg_per_mu"}
+        both_areas = {"check_area", "treated_area"} <= {_wide_role(h) for h in headers}
+        return {"plot_id", "pair_id", "arm", "trial_id", "yield_kg_per_mu"} | ({"area_mu"} if both_areas else set())
     if kind == "patient_records":
         return {"patient_id", "period"}
     if kind == "county_panel":
@@ -364,11 +391,19 @@ def prepare(
     extra = [h for h in headers if h not in ren]
 
     if wide:
-        key = {_base_key(h): h for h in headers}
-        yc = next(key[k] for k in _keys(_WIDE_CHECK) if k in key)
-        yt = next(key[k] for k in _keys(_WIDE_TREATED) if k in key)
-        ac = next((key[k] for k in _keys(_WIDE_AREA_CHECK) if k in key), None)
-        at = next((key[k] for k in _keys(_WIDE_AREA_TREATED) if k in key), None)
+        role = {}
+        for h in headers:
+            r = _wide_role(h)
+            if r is not None and r not in role:
+                role[r] = h
+        yc, yt = role["check_yield"], role["treated_yield"]
+        ac, at = role.get("check_area"), role.get("treated_area")
+        if ac is None or at is None:
+            ac = at = None  # one area column (面积) for both plots
+        for h in (yc, yt, ac, at):  # a wide header is never also a long column
+            if h is not None and h in ren:
+                out = out.drop(columns=[ren.pop(h)], errors="ignore")
+                extra.append(h)
         n = len(out)
         pair = out["pair_id"] if "pair_id" in out else out["plot_id"] if "plot_id" in out else None
         by_row = pd.Series([f"{Path(file).stem}-r{r}" for r in rows], index=out.index)
@@ -454,8 +489,42 @@ def prepare(
     if extra:  # columns the schema does not know are kept (validate warns about them)
         kept = pd.DataFrame({h: np.repeat(df[h].to_numpy(), 2) if wide else df[h].to_numpy() for h in extra})
         out = pd.concat([out.reset_index(drop=True), kept], axis=1)
+    out = _dates_as_written(out, kind)
     out = normalise_values(out, kind)
     return kind, out, rows, notes, factors, probs
+
+
+_CN_DATE = r"^\s*(\d{4})\s*(?:年|[-/.])\s*(?:(\d{1,2})\s*(?:月|[-/.])?\s*(?:(\d{1,2})\s*日?)?)?\s*$"
+
+
+def _dates_as_written(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Years, months and dates as offices write them: ``2023年`` -> ``2023``; ``2021年3月``,
+    ``2021/3``, ``2021.03`` -> ``2021-03``; ``2021年3月5日`` -> ``2021-03-05`` (text cells only;
+    anything else is left for :func:`impact.schemas.validate` to judge)."""
+    out = {}
+    for c in SPECS[kind].columns:
+        if c.type not in ("year", "month", "period") or c.name not in df.columns:
+            continue
+        col = df[c.name]
+        if not (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
+            continue
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
+        vals, changed = [], False
+        for u in uniq:
+            m = re.match(_CN_DATE, u) if isinstance(u, str) and not re.fullmatch(r"\d{4}(-\d{2}){0,2}", u) else None
+            if m is None:
+                vals.append(u)
+                continue
+            y, mo, d = m.groups()
+            v = y if c.type == "year" or mo is None else f"{y}-{int(mo):02d}" + (f"-{int(d):02d}" if d else "")
+            if c.type == "month" and d:
+                v = f"{y}-{int(mo):02d}"
+            vals.append(v)
+            changed = True
+        if changed:
+            arr = pd.array(vals, dtype="string" if all(isinstance(v, str) for v in vals) else object)
+            out[c.name] = pd.Series(arr.take(codes, allow_fill=True), index=col.index)
+    return df.assign(**out) if out else df
 
 
 _PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
