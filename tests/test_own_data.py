@@ -347,3 +347,14 @@ def test_other_wide_headers_dates_and_values(tmp_path):
     o = read_user_table(tmp_path / "own.csv").frame
     assert o.loc[0, "start_date"] == "2021-03" and o.loc[0, "sector"] == "health"
     assert o.loc[0, "organization_kind"] == "ngo" and pd.isna(o.loc[0, "funds_yuan"])
+
+
+def test_waves_from_survey_years(tmp_path):
+    from impact.userdata import read_user_table
+
+    files = write_fixture(tmp_path / "office")
+    df = pd.read_csv(files["household_survey"], encoding="gbk").drop(columns=["调查轮次"])
+    df.to_csv(tmp_path / "hh.csv", index=False, encoding="gbk")
+    t = read_user_table(tmp_path / "hh.csv")
+    assert t.kind == "household_survey" and any("wave" in n for n in t.notes)
+    assert (t.frame["wave"] == (t.frame["year"] == 2023).astype(int)).all()

@@ -221,8 +221,8 @@ def _derivable(kind: str, headers: Sequence[str]) -> set[str]:
         return {"patient_id", "period"}
     if kind == "county_panel":
         return {"county_name", "prefecture_code", "prefecture", "county_code"}
-    if kind == "household_survey" and keys & _keys(_PER_CAPITA_TOTAL):
-        return {"income_total"}
+    if kind == "household_survey":
+        return {"wave"} | ({"income_total"} if keys & _keys(_PER_CAPITA_TOTAL) else set())
     return set()
 
 
@@ -446,6 +446,13 @@ def prepare(
         factor = _UNIT_FACTORS["yuan"].get(header_unit(h) or "元", 1.0)
         if factor != 1.0:
             factors[c] = factor
+
+    if kind == "household_survey" and "wave" not in out and "year" in out:
+        years = _num(out["year"])
+        order = {y: i for i, y in enumerate(sorted(years.dropna().unique()))}
+        out["wave"] = years.map(order).astype("Float64")
+        notes.append("wave: numbered from the survey years (" + ", ".join(f"{int(y)} -> {i}" for y, i in order.items())
+                     + "; the first year is the baseline, wave 0)")
 
     if "county_code" in s.names:
         if "county_code" in out:
