@@ -429,6 +429,11 @@ class _Output:
 
 
 def _with_source(df: pd.DataFrame, origin: str, rel: str) -> pd.DataFrame:
+    """``df`` with ``source`` and ``source_file``; a column of the input already named so is kept
+    as ``<name>_as_written``."""
+    clash = {c: f"{c}_as_written" for c in ("source", "source_file") if c in df.columns}
+    if clash:
+        df = df.rename(columns=clash)
     return df.assign(source=pd.Series(origin, index=df.index, dtype="string"),
                      source_file=pd.Series(rel, index=df.index, dtype="string"))
 

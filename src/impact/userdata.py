@@ -661,6 +661,10 @@ def read_user_table(
         raise InputError(probs, title=f"{name}: not a valid {kind} table")
     for c, f in factors.items():
         valid[c] = valid[c] * f
+    for c in valid.columns[len(SPECS[kind].names):]:  # undocumented columns, kept as text (one type per column)
+        if valid[c].dtype == object:
+            valid[c] = valid[c].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)) \
+                .astype("string")
     return UserTable(kind, valid, name, notes)
 
 
