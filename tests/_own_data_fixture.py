@@ -1,6 +1,7 @@
 """A county office's files, as they write them, with known effects (used by the own-data tests and docs).
 
-- ``住户调查.csv`` (GBK): households of 景谷县 and 澜沧县 by county name, 是/否 participation,
+- ``住户调查.csv`` (GBK): households of 施甸县 and 景谷县 by county name (the shipped simulated data hold households and
+  plot trials of 施甸县 and patients of 景谷县, so user rows replace simulated ones), 是/否 participation,
   income per person (人均收入) with household size; the per-capita income gain of
   participants (difference in differences) is ``INCOME_GAIN_PC`` yuan.
 - ``患者记录.xlsx``: patients without an id or a before/after column, 本地/省级 settings;
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-COUNTIES = {"景谷县": "530824", "澜沧县": "530828"}
+COUNTIES = {"施甸县": "530521", "景谷县": "530824"}
 INCOME_GAIN_PC = 600.0
 SAVING = 60_000.0
 YIELD_GAIN = 80.0
@@ -70,7 +71,7 @@ def own_programs() -> pd.DataFrame:
         {"项目名称": "县域医共体远程会诊", "实施组织": "县慈善总会", "组织类型": "基金会", "县": "景谷县",
          "领域": "医疗", "开始时间": str(HEALTH_START), "投入资金（万元）": 120, "受益人数": 300,
          "资料来源": "县卫健局 2024 年台账"},
-        {"项目名称": "县域医共体远程会诊", "实施组织": "县慈善总会", "组织类型": "基金会", "县": "澜沧县",
+        {"项目名称": "县域医共体远程会诊", "实施组织": "县慈善总会", "组织类型": "基金会", "县": "施甸县",
          "领域": "医疗", "开始时间": str(HEALTH_START), "投入资金（万元）": 80, "受益人数": 200,
          "资料来源": "县卫健局 2024 年台账"},
         {"项目名称": "高产玉米示范", "实施组织": "县农业技术推广协会", "组织类型": "专业协会", "县": "景谷县",

@@ -56,6 +56,8 @@ def test_user_rows_replace_simulated_rows_of_their_counties(built):
     _, out, files, output = built
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for name in ("households", "patients", "plot_trials"):
+        shipped = pd.read_parquet(config.SIMULATED_DIR / f"{name}_simulated.parquet")
+        assert shipped["county_code"].astype(str).isin(CODES).any(), name  # there were simulated rows to replace
         assert name in manifest["tables"] and f"{name}_simulated" not in manifest["tables"], name
         df = load(name, out)
         mine = df[df["county_code"].isin(CODES)]
@@ -81,6 +83,7 @@ def test_own_programs_are_declared_by_the_user(built):
     health = own[own["sector"] == "health"]
     assert set(health["county_code"]) == set(CODES)
     assert health.set_index("county_code").loc["530824", "funds_yuan"] == pytest.approx(1_200_000)  # 120 万元
+    assert health.set_index("county_code").loc["530521", "funds_yuan"] == pytest.approx(800_000)
     assert set(own["organization_kind"].dropna()) == {"foundation", "professional_association"}
     assert own["program_id"].str.fullmatch(r"own-[0-9a-f]{10}").all()
 

@@ -404,7 +404,7 @@ def _shadowed_rows(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> 
             key = list(SPECS[a.kind].key)
             both = frames[a.table][key].merge(frames[b.table][key].drop_duplicates(), on=key)
             if len(both):
-                first = tuple(both.iloc[0].tolist())
+                first = tuple(v.item() if hasattr(v, "item") else v for v in both.iloc[0].tolist())
                 probs.append(Problem(a.rel, None, ", ".join(key), first if len(first) > 1 else first[0],
                                      f"rows not already in {b.rel} ({len(both)} rows with the same "
                                      f"{' + '.join(key)} in both files; one file per set of rows)"))

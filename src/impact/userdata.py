@@ -786,7 +786,7 @@ def _overlap(a: UserTable, b: pd.DataFrame, b_file: str) -> Problem | None:
     both = a.frame[key].merge(b[key].drop_duplicates(), on=key, how="inner")
     if both.empty:
         return None
-    first = tuple(both.iloc[0].tolist())
+    first = tuple(v.item() if isinstance(v, np.generic) else v for v in both.iloc[0].tolist())
     return Problem(a.file, None, ", ".join(key), first if len(first) > 1 else first[0],
                    f"rows not already given by {b_file} ({len(both)} {' + '.join(key)} in both files): "
                    f"two files may not hold the same rows / 两个文件不能包含相同的记录")
@@ -869,6 +869,8 @@ def add(
     written: list[Path] = []
     for p, t in zip(order, tables):
         target = dest / p.name
+        if target.is_file():
+            t.notes.insert(0, "already in data/raw/user/ with the same content: unchanged / 已存在且内容相同，未改动")
         with atomic_path(target, allow_raw=True) as tmp:
             shutil.copyfile(p, tmp)
         meta = {"kind": t.kind, "sheet": sheet, "map": dict(mapping) if mapping else None,
