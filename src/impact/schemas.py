@@ -1031,8 +1031,11 @@ def validate(
     values, ranges, unique keys, county codes that exist (``counties``; default:
     :func:`impact.geo.county_table`), references to other tables (``refs``: kind
     -> validated DataFrame, e.g. ``{"organizations": orgs}``) and the row rules of
-    the spec. Extra columns are kept with an :class:`ExtraColumnWarning`.
-    ``max_problems`` caps the number reported (None: no cap).
+    the spec. Extra columns are kept with an :class:`ExtraColumnWarning`; an optional
+    column that is absent is added empty. The value checks are the pandera checks of
+    :func:`pandera_schema`, evaluated column by column on the non-empty cells (vectorised).
+    ``max_problems`` caps the number listed: each check stops collecting rows after it, and
+    the last problem gives the count of the rest (None: no cap).
     """
     s = spec(kind)
     if not isinstance(df, pd.DataFrame):
