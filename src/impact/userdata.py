@@ -501,13 +501,13 @@ def prepare(
     return kind, out, rows, notes, factors, probs
 
 
-_CN_DATE = r"^\s*(\d{4})\s*(?:年|[-/.])\s*(?:(\d{1,2})\s*(?:月|[-/.])?\s*(?:(\d{1,2})\s*日?)?)?\s*$"
+_CN_DATE = r"^\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?)?\s*$"
 
 
 def _dates_as_written(df: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Years, months and dates as offices write them: ``2023年`` -> ``2023``; ``2021年3月``,
-    ``2021/3``, ``2021.03`` -> ``2021-03``; ``2021年3月5日`` -> ``2021-03-05`` (text cells only;
-    anything else is left for :func:`impact.schemas.validate` to judge)."""
+    """Years, months and dates written in Chinese: ``2023年`` -> ``2023``; ``2021年3月`` ->
+    ``2021-03``; ``2021年3月5日`` -> ``2021-03-05`` (text cells only; anything else, e.g.
+    ``2021/3``, is left for :func:`impact.schemas.validate` to judge)."""
     out = {}
     for c in SPECS[kind].columns:
         if c.type not in ("year", "month", "period") or c.name not in df.columns:
@@ -518,7 +518,7 @@ def _dates_as_written(df: pd.DataFrame, kind: str) -> pd.DataFrame:
         codes, uniq = pd.factorize(col, use_na_sentinel=True)
         vals, changed = [], False
         for u in uniq:
-            m = re.match(_CN_DATE, u) if isinstance(u, str) and not re.fullmatch(r"\d{4}(-\d{2}){0,2}", u) else None
+            m = re.match(_CN_DATE, u) if isinstance(u, str) else None
             if m is None:
                 vals.append(u)
                 continue
