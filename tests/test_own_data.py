@@ -361,3 +361,21 @@ def test_waves_from_survey_years(tmp_path):
     t = read_user_table(tmp_path / "hh.csv")
     assert t.kind == "household_survey" and any("wave" in n for n in t.notes)
     assert (t.frame["wave"] == (t.frame["year"] == 2023).astype(int)).all()
+
+
+def test_sheet_is_recorded_and_used_by_the_build(raw, tmp_path):
+    files = write_fixture(tmp_path / "office")
+    book = tmp_path / "医院.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        pd.DataFrame({"说明": ["封面"]}).to_excel(xw, sheet_name="封面", index=False)
+        pd.read_excel(files["patient_records"]).to_excel(xw, sheet_name="患者", index=False)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["data", "add", str(files["own_programs"]), "--raw", str(raw)]).exit_code == 0
+    res = runner.invoke(cli, ["data", "add", str(book), "--raw", str(raw)])
+    assert res.exit_code == 1  # the first sheet is not a table of patients
+    res = runner.invoke(cli, ["data", "add", str(book), "--sheet", "患者", "--raw", str(raw)])
+    assert res.exit_code == 0, res.output
+    assert json.loads((raw / "user" / "医院.xlsx.impact.json").read_text(encoding="utf-8"))["sheet"] == "患者"
+    build(raw, tmp_path / "out")
+    pat = load("patients", tmp_path / "out")
+    assert (pat["source_file"] == "user/医院.xlsx").sum() == 120
