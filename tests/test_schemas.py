@@ -46,6 +46,8 @@ CONTRACT = {  # docs/architecture.md, column lists in order
                        "lodging_cost, lost_work_days, daily_wage",
     "beneficiary_roster": "person_id, program_id, county_code, month, service, age, sex, group",
     "cost_ledger": "entry_id, program_id, county_code, month, item, amount_yuan, funder",
+    "own_programs": "program, organization, organization_kind, county_code, sector, start_date, funds_yuan, "
+                    "beneficiaries, source_note",
 }
 
 

@@ -74,7 +74,7 @@ _OUTPUT_SUFFIXES = (".parquet",)
 _OUTPUT_NAMES = (MANIFEST_NAME, DUCKDB_NAME, DUCKDB_NAME + ".wal")
 
 #: Modules whose code decides what the build writes (a change makes the processed data stale).
-_CODE_FILES = ("build.py", "schemas.py", "io.py", "units.py", "geo.py")
+_CODE_FILES = ("build.py", "schemas.py", "io.py", "units.py", "geo.py", "userdata.py")
 
 
 # --------------------------------------------------------------------------- hashing
@@ -114,38 +114,104 @@ def _version() -> str:
 
 @dataclass(frozen=True)
 class _Input:
+    """One input of the build. ``origin``: ``source`` (article text), ``geo``, ``article``
+    (registry), ``simulated`` or ``user``; ``sheet``/``mapping`` for user files."""
+
     table: str
     kind: str
     path: Path
     rel: str
     simulated: bool
+    origin: str = "article"
+    sheet: str | None = None
+    mapping: Mapping[str, str] | None = None
+
+
+#: Top-level files of a raw tree that are not inputs.
+_RAW_DOCS = ("MANIFEST.sha256", "README.md")
+
+
+def table_name(kind: str) -> str:
+    """Processed table name of a kind's data (``household_survey`` -> ``households``): the
+    name of its shipped simulated file without ``_simulated``, else the kind. Fully
+    simulated tables are written as ``<name>_simulated``; tables with user rows as ``<name>``."""
+    from impact.schemas import SPECS  # noqa: PLC0415
+
+    files = SPECS[kind].files
+    if files and files[0].startswith("simulated/"):
+        return Path(files[0]).name.split(".")[0].removesuffix("_simulated")
+    return kind
+
+
+def _unread_files(raw: Path) -> list[Problem]:
+    """Files of a raw tree the build would not read: each is a problem naming it (an input is
+    never silently ignored). Own tables belong in ``user/`` (``impact data add``)."""
+    probs: list[Problem] = []
+    registry = {f"{t}.csv" for t in REGISTRY_TABLES}
+    hint = "a file the build reads; put your own tables in data/raw/user/ with `impact data add FILE`"
+    for p in sorted(raw.rglob("*")):
+        rel = p.relative_to(raw)
+        if p.is_dir() or any(part.startswith(".") or part == "__pycache__" for part in rel.parts) \
+                or p.suffix == ".tmp":
+            continue
+        top = rel.parts[0]
+        if len(rel.parts) == 1:
+            ok = p.name in _RAW_DOCS
+        elif top == "source":
+            ok = len(rel.parts) == 2 and p.suffix in (".txt", ".md")
+        elif top == "geo":
+            ok = True  # reference geometry and its provenance
+        elif top == "registry":
+            ok = len(rel.parts) == 2 and (p.name in registry or p.name == "README.md")
+        elif top == "simulated":
+            ok = len(rel.parts) == 2  # the simulated loop names its own problems
+        elif top == "user":
+            ok = True  # impact.userdata.user_inputs names its own problems
+        else:
+            ok = False
+        if not ok:
+            probs.append(Problem(rel.as_posix(), None, None, rel.as_posix(), hint))
+    return probs
 
 
 def _inputs(raw: Path) -> list[_Input]:
-    """The tables of a raw tree, in build order."""
+    """The inputs of a raw tree, in build order (sources, counties, registry, simulated,
+    user tables with own programs first).
+
+    Raises :class:`InputError` naming every file the build would not read and every pair of
+    files that would give the same table (never silently ignored, never silently shadowed).
+    """
+    from impact.userdata import user_inputs  # noqa: PLC0415
+
     raw = Path(raw)
     found: list[_Input] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = _unread_files(raw)
     source = raw / "source"
     if source.is_dir():  # source texts: registry quotes must be verbatim sentences of them
         for p in sorted(source.glob("*.txt")):
-            found.append(_Input(f"source:{p.name}", "source", p, f"source/{p.name}", False))
+            found.append(_Input(f"source:{p.name}", "source", p, f"source/{p.name}", False, "source"))
     counties = raw / "geo" / "counties.csv"
     if counties.is_file():
-        found.append(_Input("counties", "counties", counties, "geo/counties.csv", False))
+        found.append(_Input("counties", "counties", counties, "geo/counties.csv", False, "geo"))
     else:
         problems.append(Problem(str(counties), None, None, "no such file",
                                 "the county table data/raw/geo/counties.csv (python scripts/build_geo.py)"))
     for name in REGISTRY_TABLES:
         p = raw / "registry" / f"{name}.csv"
         if p.is_file():
-            found.append(_Input(name, name, p, f"registry/{name}.csv", False))
+            found.append(_Input(name, name, p, f"registry/{name}.csv", False, "article"))
         else:
             problems.append(Problem(str(p), None, None, "no such file", f"the registry table registry/{name}.csv"))
     sim = raw / "simulated"
+    by_kind: dict[str, str] = {}
     if sim.is_dir():
         for p in sorted(sim.iterdir()):
-            if p.name.startswith(".") or p.suffix.lower() not in (".parquet", ".csv", ".xlsx"):
+            if p.name.startswith(".") or p.is_dir() or p.suffix == ".tmp":
+                continue
+            if p.suffix.lower() not in (".parquet", ".csv", ".xlsx"):
+                if p.name != "truth_simulated.json":
+                    problems.append(Problem(f"simulated/{p.name}", None, None, p.name,
+                                            "a simulated table (.parquet, .csv, .xlsx) or truth_simulated.json"))
                 continue
             kind = kind_for_file(p)
             if kind is None:
@@ -155,11 +221,25 @@ def _inputs(raw: Path) -> list[_Input]:
             table = p.name.split(".")[0]
             if not table.endswith("_simulated"):
                 problems.append(Problem(f"simulated/{p.name}", None, None, p.name,
-                                        "a file name ending in _simulated (simulated data is labelled in its name)"))
+                                        "a file name ending in _simulated (simulated data is labelled in its name); "
+                                        "your own data go to data/raw/user/ (`impact data add`)"))
                 continue
-            found.append(_Input(table, kind, p, f"simulated/{p.name}", True))
+            if kind in by_kind:
+                problems.append(Problem(f"simulated/{p.name}", None, None, f"a second {kind} table beside "
+                                        f"{by_kind[kind]}", "one simulated file per table (the two would give the "
+                                        "same table); your own data go to data/raw/user/ (`impact data add`)"))
+                continue
+            by_kind[kind] = f"simulated/{p.name}"
+            found.append(_Input(table, kind, p, f"simulated/{p.name}", True, "simulated"))
+    users, uprobs = user_inputs(raw)
+    problems += uprobs
+    for u in users:
+        found.append(_Input(f"user:{u.rel}", u.kind, u.path, u.rel, False, "user", u.sheet, u.mapping))
+        side = u.path.with_name(u.path.name + ".impact.json")
+        if side.is_file():  # its kind, sheet and mapping decide what the build reads
+            found.append(_Input(f"sidecar:{u.rel}", "sidecar", side, f"{u.rel}.impact.json", False, "sidecar"))
     if problems:
-        raise InputError(problems, title=f"{raw}: raw data incomplete")
+        raise InputError(problems, title=f"{raw}: raw data incomplete or unreadable")
     return found
 
 
@@ -257,6 +337,8 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
     bad_files: list[str] = []
     sources: dict[str, str] = {}
     for inp in inputs:
+        if inp.kind == "sidecar":
+            continue
         if inp.kind == "source":
             try:
                 sources[inp.rel] = _compact(inp.path.read_text(encoding="utf-8"))
@@ -268,6 +350,11 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ExtraColumnWarning)
             try:
+                if inp.origin == "user":
+                    own = [frames[i.table] for i in inputs if i.kind == "own_programs" and i.table in frames]
+                    out = _read_user(inp, frames, own)
+                    frames[inp.table] = out
+                    continue
                 df = _read_input(inp)
                 refs = {k: frames[k] for k in REGISTRY_TABLES if k in frames}
                 out = validate(df, inp.kind, file=inp.rel, counties=codes, refs=refs)
@@ -285,9 +372,126 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
         frames[inp.table] = out
         if inp.table == "counties":
             codes = frozenset(out["county_code"].astype(str))
+    if not problems:
+        problems = _shadowed_rows(frames, inputs)
+        bad_files = sorted({p.file for p in problems})
     if problems:
         raise InputError(problems, title=f"build failed: {len(bad_files)} invalid file(s) in {raw}")
     return frames, inputs, msgs
+
+
+def _read_user(inp: _Input, frames: Mapping[str, pd.DataFrame], own: list[pd.DataFrame]) -> pd.DataFrame:
+    """A user table, read as :func:`impact.userdata.read_user_table` reads it; patient records
+    without a period are dated by the own programs (``own``, read before them) and the registry."""
+    from impact.userdata import health_starts, read_user_table  # noqa: PLC0415
+
+    health = health_starts(pd.concat(own, ignore_index=True) if own else None,
+                           {k: frames[k] for k in ("programs", "program_sites") if k in frames})
+    return read_user_table(inp.path, kind=inp.kind, mapping=inp.mapping, sheet=inp.sheet, health=health,
+                           file=inp.rel).frame
+
+
+def _shadowed_rows(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> list[Problem]:
+    """Two user files of one kind holding the same rows (same key): a problem naming both."""
+    from impact.schemas import SPECS  # noqa: PLC0415
+
+    probs: list[Problem] = []
+    users = [i for i in inputs if i.origin == "user"]
+    for a_i, a in enumerate(users):
+        for b in users[:a_i]:
+            if a.kind != b.kind:
+                continue
+            key = list(SPECS[a.kind].key)
+            both = frames[a.table][key].merge(frames[b.table][key].drop_duplicates(), on=key)
+            if len(both):
+                first = tuple(v.item() if hasattr(v, "item") else v for v in both.iloc[0].tolist())
+                probs.append(Problem(a.rel, None, ", ".join(key), first if len(first) > 1 else first[0],
+                                     f"rows not already in {b.rel} ({len(both)} rows with the same "
+                                     f"{' + '.join(key)} in both files; one file per set of rows)"))
+    return probs
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One processed table: its name, kind, rows (with ``source`` and ``source_file``) and
+    the inputs it comes from."""
+
+    table: str
+    kind: str
+    frame: pd.DataFrame
+    inputs: tuple[_Input, ...]
+
+    @property
+    def simulated(self) -> str:
+        """``"true"`` (all rows simulated), ``"false"`` (none) or ``"partial"``."""
+        src = set(self.frame["source"].unique()) if len(self.frame) else set()
+        return "true" if src == {"simulated"} else "partial" if "simulated" in src else "false"
+
+
+def _with_source(df: pd.DataFrame, origin: str, rel: str) -> pd.DataFrame:
+    """``df`` with ``source`` and ``source_file``; a column of the input already named so is kept
+    as ``<name>_as_written``."""
+    clash = {c: f"{c}_as_written" for c in ("source", "source_file") if c in df.columns}
+    if clash:
+        df = df.rename(columns=clash)
+    return df.assign(source=pd.Series(origin, index=df.index, dtype="string"),
+                     source_file=pd.Series(rel, index=df.index, dtype="string"))
+
+
+def assemble(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> list[_Output]:
+    """The processed tables from the validated inputs.
+
+    Every row gets ``source`` (``article``, ``geo``, ``simulated`` or ``user``) and
+    ``source_file`` (path under the raw folder). The user files of a kind are stacked; where
+    they hold a county, the simulated rows of that kind and county are dropped, and the table
+    is named without ``_simulated`` (:func:`table_name`); a kind with no user rows keeps its
+    simulated table ``<name>_simulated``. Own programs become ``own_programs`` with a stable
+    ``program_id`` (``own-`` + 10 hex digits of the sha256 of program, organization, county)
+    and ``declared_by = "user"``.
+    """
+    outs: list[_Output] = []
+    users: dict[str, list[_Input]] = {}
+    for inp in inputs:
+        if inp.origin == "user":
+            users.setdefault(inp.kind, []).append(inp)
+    for inp in inputs:
+        if inp.kind in ("source", "sidecar") or inp.origin == "user":
+            continue
+        df = _with_source(frames[inp.table], inp.origin, inp.rel)
+        if inp.origin == "simulated" and inp.kind in users:
+            continue  # merged with the user rows below
+        outs.append(_Output(inp.table, inp.kind, df, (inp,)))
+    sims = {i.kind: i for i in inputs if i.origin == "simulated"}
+    for kind, ins in users.items():
+        parts = [_with_source(frames[i.table], "user", i.rel) for i in ins]
+        user = pd.concat(parts, ignore_index=True)
+        used = list(ins)
+        if kind in sims:
+            sim = _with_source(frames[sims[kind].table], "simulated", sims[kind].rel)
+            sim = sim[~sim["county_code"].astype(str).isin(set(user["county_code"].astype(str)))]
+            user = pd.concat([user, sim], ignore_index=True)
+            used.append(sims[kind])
+        if kind == "own_programs":
+            key = user["program"].astype(str) + "\x1f" + user["organization"].astype(str) + "\x1f" \
+                + user["county_code"].astype(str)
+            user.insert(0, "program_id", ["own-" + hashlib.sha256(k.encode()).hexdigest()[:10] for k in key])
+            user["declared_by"] = pd.Series("user", index=user.index, dtype="string")
+        outs.append(_Output(table_name(kind), kind, user, tuple(used)))
+    return outs
+
+
+def provenance_rows(outputs: list[_Output]) -> list[dict[str, Any]]:
+    """Rows per table, county and source (``table, county_code, source, source_file, rows``;
+    ``county_code`` empty for tables without one), recorded in ``manifest.json``."""
+    rows: list[dict[str, Any]] = []
+    for o in outputs:
+        df = o.frame
+        cols = ["source", "source_file"] + (["county_code"] if "county_code" in df.columns else [])
+        g = df[cols].astype("string").fillna("").value_counts(sort=False).reset_index(name="rows")
+        for r in g.sort_values(cols, kind="stable").itertuples(index=False):
+            rows.append({"table": o.table, "county_code": getattr(r, "county_code", "") or "",
+                         "source": r.source, "source_file": r.source_file, "rows": int(r.rows)})
+    return rows
 
 
 # --------------------------------------------------------------------------- build
@@ -372,25 +576,23 @@ def build(
         swapped = False
         try:
             table_rows: dict[str, int] = {}
-            tables_in = [inp for inp in inputs if inp.kind != "source"]
-            for inp in tables_in:
-                df = frames[inp.table]
+            outputs = assemble(frames, inputs)
+            for o in outputs:
                 meta = {
-                    "impact.table": inp.table,
-                    "impact.kind": inp.kind,
-                    "impact.source": inp.rel,
-                    "impact.source_sha256": hashes[inp.rel],
+                    "impact.table": o.table,
+                    "impact.kind": o.kind,
+                    "impact.source": ",".join(i.rel for i in o.inputs),
+                    "impact.source_sha256": ",".join(hashes[i.rel] for i in o.inputs),
                     "impact.version": _version(),
-                    "impact.simulated": "true" if inp.simulated else "false",
                 }
-                if inp.path.suffix.lower() == ".parquet":
-                    src = read_parquet_metadata(inp.path)
-                    meta.update({k: v for k, v in src.items() if k.startswith("impact.")
-                                 and k not in ("impact.table", "impact.source")})
-                    if inp.simulated:
-                        meta["impact.simulated"] = "true"
-                write_parquet(df, tmp / f"{inp.table}.parquet", meta)
-                table_rows[inp.table] = len(df)
+                for inp in o.inputs:
+                    if inp.path.suffix.lower() == ".parquet" and inp.origin != "user":
+                        src = read_parquet_metadata(inp.path)
+                        meta.update({k: v for k, v in src.items() if k.startswith("impact.")
+                                     and k not in ("impact.table", "impact.source", "impact.source_sha256")})
+                meta["impact.simulated"] = o.simulated
+                write_parquet(o.frame, tmp / f"{o.table}.parquet", meta)
+                table_rows[o.table] = len(o.frame)
             # carry over files that are not build outputs (README.md, .gitkeep, ...)
             if out.is_dir():
                 for p in out.iterdir():
@@ -411,8 +613,10 @@ def build(
                 "processed_dir": str(out),
                 "inputs": {inp.rel: {"sha256": hashes[inp.rel], **_stat(inp.path)} for inp in inputs},
                 "tables": table_rows,
-                "kinds": {inp.table: inp.kind for inp in tables_in},
-                "simulated": sorted(inp.table for inp in tables_in if inp.simulated),
+                "kinds": {o.table: o.kind for o in outputs},
+                "simulated": sorted(o.table for o in outputs if o.simulated == "true"),
+                "partly_simulated": sorted(o.table for o in outputs if o.simulated == "partial"),
+                "provenance": provenance_rows(outputs),
             }
             write_json(manifest, out / MANIFEST_NAME)
         except BaseException:
@@ -497,6 +701,9 @@ def load(name: str, processed: str | os.PathLike[str] = config.DATA_PROCESSED, *
     names = sorted(manifest.get("tables", {}))
     if name not in names:
         hint = f"; did you mean {name}_simulated (simulated data)?" if f"{name}_simulated" in names else ""
+        if name.endswith("_simulated") and name.removesuffix("_simulated") in names:
+            hint = (f"; {name.removesuffix('_simulated')} holds this data: user rows for some counties, "
+                    "simulated rows for the others (column source)")
         raise ImpactError(f"no processed table {name!r}{hint}; available tables: {', '.join(names)}")
     return pd.read_parquet(processed.resolve() / f"{name}.parquet")
 

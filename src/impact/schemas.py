@@ -56,6 +56,13 @@ __all__ = [
     "render_readme",
     "write_templates",
     "kind_for_file",
+    "USER_KINDS",
+    "HEADER_ALIASES",
+    "header_key",
+    "header_unit",
+    "header_index",
+    "match_header",
+    "normalise_values",
 ]
 
 ColumnType = Literal["string", "integer", "number", "flag", "year", "month", "period", "county_code"]
@@ -608,6 +615,26 @@ _SPECS: list[TableSpec] = [
         ),
         files=("simulated/cost_ledger_simulated.parquet",),
     ),
+    TableSpec(
+        "own_programs", "Own programs", "自有项目",
+        "Programs declared by the user (not quoted from the article): one row per program and county "
+        "(user data: data/raw/user/).",
+        ("program", "organization", "county_code"),
+        (
+            _C("program", "string", "name of the program", "项目名称"),
+            _C("organization", "string", "organization running the program", "组织名称"),
+            _C("organization_kind", "string", "kind of organization", "组织类型", required=False,
+               allowed=ORG_KINDS),
+            _C("county_code", "county_code", "county served (a county name is accepted and resolved)",
+               "县级行政区划代码"),
+            _C("sector", "string", "sector of the program", "领域", allowed=SECTORS),
+            _C("start_date", "period", "start of the program", "开始时间"),
+            _C("funds_yuan", "number", "funds spent on the program", "投入资金", "yuan", ge=0, required=False),
+            _C("beneficiaries", "integer", "people reached", "受益人数", "persons", ge=0, required=False),
+            _C("source_note", "string", "where the figures come from (document, ledger, ...)", "资料来源",
+               required=False),
+        ),
+    ),
 ]
 
 #: kind -> spec, in documentation order.
@@ -632,6 +659,194 @@ def kind_for_file(path: str | Path) -> str | None:
             if Path(f).name.split(".")[0].removesuffix("_simulated") == stem:
                 return s.kind
     return None
+
+
+# --------------------------------------------------------------------------- headers and values as written
+
+#: Kinds a user may bring in (``impact data add``): the evaluation tables and own programs.
+USER_KINDS: tuple[str, ...] = (
+    "county_panel", "plot_trials", "household_survey", "patient_records", "beneficiary_roster", "cost_ledger",
+    "own_programs",
+)
+
+#: Further header names county offices use, by column name (besides the column's own name and 字段 name).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "county_code": ("县", "县名", "县区", "区县", "县市区", "县(市、区)", "县(市,区)", "所在县", "县级行政区",
+                    "行政区划代码", "县代码", "区划代码", "county"),
+    "year": ("年度", "年", "调查年份", "收获年份"),
+    "household_id": ("户编号", "户号", "农户代码", "家庭编号"),
+    "village_id": ("村", "行政村", "村名"),
+    "wave": ("轮次", "调查轮", "期次"),
+    "hh_size": ("家庭人口数", "家庭人数", "人口数", "户人口"),
+    "participant": ("是否参与", "是否参加项目", "参与项目", "是否项目户", "项目户"),
+    "head_age": ("户主年龄(岁)",),
+    "land_mu": ("耕地", "承包地面积"),
+    "income_total": ("家庭总收入", "年收入", "家庭年收入", "总收入"),
+    "income_farming": ("种植养殖收入", "农业收入"),
+    "income_wages": ("工资收入", "务工收入"),
+    "income_ecommerce": ("网络销售收入", "网销收入"),
+    "income_transfers": ("转移收入",),
+    "patient_id": ("病人编号", "病案号", "住院号", "患者id"),
+    "procedure": ("手术名称", "病种", "疾病", "诊断", "手术"),
+    "setting": ("就医地", "治疗地点", "就诊地点", "就医机构"),
+    "period": ("阶段", "项目前后期"),
+    "medical_cost": ("医疗费", "住院费用", "医疗总费用"),
+    "travel_cost": ("交通费",),
+    "lodging_cost": ("住宿费",),
+    "daily_wage": ("日均工资", "日工资标准"),
+    "plot_id": ("田块编号", "地块"),
+    "pair_id": ("对比组", "配对组", "组号"),
+    "arm": ("处理", "组别", "处理组/对照组"),
+    "area_mu": ("地块面积", "试验面积"),
+    "yield_kg_per_mu": ("亩产量", "单产"),
+    "person_id": ("受益人", "人员编号"),
+    "month": ("服务月份", "月"),
+    "service": ("服务项目",),
+    "group": ("类别", "人群类别"),
+    "entry_id": ("凭证号", "序号"),
+    "item": ("科目",),
+    "amount_yuan": ("支出金额",),
+    "program": ("项目",),
+    "organization": ("实施组织", "社会组织", "组织", "帮扶组织"),
+    "organization_kind": ("组织性质",),
+    "sector": ("行业", "项目领域"),
+    "start_date": ("开始日期", "启动时间", "实施时间", "开始年份"),
+    "funds_yuan": ("资金", "金额", "投入金额", "项目资金"),
+    "beneficiaries": ("受益人口", "覆盖人数", "受益群众"),
+    "source_note": ("来源", "备注", "数据来源"),
+}
+
+_BRACKETS = re.compile(r"[(\[{<][^()\[\]{}<>]*[)\]}>]$")
+
+
+def header_key(name: Any) -> str:
+    """A header as compared: NFKC (full-width to half-width), lower case, BOM, spaces,
+    underscores and hyphens removed (``"医疗费用（元）"`` -> ``"医疗费用(元)"``)."""
+    import unicodedata  # noqa: PLC0415
+
+    text = unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "").lower()
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def header_unit(name: Any) -> str | None:
+    """The unit in brackets at the end of a header (``"投入资金（万元）"`` -> ``"万元"``), or None."""
+    m = _BRACKETS.search(header_key(name))
+    return m.group(0)[1:-1] if m else None
+
+
+def _strip_unit(key: str) -> str:
+    return _BRACKETS.sub("", key)
+
+
+@lru_cache(maxsize=None)
+def header_index(kind: str) -> dict[str, str]:
+    """Header key -> column name of ``kind``: each column's name, its 字段 name (with and
+    without the brackets it may carry) and :data:`HEADER_ALIASES`. A key that two columns of
+    the kind would claim at the same level goes to the more specific one (own name, then 字段,
+    then alias) and is left out when still tied."""
+    s = spec(kind)
+    index: dict[str, str] = {}
+    for level in range(3):
+        claims: dict[str, set[str]] = {}
+        for c in s.columns:
+            if level == 0:
+                keys = {header_key(c.name)}
+            elif level == 1:
+                keys = {header_key(c.zh), _strip_unit(header_key(c.zh))}
+            else:
+                keys = {header_key(a) for a in HEADER_ALIASES.get(c.name, ())}
+                keys |= {_strip_unit(k) for k in keys}
+            for k in keys:
+                claims.setdefault(k, set()).add(c.name)
+        for k, names in claims.items():
+            if k not in index and len(names) == 1:
+                index[k] = next(iter(names))
+    return index
+
+
+def match_header(name: Any, kind: str) -> str | None:
+    """The column of ``kind`` a header names (see :func:`header_index`), or None."""
+    index = header_index(kind)
+    key = header_key(name)
+    return index.get(key) or index.get(_strip_unit(key))
+
+
+#: Values as county offices write them -> the vocabulary of the schemas (compared after NFKC, lower case,
+#: spaces removed).
+FLAG_VALUES: dict[str, int] = {
+    "是": 1, "否": 0, "有": 1, "无": 0, "参与": 1, "未参与": 0, "参加": 1, "未参加": 0, "y": 1, "n": 0,
+    "yes": 1, "no": 0, "true": 1, "false": 0, "√": 1, "×": 0, "1": 1, "0": 0,
+}
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "sex": {"男": "male", "女": "female", "男性": "male", "女性": "female", "m": "male", "f": "female"},
+    "arm": {"处理": "treated", "试验": "treated", "示范": "treated", "处理组": "treated", "试验组": "treated",
+            "对照": "check", "对照组": "check", "ck": "check"},
+    "setting": {"本地": "local", "县内": "local", "县级": "local", "县医院": "local", "当地": "local",
+                "本县": "local", "县级医院": "local", "县内就医": "local", "县人民医院": "local",
+                "省级": "provincial", "省城": "provincial", "省级医院": "provincial", "省外": "provincial",
+                "县外": "provincial", "省医院": "provincial", "省城医院": "provincial", "省内大医院": "provincial"},
+    "period": {"项目前": "before", "前": "before", "实施前": "before", "项目实施前": "before", "干预前": "before",
+               "帮扶前": "before", "项目后": "after", "后": "after", "实施后": "after", "项目实施后": "after",
+               "干预后": "after", "帮扶后": "after"},
+    "funder": {"财政": "public", "政府": "public", "公共": "public", "公共资金": "public", "社会": "external",
+               "外部": "external", "社会组织": "external", "社会资金": "external"},
+    "sector": {"农业": "agriculture", "产业": "agriculture", "种植": "agriculture", "医疗": "health",
+               "卫生": "health", "健康": "health", "医疗卫生": "health", "教育": "education",
+               "儿童": "child_protection", "儿童保护": "child_protection", "养老": "elderly_care",
+               "助残": "disability", "残疾人": "disability", "文化": "culture", "旅游": "tourism",
+               "电商": "ecommerce", "电子商务": "ecommerce", "就业": "employment", "培训就业": "employment",
+               "治理": "governance", "乡村治理": "governance", "其他": "other", "产业帮扶": "agriculture",
+               "医疗帮扶": "health", "健康帮扶": "health", "医疗救助": "health", "教育帮扶": "education",
+               "助学": "education", "就业帮扶": "employment", "电商帮扶": "ecommerce", "文旅": "tourism"},
+    "organization_kind": {"基金会": "foundation", "行业协会": "trade_association", "商会": "chamber_of_commerce",
+                          "社工机构": "social_work_agency", "社会工作服务机构": "social_work_agency",
+                          "专业协会": "professional_association", "学会": "professional_association",
+                          "社会组织": "ngo", "民办非企业单位": "ngo", "民办非企业": "ngo", "社会团体": "ngo",
+                          "社会服务机构": "ngo", "企业": "enterprise", "其他": "other"},
+}
+
+
+def _value_key(v: Any) -> str:
+    import unicodedata  # noqa: PLC0415
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(v))).lower()
+
+
+def normalise_values(df: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Translate the value conventions of county offices into the schema's vocabulary:
+    flags 是/否, 有/无, Y/N, √/× -> 1/0; 男/女 -> male/female; 处理/对照 -> treated/check;
+    本地/省级 -> local/provincial; 项目前/项目后 -> before/after; 财政/社会 -> public/external;
+    sector and organization kinds in Chinese. Unknown values are left for :func:`validate`
+    to report. Works on the distinct values of a column (fast on large tables)."""
+    s = spec(kind)
+    out = df.copy()
+    for c in s.columns:
+        if c.name not in out.columns:
+            continue
+        table = FLAG_VALUES if c.type == "flag" else VALUE_ALIASES.get(c.name)
+        if table is None:
+            continue
+        col = out[c.name]
+        if col.dtype.kind in "iufb":
+            continue
+        uniq = pd.unique(col.dropna())
+        allowed = {str(v) for v in (c.allowed_values() or ())}
+        repl = {}
+        for u in uniq:
+            if c.type != "flag" and str(u).strip() in allowed:
+                continue
+            k = _value_key(u)
+            if k in table:
+                repl[u] = str(table[k]) if c.type == "flag" and isinstance(u, str) else table[k]
+            elif c.type != "flag" and k in allowed:
+                repl[u] = k
+        if repl:  # translate the distinct values, then spread them with one take (no per-cell Python)
+            codes, uniq = pd.factorize(col, use_na_sentinel=True)
+            vals = [repl.get(u, u) for u in uniq]
+            text = all(isinstance(v, str) for v in vals)
+            arr = pd.array(vals, dtype="string") if text else pd.array(vals, dtype=object)
+            out[c.name] = pd.Series(arr.take(codes, allow_fill=True), index=col.index)
+    return out
 
 
 # --------------------------------------------------------------------------- counties
@@ -816,11 +1031,12 @@ def validate(
     values, ranges, unique keys, county codes that exist (``counties``; default:
     :func:`impact.geo.county_table`), references to other tables (``refs``: kind
     -> validated DataFrame, e.g. ``{"organizations": orgs}``) and the row rules of
-    the spec. Extra columns are kept with an :class:`ExtraColumnWarning`.
-    ``max_problems`` caps the number reported (None: no cap).
+    the spec. Extra columns are kept with an :class:`ExtraColumnWarning`; an optional
+    column that is absent is added empty. The value checks are the pandera checks of
+    :func:`pandera_schema`, evaluated column by column on the non-empty cells (vectorised).
+    ``max_problems`` caps the number listed: each check stops collecting rows after it, and
+    the last problem gives the count of the rest (None: no cap).
     """
-    import pandera.pandas as pa  # noqa: PLC0415
-
     s = spec(kind)
     if not isinstance(df, pd.DataFrame):
         raise ImpactError(f"validate expects a pandas DataFrame, got {type(df).__name__}")
@@ -832,6 +1048,10 @@ def validate(
     dup_cols = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     for c in dup_cols:
         problems.append(Problem(file, 1, c, c, "each column name once in the header"))
+    absent_optional = [c.name for c in s.columns if c.name not in df.columns and not c.required]
+    if absent_optional:  # an optional column may be left out: it is taken as empty
+        df = df.assign(**{c: pd.Series(pd.NA, index=df.index, dtype=_DTYPES[s.column(c).type])
+                          for c in absent_optional})
     missing = [c for c in s.names if c not in df.columns]
     for c in missing:
         col = s.column(c)
@@ -860,27 +1080,32 @@ def validate(
     problems.extend(type_probs)
     bad_type_cells = {(p.row, p.column) for p in type_probs}
 
-    schema = pandera_schema(kind, counties=counties)
-    try:
-        schema.validate(coerced, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        fc = err.failure_cases
-        for rec in fc.itertuples(index=False):
-            check = str(rec.check)
-            column = rec.column if isinstance(rec.column, str) else None
-            row = _where(file, rec.index)
-            if check in ("multiple_fields_uniqueness", "field_uniqueness", "duplicates"):
-                continue  # reported below with the rows they duplicate
-            if check == "not_nullable":
-                if (row, column) in bad_type_cells:
-                    continue
-                problems.append(Problem(file, row, column, "",
-                                        f"a value ({s.column(column).meaning})" if column in s.names else "a value"))
+    # Value checks: the pandera checks of each column evaluated directly on its non-empty
+    # cells (vectorised; the failing rows are collected up to ``max_problems`` per check and
+    # the rest only counted), and emptiness of required cells.
+    cap = max_problems if max_problems is not None else len(coerced) + 1
+    hidden = 0
+    for c in s.columns:
+        col = coerced[c.name]
+        empty = col.isna().to_numpy()
+        if c.required and empty.any():
+            rows = [r for r in (np.flatnonzero(empty) + 2).tolist() if (r, c.name) not in bad_type_cells]
+            hidden += max(0, len(rows) - cap)
+            problems.extend(Problem(file, r, c.name, "", f"a value ({c.meaning})") for r in rows[:cap])
+        present = col[~empty]
+        if present.empty:
+            continue
+        for check in _checks(c, counties):
+            ok = check(present).check_output
+            ok = ok.to_numpy(dtype=bool, na_value=False) if hasattr(ok, "to_numpy") else np.asarray(ok, dtype=bool)
+            bad = present.index.to_numpy()[~ok]
+            if not len(bad):
                 continue
-            if check.startswith("coerce_dtype") or check.startswith("dtype"):
-                continue
-            value = _value_at(df, row, column, rec.failure_case)
-            problems.append(Problem(file, row, column, value, check))
+            hidden += max(0, len(bad) - cap)
+            written = df[c.name] if c.name in df.columns else present
+            for i in bad[:cap].tolist():
+                v = written.iloc[i] if c.name in df.columns else present[i]
+                problems.append(Problem(file, int(i) + 2, c.name, None if _na(v) else v, str(check.error)))
 
     # Unique keys, reported once per duplicate row with the row it repeats.
     key = [k for k in s.key if k in coerced.columns]
@@ -922,17 +1147,21 @@ def validate(
 
     if problems:
         rows = {p.row for p in problems if p.row is not None and 2 <= p.row < len(df) + 2}
-        blank_rows = {r for r in rows if all(_blank(v) for v in df.iloc[r - 2].tolist())}
+        order = sorted(rows)
+        sub = df.iloc[[r - 2 for r in order]]
+        blank = (sub.isna() | sub.astype("string").apply(lambda s: s.str.strip() == "").fillna(True)).all(axis=1)
+        blank_rows = {r for r, b in zip(order, blank.tolist()) if b}
         if blank_rows:
             problems = [p for p in problems if p.row not in blank_rows] + [
                 Problem(file, r, None, "an empty row", "a data row (delete empty rows inside the table)")
                 for r in sorted(blank_rows)
             ]
         problems.sort(key=lambda p: (p.row if p.row is not None else 0, p.column or ""))
-        if max_problems is not None and len(problems) > max_problems:
-            n = len(problems)
+        n = len(problems) + hidden
+        if max_problems is not None and n > max_problems:
             problems = problems[:max_problems] + [
-                Problem(file, None, None, f"{n - max_problems} more problems not shown", "fewer problems")
+                Problem(file, None, None, f"{n - max_problems} more problems not shown "
+                        f"(listing stopped after {max_problems})", "fewer problems")
             ]
         raise InputError(problems, title=title)
     ordered = s.names + [c for c in coerced.columns if c not in s.names]
@@ -979,7 +1208,11 @@ def render_readme() -> str:
         "  to the row's `county_code`; `impact data build` checks both. Add the source text of your own",
         "  records to `data/raw/source/` when you extend the registry.",
         "- Keys must be unique. Columns not listed here are kept and reported as a warning",
-        "  (`ExtraColumnWarning`); a missing column is an error.",
+        "  (`ExtraColumnWarning`); a missing required column is an error, a missing optional column is",
+        "  taken as empty.",
+        "- Your own files: `impact data add FILE` (see `docs/own-data.md`) accepts the 字段 names below and",
+        "  common variants (units in brackets, full-width brackets, spaces), 是/否, 有/无, 男/女, and county",
+        "  names in place of codes, and copies the file into `data/raw/user/`. 自有数据见 `docs/own-data.md`。",
         "- Processed copies: `impact data build` writes `data/processed/<table>.parquet` and",
         "  `data/processed/impact.duckdb` (one SQL view per table); `impact.load(\"<table>\")` reads one.",
         "  Simulated tables keep `_simulated` in their names. The build is skipped when the inputs'",

@@ -40,22 +40,31 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
     Exit status 0 when valid, 1 when not. 有效时退出码为 0，否则为 1。
     """
     from impact.io import read_table
-    from impact.schemas import KINDS, kind_for_file, validate
+    from impact.schemas import KINDS, USER_KINDS, kind_for_file, validate
+    from impact.userdata import read_headers, read_user_table
 
     if kind is None:
         kind = kind_for_file(file)
         if kind is None:
-            click.echo(f"error: cannot tell the table kind from the name {file.name!r}; "
-                       f"give --kind, one of: {', '.join(KINDS)} / 请用 --kind 指定表类型", err=True)
-            raise SystemExit(1)
+            try:  # a user's table: the kind from its headers
+                from impact.userdata import detect_kind
+
+                kind = detect_kind(read_headers(file, sheet=sheet), file=file.name)
+            except InputError:
+                click.echo(f"error: cannot tell the table kind from the name {file.name!r} or its headers; "
+                           f"give --kind, one of: {', '.join(KINDS)} / 请用 --kind 指定表类型", err=True)
+                raise SystemExit(1) from None
     if kind not in KINDS:
         click.echo(f"error: unknown kind {kind!r}; expected one of: {', '.join(KINDS)} / 未知的表类型", err=True)
         raise SystemExit(1)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None)
-            out = validate(df, kind, file=file.name)
+            if kind in USER_KINDS:  # headers, values and county names as county offices write them
+                out = read_user_table(file, kind=kind, sheet=sheet).frame
+            else:
+                df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None)
+                out = validate(df, kind, file=file.name)
     except InputError as err:
         for w in caught:
             click.echo(f"warning: {w.message}", err=True)
@@ -68,6 +77,51 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
     for w in caught:
         click.echo(f"warning: {w.message}", err=True)
     click.echo(f"OK / 有效: {file.name} is a valid {kind} table: {len(out):,} rows, {out.shape[1]} columns")
+
+
+@cli.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--kind", "-k", default=None, metavar="KIND",
+              help="Table kind when the headers do not tell (household_survey, patient_records, plot_trials, "
+                   "county_panel, beneficiary_roster, cost_ledger, own_programs). 表类型（表头无法判断时指定）。")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Header mapping, YAML (header: column) or CSV (header,column). 表头映射文件（YAML 或 CSV）。")
+@click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet). XLSX 工作表名（默认第一个）。")
+@click.option("--suggest", is_flag=True,
+              help="Only print a mapping draft for --map from each file's headers. 只打印表头映射草稿，不添加。")
+@click.option("--raw", type=click.Path(file_okay=False, path_type=Path), default=config.DATA_RAW,
+              show_default=True, help="Raw data folder. 原始数据目录。")
+def add_cmd(files: tuple[Path, ...], kind: str | None, mapping: Path | None, sheet: str | None, suggest: bool,
+            raw: Path) -> None:
+    """Check your own FILES and copy them into data/raw/user/ for `impact data build`.
+
+    校验自有数据文件（CSV、XLSX、Parquet），并复制到 data/raw/user/，供 `impact data build` 使用。
+    Chinese 字段 headers, 是/否, 男/女 and county names are accepted; see docs/own-data.md.
+    表头可用中文字段名，取值可用 是/否、男/女，县可写县名；详见 docs/own-data.md。
+    """
+    from impact.userdata import add, suggest_mapping
+
+    try:
+        if suggest:
+            for f in files:
+                click.echo(suggest_mapping(f, sheet=sheet, kind=kind), nl=False)
+            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tables = add(list(files), raw=raw, kind=kind, mapping=mapping, sheet=sheet)
+    except InputError as err:
+        _echo_problems(err)
+        raise SystemExit(1) from None
+    except ImpactError as err:
+        click.echo(f"error: {err}", err=True)
+        raise SystemExit(1) from None
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    for t in tables:
+        click.echo(f"added / 已添加: {t.file} as {t.kind}: {len(t.frame):,} rows -> {raw / 'user' / t.file}")
+        for n in t.notes:
+            click.echo(f"  note / 说明: {n}")
+    click.echo("next / 下一步: impact data build")
 
 
 @cli.command("build")
@@ -109,7 +163,8 @@ def tables_cmd(out: Path) -> None:
     names = tables(out)
     manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
     for name in names:
-        sim = "  (simulated / 模拟数据)" if name in manifest.get("simulated", []) else ""
+        sim = ("  (simulated / 模拟数据)" if name in manifest.get("simulated", []) else
+               "  (partly simulated / 部分为模拟数据)" if name in manifest.get("partly_simulated", []) else "")
         click.echo(f"{name:<32} {manifest['tables'][name]:>10,} rows{sim}")
 
 
