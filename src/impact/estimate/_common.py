@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import functools
+import inspect
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from impact.errors import DesignError, InputError, Problem
+from impact.errors import DesignError, ImpactError, InputError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DATA = "<data>"
 
@@ -41,12 +45,18 @@ def require_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str = D
 
 
 def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None:
+    """Raise :class:`InputError` at the first value that is neither 0 nor 1.
+
+    Missing values pass (they are dropped, with a warning, by :func:`drop_missing`); call
+    this on the user's table before dropping rows so the row number is the user's own
+    (header = row 1, first data row = row 2).
+    """
     s = data[column]
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy()
-        ok = (v == 0) | (v == 1)
+        ok = (v == 0) | (v == 1) | pd.isna(v)
     else:
-        ok = pd.to_numeric(s, errors="coerce").isin([0, 1]).to_numpy()
+        ok = (pd.to_numeric(s, errors="coerce").isin([0, 1]) | s.isna()).to_numpy()
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
         raise InputError(Problem(what, i + 2, column, s.iloc[i], "0 or 1 (treatment indicator)"))
@@ -162,3 +172,44 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
     n = len(data)
     cols = [np.ones(n)] + [pd.to_numeric(data[c]).to_numpy(dtype=float) for c in covariates]
     return np.column_stack(cols)
+
+
+class ArgumentOrderError(ImpactError, TypeError):
+    """An estimator was called with options in positional form.
+
+    Every estimator takes the data and the outcome positionally and everything else by
+    keyword (the names follow R's ``did``: ``yname``, ``idname``, ``tname``, ``gname``,
+    ``dname``), so the order of the other arguments can never be confused.
+    """
+
+
+def keyword_only(n_positional: int = 2) -> Callable[[F], F]:
+    """Decorator: refuse more than ``n_positional`` positional arguments with a clear message.
+
+    Python's own error for a keyword-only signature names neither the values nor the
+    parameters they were meant for; this one does, e.g.
+    ``att_gt() takes data and yname by position; name the others: got 'year', 'id', 'g'
+    after them; write att_gt(data, 'y', tname=..., idname=..., gname=...)``.
+    """
+
+    def wrap(func: F) -> F:
+        sig = inspect.signature(func)
+        names = [p.name for p in sig.parameters.values()]
+        kwonly = [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty]
+
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > n_positional:
+                extra = ", ".join(repr(a) if isinstance(a, (str, int, float)) else type(a).__name__ for a in args[n_positional:])
+                first = ", ".join(names[:n_positional])
+                need = ", ".join(f"{k}=..." for k in kwonly) or "option=..."
+                raise ArgumentOrderError(
+                    f"{func.__name__}() takes {first} by position and every other argument by name; "
+                    f"got {len(args) - n_positional} more positional value(s) ({extra}); "
+                    f"write {func.__name__}({first}, {need})"
+                )
+            return func(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap

@@ -25,7 +25,7 @@ import pandas as pd
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result, check_option
 
-from ._common import covariate_names, drop_missing, require_binary, require_columns, require_numeric, require_variation
+from ._common import covariate_names, drop_missing, keyword_only, require_binary, require_columns, require_numeric, require_variation
 
 BootWeights = Literal["rademacher", "webb"]
 WildOption = bool | Literal["auto"]
@@ -231,12 +231,13 @@ def _fit_and_tidy(
     return res
 
 
+@keyword_only()
 def did2x2(
     data: pd.DataFrame,
     yname: str,
+    *,
     treatname: str,
     postname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     cluster: str | None = None,
     wild_bootstrap: WildOption = "auto",
@@ -254,9 +255,9 @@ def did2x2(
     covs = covariate_names(xformla)
     require_columns(data, [yname, treatname, postname, cluster, *covs])
     require_numeric(data, [yname, *covs])
+    require_binary(data, treatname)
+    require_binary(data, postname)
     df = drop_missing(data, [yname, treatname, postname, *covs, cluster])
-    require_binary(df, treatname)
-    require_binary(df, postname)
     require_variation(df[treatname], treatname)
     require_variation(df[postname], postname)
     df = df.assign(_treat=df[treatname].astype(float), _post=df[postname].astype(float))  # a copy
@@ -272,11 +273,12 @@ def did2x2(
     )
 
 
+@keyword_only()
 def twfe(
     data: pd.DataFrame,
     yname: str,
-    dname: str,
     *,
+    dname: str,
     idname: str,
     tname: str,
     xformla: str | Sequence[str] | None = None,
@@ -299,8 +301,8 @@ def twfe(
     cluster = cluster or idname
     require_columns(data, [yname, dname, idname, tname, cluster, *covs])
     require_numeric(data, [yname, *covs])
+    require_binary(data, dname)
     df = drop_missing(data, [yname, dname, idname, tname, *covs, cluster])
-    require_binary(df, dname)
     require_variation(df[dname], dname)
     rhs = " + ".join([dname, *covs])
     try:

@@ -27,7 +27,7 @@ from scipy import stats
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result
 
-from ._common import covariate_names, drop_missing, require_columns, require_numeric
+from ._common import covariate_names, drop_missing, keyword_only, require_columns, require_numeric
 
 ASSUMPTIONS_ES = (
     "parallel trends in every period (tested, not proven, by the leads)",
@@ -40,13 +40,14 @@ def _term(e: int) -> str:
     return f"e{'m' if e < 0 else 'p'}{abs(e)}"
 
 
+@keyword_only()
 def event_study(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     gname: str,
-    *,
     window: tuple[int, int] | None = None,
     bin_endpoints: bool = True,
     xformla: str | Sequence[str] | None = None,

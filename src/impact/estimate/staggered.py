@@ -37,7 +37,7 @@ from scipy import stats
 from impact.errors import DesignError, DesignWarning, MissingDataWarning
 from impact.results import Result, check_option
 
-from ._common import covariate_names, require_columns, require_numeric
+from ._common import covariate_names, keyword_only, require_columns, require_numeric
 
 ControlGroup = Literal["nevertreated", "notyettreated"]
 BasePeriod = Literal["varying", "universal"]
@@ -265,13 +265,14 @@ def _inference(
 # group-time ATTs
 # ---------------------------------------------------------------------------
 
+@keyword_only()
 def att_gt(
     data: pd.DataFrame,
     yname: str,
+    *,
     tname: str,
     idname: str,
     gname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
     base_period: BasePeriod = "varying",
@@ -417,6 +418,7 @@ def _agg(att: np.ndarray, inf: np.ndarray, which: np.ndarray, pg: np.ndarray, G:
     return est, psi
 
 
+@keyword_only()
 def aggte(
     gt: StaggeredResult,
     type: AggType = "simple",
@@ -554,7 +556,8 @@ def aggte(
 # TWFE next to it: dCDH weights and disagreement warning
 # ---------------------------------------------------------------------------
 
-def twfe_weights(data: pd.DataFrame, tname: str, idname: str, gname: str) -> pd.DataFrame:
+@keyword_only(1)
+def twfe_weights(data: pd.DataFrame, *, tname: str, idname: str, gname: str) -> pd.DataFrame:
     """de Chaisemartin & D'Haultfœuille (2020) weights of the static TWFE coefficient.
 
     With ``eps_it`` the residual of ``D_it`` on unit and period fixed effects, the TWFE
@@ -591,13 +594,14 @@ def _twoway_resid(x: np.ndarray, ids: np.ndarray, times: np.ndarray, tol: float 
     return r
 
 
+@keyword_only()
 def staggered(
     data: pd.DataFrame,
     yname: str,
+    *,
     tname: str,
     idname: str,
     gname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
     cluster: str | None = None,
@@ -616,7 +620,7 @@ def staggered(
     Callaway-Sant'Anna simple ATT differ by more than 1.96 times the square root of the sum
     of their squared standard errors, or when negative weights exist and the signs differ.
     """
-    gt = att_gt(data, yname, tname, idname, gname, xformla=xformla, control_group=control_group, cluster=cluster,
+    gt = att_gt(data, yname, tname=tname, idname=idname, gname=gname, xformla=xformla, control_group=control_group, cluster=cluster,
                 bstrap=True, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed)
     simple = aggte(gt, "simple")
     dyn = aggte(gt, "dynamic")
@@ -633,10 +637,10 @@ def staggered(
         df = data.copy()
         gcol = pd.to_numeric(df[gname]).fillna(0)
         df["_treated"] = ((gcol > 0) & (df[tname] >= gcol)).astype(int)
-        tw = _twfe(df, yname, "_treated", idname=idname, tname=tname, cluster=cluster or idname,
+        tw = _twfe(df, yname, dname="_treated", idname=idname, tname=tname, cluster=cluster or idname,
                   wild_bootstrap="auto", reps=999, seed=seed, alpha=alpha)
         tw_row = tw.table.iloc[[0]].assign(term="TWFE (static)")
-        w = twfe_weights(data, tname, idname, gname)
+        w = twfe_weights(data, tname=tname, idname=idname, gname=gname)
         neg = w[w["weight"] < 0]
         diag["twfe"] = tw_row
         diag["twfe_weights"] = w

@@ -30,7 +30,7 @@ from scipy import optimize
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result
 
-from ._common import require_columns, require_numeric
+from ._common import keyword_only, require_columns, require_numeric
 
 ASSUMPTIONS_SC = (
     "a weighted average of donor counties reproduces the treated county's path without the program (convex hull, good pre-period fit)",
@@ -112,13 +112,14 @@ def _fit_one(Y: np.ndarray, Xp: np.ndarray | None, i1: int, donors: np.ndarray, 
     return _simplex_weights(X0, X1, v), v
 
 
+@keyword_only()
 def synth(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     treated_unit: Any,
-    *,
     treat_time: Any | None = None,
     gname: str | None = None,
     donors: Sequence[Any] | None = None,
@@ -295,13 +296,14 @@ def _sdid_tau(Yco: np.ndarray, Ytr: np.ndarray, pre: np.ndarray, n_treated: int)
     return float(tau), w, lam
 
 
+@keyword_only()
 def synthetic_did(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     treated_units: Any | Sequence[Any],
-    *,
     treat_time: Any,
     donors: Sequence[Any] | None = None,
     min_donors: int = 5,
