@@ -39,7 +39,8 @@ def require_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str = D
         bad = conv.isna() & s.notna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(Problem(what, i + 2, c, s.iloc[i], "a number"))
+            v = s.iloc[i]
+            problems.append(Problem(what, i + 2, c, v.item() if isinstance(v, np.generic) else v, "a number"))
     if problems:
         raise InputError(problems, title="non-numeric values")
 
@@ -59,7 +60,8 @@ def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None
         ok = (pd.to_numeric(s, errors="coerce").isin([0, 1]) | s.isna()).to_numpy()
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise InputError(Problem(what, i + 2, column, s.iloc[i], "0 or 1 (treatment indicator)"))
+        v = s.iloc[i]
+        raise InputError(Problem(what, i + 2, column, v.item() if isinstance(v, np.generic) else v, "0 or 1 (treatment indicator)"))
 
 
 def require_variation(d: pd.Series | np.ndarray, name: str) -> None:
