@@ -114,23 +114,26 @@ def ols_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> np.nda
     return beta
 
 
-def logit_fit(d: np.ndarray, X: np.ndarray, *, what: str = "propensity score", tol: float = 1e-10, maxiter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def logit_fit(d: np.ndarray, X: np.ndarray, *, w: np.ndarray | None = None, what: str = "propensity score", tol: float = 1e-10,
+              maxiter: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Logit MLE by Newton-Raphson with step halving; returns (coefficients, fitted probabilities).
 
+    ``w`` are case weights (the weighted likelihood of a binomial GLM, as R's ``glm(weights=)``).
     Raises :class:`DesignError` on (quasi-)complete separation, detected as fitted
     probabilities within 1e-10 of 0 or 1, a diverging coefficient, or a singular Hessian.
     """
     d = np.asarray(d, float)
     X = np.asarray(X, float)
     n, k = X.shape
+    w = np.ones(n) if w is None else np.asarray(w, float)
     beta = np.zeros(k)
-    pbar = d.mean()
+    pbar = float(np.sum(w * d) / np.sum(w))
     if 0 < pbar < 1:
         beta[0] = np.log(pbar / (1 - pbar)) if np.allclose(X[:, 0], 1) else 0.0
 
     def loglik(b: np.ndarray) -> float:
         eta = X @ b
-        return float(np.sum(d * eta - np.logaddexp(0, eta)))
+        return float(np.sum(w * (d * eta - np.logaddexp(0, eta))))
 
     def separation() -> DesignError:
         return DesignError(
@@ -143,8 +146,8 @@ def logit_fit(d: np.ndarray, X: np.ndarray, *, what: str = "propensity score", t
     converged = False
     for _ in range(maxiter):
         p = 1 / (1 + np.exp(-(X @ beta)))
-        W = p * (1 - p)
-        grad = X.T @ (d - p)
+        W = w * p * (1 - p)
+        grad = X.T @ (w * (d - p))
         H = (X * W[:, None]).T @ X
         try:
             step = np.linalg.solve(H, grad)

@@ -28,18 +28,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Sequence, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impact.errors import DesignError, DesignWarning, MissingDataWarning
+from impact.errors import DesignError, DesignWarning, InputError, MissingDataWarning, Problem
 from impact.results import Result, check_option
 
 from ._common import covariate_names, keyword_only, require_columns, require_numeric
 
 ControlGroup = Literal["nevertreated", "notyettreated"]
+EstMethod = Literal["dr", "ipw", "reg"]
 BasePeriod = Literal["varying", "universal"]
 AggType = Literal["simple", "group", "dynamic", "calendar"]
 BootWeights = Literal["mammen", "rademacher"]
@@ -69,6 +70,7 @@ class GTFit:
     yname: str
     cluster_name: str | None
     control_group: str
+    weights: np.ndarray | None = None  # unit weights, mean 1 (None = equal)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,15 +84,29 @@ class StaggeredResult(Result):
 # ---------------------------------------------------------------------------
 
 def _prepare(
-    data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, covs: list[str], cluster: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None, np.ndarray]:
-    require_columns(data, [yname, tname, idname, gname, cluster, *covs])
-    require_numeric(data, [yname, tname, gname, *covs])
-    df = data[[idname, tname, gname, yname, *covs] + ([cluster] if cluster and cluster not in (idname,) else [])].copy()
+    data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, covs: list[str], cluster: str | None,
+    weightsname: str | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None, np.ndarray, np.ndarray]:
+    require_columns(data, [yname, tname, idname, gname, cluster, weightsname, *covs])
+    require_numeric(data, [c for c in [yname, tname, gname, weightsname, *covs] if c is not None])
+    extra = [c for c in (cluster, weightsname) if c and c not in (idname, tname, gname, yname, *covs)]
+    df = data[[idname, tname, gname, yname, *covs] + list(dict.fromkeys(extra))].copy()
+    if weightsname is not None:
+        wv = pd.to_numeric(df[weightsname]).to_numpy(float)
+        bad = ~(wv > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(Problem("<data>", i + 2, weightsname, df[weightsname].iloc[i], "a positive weight"))
     df[gname] = pd.to_numeric(df[gname]).fillna(0)
     if df.duplicated([idname, tname]).any():
         dup = df[df.duplicated([idname, tname], keep=False)].iloc[0]
         raise DesignError(f"unit {dup[idname]!r} appears more than once in period {dup[tname]!r}; a panel needs one row per unit and period")
+    if weightsname is not None:
+        w_per_unit = df.groupby(idname)[weightsname].nunique()
+        if (w_per_unit > 1).any():
+            bad = w_per_unit[w_per_unit > 1].index[0]
+            raise DesignError(f"unit {bad!r} has more than one value of {weightsname!r}; weights must be constant within a unit "
+                              "(use the baseline weight, as R's did)")
     g_per_unit = df.groupby(idname)[gname].nunique()
     if (g_per_unit > 1).any():
         bad = g_per_unit[g_per_unit > 1].index[0]
@@ -112,6 +128,8 @@ def _prepare(
     Y = df[yname].to_numpy(float).reshape(n, nT)
     G = df.groupby(idname, sort=True)[gname].first().reindex(ids).to_numpy(float)
     X = {c: df[c].to_numpy(float).reshape(n, nT) for c in covs}
+    W = np.ones(n) if weightsname is None else df.groupby(idname, sort=True)[weightsname].first().reindex(ids).to_numpy(float)
+    W = W / W.mean()
     cl = None
     if cluster:
         if cluster == idname:
@@ -121,59 +139,108 @@ def _prepare(
             if (cper > 1).any():
                 raise DesignError(f"cluster variable {cluster!r} varies within unit {cper[cper > 1].index[0]!r}; clusters must nest units")
             cl = pd.factorize(df.groupby(idname, sort=True)[cluster].first().reindex(ids))[0]
-    return Y, G, tlist, X, cl, ids
+    return Y, G, tlist, X, cl, ids, W
 
 
 # ---------------------------------------------------------------------------
 # the 2x2 doubly robust estimator (Sant'Anna & Zhao 2020, panel, as DRDID::drdid_panel)
 # ---------------------------------------------------------------------------
 
-def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray) -> tuple[float, np.ndarray]:
-    """Doubly robust DiD on a balanced panel; returns (att, influence function).
+def _ps_fit(D: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weighted logit score and ``n * vcov`` (R ``vcov(glm) * n``); intercept only: the weighted share."""
+    n = len(D)
+    if X.shape[1] == 1:
+        return np.full(n, np.sum(w * D) / np.sum(w)), None
+    from ._common import logit_fit
 
-    ``X`` includes the intercept. With ``X`` an intercept only this equals the
-    difference of mean changes and its influence function.
+    _, ps = logit_fit(D, X, w=w, what="cohort-vs-comparison propensity score")
+    hess = np.linalg.inv((X * (w * ps * (1 - ps))[:, None]).T @ X) * n
+    return ps, hess
+
+
+def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Doubly robust DiD on a balanced panel (DRDID ``drdid_panel``); returns (att, influence function).
+
+    ``X`` includes the intercept; ``w`` are unit weights (normalised to mean 1 here, as DRDID).
+    With ``X`` an intercept only this equals the difference of (weighted) mean changes.
     """
     n = len(dy)
-    if X.shape[1] == 1:
-        ps = np.full(n, D.mean())
-        hess = None
-    else:
-        from ._common import logit_fit
-
-        _, ps = logit_fit(D, X, what="cohort-vs-comparison propensity score")
-        W = ps * (1 - ps)
-        hess = np.linalg.inv((X * W[:, None]).T @ X) * n  # vcov(glm) * n
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, hess = _ps_fit(D, X, w)
     ps = np.minimum(ps, 1 - 1e-6)
     trim = np.ones(n, dtype=bool)
     trim[D == 0] = ps[D == 0] < 0.995
     ctrl = D == 0
-    Xc = X[ctrl]
-    beta, *_ = np.linalg.lstsq(Xc, dy[ctrl], rcond=None)
+    sw = np.sqrt(w[ctrl])
+    beta, *_ = np.linalg.lstsq(X[ctrl] * sw[:, None], dy[ctrl] * sw, rcond=None)
     out = X @ beta
-    w_t = trim * D
-    w_c = trim * ps * (1 - D) / (1 - ps)
+    w_t = trim * w * D
+    w_c = trim * w * ps * (1 - D) / (1 - ps)
     r = dy - out
     att_t_i = w_t * r
     att_c_i = w_c * r
     eta_t = att_t_i.mean() / w_t.mean()
     eta_c = att_c_i.mean() / w_c.mean()
     att = eta_t - eta_c
-    # influence function
-    w_ols = 1.0 - D
+    w_ols = w * (1.0 - D)
     XpX_inv = np.linalg.inv((X * w_ols[:, None]).T @ X / n)
     lin_ols = (X * (w_ols * r)[:, None]) @ XpX_inv
     inf_t = (att_t_i - w_t * eta_t - lin_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
     inf_c1 = att_c_i - w_c * eta_c
     if hess is not None:
-        score_ps = X * (D - ps)[:, None]
-        lin_ps = score_ps @ hess
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
         inf_c2 = lin_ps @ (X * (w_c * (r - eta_c))[:, None]).mean(0)
     else:
         inf_c2 = 0.0
     inf_c3 = lin_ols @ (w_c[:, None] * X).mean(0)
     inf_c = (inf_c1 + inf_c2 - inf_c3) / w_c.mean()
     return float(att), inf_t - inf_c
+
+
+def _ipw_did_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Normalised (Hajek) inverse-probability-weighted DiD (DRDID ``std_ipw_did_panel``)."""
+    n = len(dy)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, hess = _ps_fit(D, X, w)
+    ps = np.minimum(ps, 1 - 1e-6)
+    trim = np.ones(n, dtype=bool)
+    trim[D == 0] = ps[D == 0] < 0.995
+    w_t = trim * w * D
+    w_c = trim * w * ps * (1 - D) / (1 - ps)
+    att_t_i, att_c_i = w_t * dy, w_c * dy
+    eta_t = att_t_i.mean() / w_t.mean()
+    eta_c = att_c_i.mean() / w_c.mean()
+    inf_t = (att_t_i - w_t * eta_t) / w_t.mean()
+    inf_c1 = att_c_i - w_c * eta_c
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        inf_c2 = lin_ps @ (X * (w_c * (dy - eta_c))[:, None]).mean(0)
+    else:
+        inf_c2 = 0.0
+    return float(eta_t - eta_c), inf_t - (inf_c1 + inf_c2) / w_c.mean()
+
+
+def _reg_did_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Outcome-regression DiD (Heckman, Ichimura & Todd 1997; DRDID ``reg_did_panel``)."""
+    n = len(dy)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ctrl = D == 0
+    sw = np.sqrt(w[ctrl])
+    beta, *_ = np.linalg.lstsq(X[ctrl] * sw[:, None], dy[ctrl] * sw, rcond=None)
+    out = X @ beta
+    w_t = w * D
+    att_t_i, att_c_i = w_t * dy, w_t * out
+    eta_t = att_t_i.mean() / w_t.mean()
+    eta_c = att_c_i.mean() / w_t.mean()
+    w_ols = w * (1.0 - D)
+    XpX_inv = np.linalg.inv((X * w_ols[:, None]).T @ X / n)
+    lin_ols = (X * (w_ols * (dy - out))[:, None]) @ XpX_inv
+    inf_t = (att_t_i - w_t * eta_t) / w_t.mean()
+    inf_c = (att_c_i - w_t * eta_c + lin_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+_PANEL_ESTIMATORS = {"dr": _drdid_panel, "ipw": _ipw_did_panel, "reg": _reg_did_panel}
 
 
 # ---------------------------------------------------------------------------
@@ -275,6 +342,8 @@ def att_gt(
     gname: str,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
+    est_method: EstMethod = "dr",
+    weightsname: str | None = None,
     base_period: BasePeriod = "varying",
     anticipation: int = 0,
     cluster: str | None = None,
@@ -297,11 +366,13 @@ def att_gt(
     Raises :class:`DesignError` when no unit is ever treated, when units are treated
     in or before the first period (no pre-period), or when no comparison units exist.
     """
-    check_option("control_group", control_group, ("nevertreated", "notyettreated"))
-    check_option("base_period", base_period, ("varying", "universal"))
-    check_option("boot_weights", boot_weights, ("mammen", "rademacher"))
+    check_option("control_group", control_group, get_args(ControlGroup))
+    check_option("est_method", est_method, get_args(EstMethod))
+    check_option("base_period", base_period, get_args(BasePeriod))
+    check_option("boot_weights", boot_weights, get_args(BootWeights))
     covs = covariate_names(xformla)
-    Y, G, tlist, Xd, cl, ids = _prepare(data, yname, tname, idname, gname, covs, cluster)
+    Y, G, tlist, Xd, cl, ids, Wu = _prepare(data, yname, tname, idname, gname, covs, cluster, weightsname)
+    estimator = _PANEL_ESTIMATORS[est_method]
     n, nT = Y.shape
     treated_g = np.unique(G[G > 0])
     if len(treated_g) == 0:
@@ -351,7 +422,7 @@ def att_gt(
             dy = Y[keep, tn_i] - Y[keep, base]
             early_idx = min(base, tn_i)
             X = np.column_stack([np.ones(keep.sum())] + [Xd[c][keep, early_idx] for c in covs])
-            att, inf_cell = _drdid_panel(dy, Dg[keep].astype(float), X)
+            att, inf_cell = estimator(dy, Dg[keep].astype(float), X, Wu[keep])
             n1 = int(keep.sum())
             full = np.zeros(n)
             full[keep] = (n / n1) * inf_cell
@@ -359,9 +430,10 @@ def att_gt(
     fit = GTFit(
         groups=np.array(groups, float), times=np.array(times), att=np.array(atts, float), inf=np.column_stack(infs),
         unit_group=G, cluster=cl, tlist=tlist, glist=treated_g, n=n, cell_n=np.array(cell_n), yname=yname,
-        cluster_name=cluster, control_group=control_group,
+        cluster_name=cluster, control_group=control_group, weights=Wu,
         options=dict(anticipation=anticipation, base_period=base_period, covariates=covs, bstrap=bstrap, biters=biters,
-                     boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband),
+                     boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband, est_method=est_method,
+                     weightsname=weightsname),
     )
     inf_ = _inference(fit.att, fit.inf, fit, bstrap=bstrap, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband)
     table = pd.DataFrame({
@@ -372,16 +444,57 @@ def att_gt(
         "group": fit.groups.astype(int), "time": fit.times, "event_time": (fit.times - fit.groups).astype(int),
         "cluster": cluster or idname,
     })
-    method = _method_name(covs)
+    method = _method_name(covs, est_method)
+    pre = pretest(fit)
+    info = _info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan)
+    if len(pre):
+        r = pre.iloc[0]
+        info["Pre-test of parallel trends"] = (f"Wald chi2({int(r['df'])}) = {r['wald']:.3f}, p = {r['p_value']:.4g}"
+                                               if np.isfinite(r["wald"]) else str(r["note"]))
     return StaggeredResult(
-        table=table, method=method, assumptions=ASSUMPTIONS_CS,
-        info=_info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan),
+        table=table, method=method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics={"pretrend": pre},
         plotter=_plot_gt, level=1 - alpha, fit=fit,
     )
 
 
-def _method_name(covs: list[str]) -> str:
-    return "Callaway-Sant'Anna (2021) group-time ATT, " + ("doubly robust (Sant'Anna-Zhao 2020)" if covs else "unconditional")
+def pretest(fit: GTFit) -> pd.DataFrame:
+    """Wald pre-test of parallel trends on the pre-treatment ATT(g,t) (as R ``did::att_gt``'s ``W``).
+
+    With ``P`` the pre-treatment cells (``t < g - anticipation``) whose influence function is
+    not identically zero (the universal base period's reference cells are dropped) and
+    ``V = Psi' Psi / n`` the analytic covariance of the influence functions (cluster sums when
+    ``cluster`` is given; R's ``did`` then reports no test), ``W = n att_P' V_P^{-1} att_P`` is
+    chi-square with ``|P|`` degrees of freedom under parallel pre-trends. One row
+    ``test, wald, df, p_value, note``; ``wald`` is NaN (with the reason in ``note``) when there
+    are no pre-treatment cells or their covariance is singular.
+    """
+    ant = fit.options.get("anticipation", 0)
+    n = fit.n
+    if fit.cluster is None:
+        psi = fit.inf
+    else:
+        psi = np.zeros((fit.cluster.max() + 1, fit.inf.shape[1]))
+        np.add.at(psi, fit.cluster, fit.inf)
+    V = psi.T @ psi / n
+    pre = np.flatnonzero((fit.groups - ant > fit.times) & np.isfinite(fit.att) & (np.diag(V) > 0))
+    row: dict[str, Any] = {"test": "pre-treatment ATT(g,t) = 0 (Wald)", "wald": np.nan, "df": len(pre), "p_value": np.nan, "note": ""}
+    if len(pre) == 0:
+        row["note"] = "no pre-treatment ATT(g,t) to test"
+        return pd.DataFrame([row])
+    Vp = V[np.ix_(pre, pre)]
+    if 1.0 / np.linalg.cond(Vp, p=1) <= np.finfo(float).eps:
+        row["note"] = "covariance of the pre-treatment ATT(g,t) is singular; no Wald statistic"
+        return pd.DataFrame([row])
+    a = fit.att[pre]
+    W = float(n * a @ np.linalg.solve(Vp, a))
+    row.update(wald=W, p_value=float(stats.chi2.sf(W, len(pre))))
+    return pd.DataFrame([row])
+
+
+def _method_name(covs: list[str], est_method: str = "dr") -> str:
+    kind = {"dr": "doubly robust (Sant'Anna-Zhao 2020)", "ipw": "inverse probability weighting (Abadie 2005, normalised)",
+            "reg": "outcome regression (Heckman-Ichimura-Todd 1997)"}[est_method]
+    return "Callaway-Sant'Anna (2021) group-time ATT, " + (kind if covs else "unconditional")
 
 
 def _info(fit: GTFit, covs: list[str], bstrap: bool, biters: int, crit: float) -> dict[str, Any]:
@@ -401,9 +514,11 @@ def _info(fit: GTFit, covs: list[str], bstrap: bool, biters: int, crit: float) -
 # aggregations (R did::aggte)
 # ---------------------------------------------------------------------------
 
-def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) -> np.ndarray:
+def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Influence of estimated weights pg_k / sum pg (R ``did:::wif``); n x len(keepers)."""
     ind = (G[:, None] == group[keepers][None, :]).astype(float)
+    if w is not None:
+        ind = ind * w[:, None]
     pk = pg[keepers]
     s = pk.sum()
     if1 = (ind - pk) / s
@@ -411,10 +526,11 @@ def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) 
     return if1 - if2
 
 
-def _agg(att: np.ndarray, inf: np.ndarray, which: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) -> tuple[float, np.ndarray]:
+def _agg(att: np.ndarray, inf: np.ndarray, which: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray,
+         wu: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     w = pg[which] / pg[which].sum()
     est = float(att[which] @ w)
-    psi = inf[:, which] @ w + _wif(which, pg, G, group) @ att[which]
+    psi = inf[:, which] @ w + _wif(which, pg, G, group, wu) @ att[which]
     return est, psi
 
 
@@ -455,7 +571,8 @@ def aggte(
     att = np.where(ok, fit.att, 0.0)
     group, time = fit.groups, fit.times
     G = fit.unit_group
-    pg_g = np.array([np.mean(G == g) for g in fit.glist])
+    wu = np.ones(fit.n) if fit.weights is None else fit.weights
+    pg_g = np.array([np.mean(wu * (G == g)) for g in fit.glist])
     pg = pg_g[np.searchsorted(fit.glist, group)]
     e = time - group
     ant = o["anticipation"]
@@ -465,7 +582,7 @@ def aggte(
     extra: list[dict[str, Any]] = []
     if type == "simple":
         keep = np.flatnonzero((group - ant <= time) & (e <= max_e) & ok)
-        est, psi = _agg(att, fit.inf, keep, pg, G, group)
+        est, psi = _agg(att, fit.inf, keep, pg, G, group, fit.weights)
         terms, ests, psis = ["ATT"], [est], [psi]
         extra = [{}]
     elif type == "dynamic":
@@ -474,7 +591,7 @@ def aggte(
         comp_e, comp_est, comp_psi = [], [], []
         for ev in eseq:
             w = np.flatnonzero((e == ev) & ok)
-            est, psi = _agg(att, fit.inf, w, pg, G, group)
+            est, psi = _agg(att, fit.inf, w, pg, G, group, fit.weights)
             comp_e.append(ev); comp_est.append(est); comp_psi.append(psi)
         comp_e = np.array(comp_e)
         post = comp_e >= 0
@@ -499,7 +616,7 @@ def aggte(
         keepers = np.flatnonzero(np.isfinite(A))
         wg = pg_g[keepers] / pg_g[keepers].sum()
         overall = float(A[keepers] @ wg)
-        overall_psi = Psi[:, keepers] @ wg + _wif(keepers, pg_g, G, fit.glist) @ A[keepers]
+        overall_psi = Psi[:, keepers] @ wg + _wif(keepers, pg_g, G, fit.glist, fit.weights) @ A[keepers]
         terms = ["ATT"] + [f"g={int(g)}" for g in fit.glist]
         ests = [overall] + comp_est
         psis = [overall_psi] + comp_psi
@@ -511,7 +628,7 @@ def aggte(
             w = np.flatnonzero((group <= t) & (time == t) & ok)
             if len(w) == 0:
                 continue
-            est, psi = _agg(att, fit.inf, w, pg, G, group)
+            est, psi = _agg(att, fit.inf, w, pg, G, group, fit.weights)
             comp_t.append(t); comp_est.append(est); comp_psi.append(psi)
         overall = float(np.mean(comp_est))
         overall_psi = np.column_stack(comp_psi).mean(1)
@@ -539,7 +656,7 @@ def aggte(
             table[k] = [d.get(k, np.nan) for d in extra]
     covs = o["covariates"]
     res = StaggeredResult(
-        table=table, method=_method_name(covs) + f"; aggregation: {type}",
+        table=table, method=_method_name(covs, o.get("est_method", "dr")) + f"; aggregation: {type}",
         assumptions=ASSUMPTIONS_CS, info={**_info(fit, covs, bstrap, biters, float(inf_["crit"][-1])), "Aggregation": type},
         plotter=_plot_agg, level=1 - alpha, fit=fit,
     )
@@ -604,6 +721,8 @@ def staggered(
     gname: str,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
+    est_method: EstMethod = "dr",
+    weightsname: str | None = None,
     cluster: str | None = None,
     biters: int = 999,
     boot_weights: BootWeights = "mammen",
@@ -621,6 +740,7 @@ def staggered(
     of their squared standard errors, or when negative weights exist and the signs differ.
     """
     gt = att_gt(data, yname, tname=tname, idname=idname, gname=gname, xformla=xformla, control_group=control_group, cluster=cluster,
+                est_method=est_method, weightsname=weightsname,
                 bstrap=True, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed)
     simple = aggte(gt, "simple")
     dyn = aggte(gt, "dynamic")
@@ -631,6 +751,11 @@ def staggered(
     diag = {"att_gt": gt.table, "dynamic": dyn.table, "group": grp.table, "calendar": cal.table}
     info = dict(simple.info)
     info.pop("Aggregation", None)
+    # the simple ATT is one number (pointwise 1.96); the uniform band is the event-time one
+    info["Inference"] = dyn.info["Inference"].replace("uniform critical value", "uniform critical value of the event-time band")
+    if "Pre-test of parallel trends" in gt.info:
+        info["Pre-test of parallel trends"] = gt.info["Pre-test of parallel trends"]
+    diag["pretrend"] = gt.diagnostics["pretrend"]
     if twfe:
         from .did import twfe as _twfe
 
