@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 import numpy as np
 import pandas as pd
 
-from impact.errors import DesignError, ImpactError, InputError, Problem
+from impact.errors import DesignError, DesignWarning, ImpactError, InputError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +64,25 @@ def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None
         raise InputError(Problem(what, i + 2, column, v.item() if isinstance(v, np.generic) else v, "0 or 1 (treatment indicator)"))
 
 
+def require_weights(data: pd.DataFrame, column: str | None, *, what: str = DATA) -> None:
+    """Raise :class:`InputError` at the first weight that is not a positive finite number
+    (missing weights pass: the row is dropped with the other missing values)."""
+    if column is None:
+        return
+    s = data[column]
+    v = pd.to_numeric(s, errors="coerce").to_numpy(float)
+    bad = ~((v > 0) & np.isfinite(v)) & s.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        val = s.iloc[i]
+        raise InputError(Problem(what, i + 2, column, val.item() if isinstance(val, np.generic) else val, "a positive weight"))
+
+
+class FewTreatedClustersWarning(DesignWarning):
+    """Treatment varies across too few clusters (one treated cluster): cluster-robust and
+    wild-bootstrap inference are unreliable; randomisation inference is the honest test."""
+
+
 def require_variation(d: pd.Series | np.ndarray, name: str) -> None:
     v = pd.to_numeric(pd.Series(np.asarray(d)), errors="coerce").to_numpy(float)
     v = v[~np.isnan(v)]
@@ -88,7 +107,7 @@ def drop_missing(data: pd.DataFrame, columns: Sequence[str | None]) -> pd.DataFr
         warnings.warn(
             f"dropped {int(mask.sum())} of {len(data)} rows with missing values in {', '.join(cols)}",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return data.loc[~mask].copy()
 

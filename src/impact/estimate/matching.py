@@ -217,7 +217,7 @@ def _check_overlap(ps: np.ndarray, D: np.ndarray, estimand: str) -> None:
     extreme = (ps > lim) | ((ps < 1 - lim) & (estimand == "ATE"))
     if extreme.any():
         warnings.warn(f"{int(extreme.sum())} units have propensity scores beyond {1 - lim:.2f}/{lim:.2f}: weak overlap, "
-                      "weights are extreme; consider trimming", DesignWarning, stacklevel=3)
+                      "weights are extreme; consider trimming", DesignWarning, stacklevel=4)
 
 
 def _weighting(kind: str, method: str, data: pd.DataFrame, yname: str, dname: str, covariates: Any,
@@ -381,7 +381,7 @@ def nn_match(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Se
             raise DesignError(f"no treated unit has a control within the caliper ({caliper} SD of the logit score)")
         if (~keep).any():
             warnings.warn(f"{int((~keep).sum())} of {len(t_idx)} treated units have no control within the caliper and are dropped; "
-                          "the estimand is the ATT on the matched treated", DesignWarning, stacklevel=2)
+                          "the estimand is the ATT on the matched treated", DesignWarning, stacklevel=3)
     t_idx = t_idx[keep]
     sets = [m for m, kp in zip(sets, keep) if kp]
     sizes = np.array([len(m) for m in sets], float)

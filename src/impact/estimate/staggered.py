@@ -119,7 +119,7 @@ def _prepare(
         warnings.warn(
             f"dropped {len(bad_units)} units without a complete record in all {nT} periods (balanced panel required)",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         df = df[~df[idname].isin(bad_units)]
     df = df.sort_values([idname, tname])
@@ -416,7 +416,7 @@ def att_gt(
             Dg = G == g
             keep = Dg | C
             if not C.any():
-                warnings.warn(f"no comparison units for cohort {g:g} in period {tn}; ATT(g,t) set to NA", DesignWarning, stacklevel=2)
+                warnings.warn(f"no comparison units for cohort {g:g} in period {tn}; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
                 groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(int(keep.sum()))
                 continue
             dy = Y[keep, tn_i] - Y[keep, base]
@@ -763,7 +763,7 @@ def staggered(
         gcol = pd.to_numeric(df[gname]).fillna(0)
         df["_treated"] = ((gcol > 0) & (df[tname] >= gcol)).astype(int)
         tw = _twfe(df, yname, dname="_treated", idname=idname, tname=tname, cluster=cluster or idname,
-                  wild_bootstrap="auto", reps=999, seed=seed, alpha=alpha)
+                  wild_bootstrap="auto", reps=999, seed=seed, alpha=alpha, weightsname=weightsname)
         tw_row = tw.table.iloc[[0]].assign(term="TWFE (static)")
         w = twfe_weights(data, tname=tname, idname=idname, gname=gname)
         neg = w[w["weight"] < 0]
@@ -780,7 +780,7 @@ def staggered(
                 f"TWFE ({b:,.4g}) and Callaway-Sant'Anna ({a:,.4g}) disagree on {yname}: with staggered timing "
                 f"TWFE compares later- with earlier-treated units ({len(neg)} negative weights, sum "
                 f"{neg['weight'].sum():.3f}); report the Callaway-Sant'Anna estimate",
-                DesignWarning, stacklevel=2,
+                DesignWarning, stacklevel=3,
             )
     res = Result(table=table, method=gt.method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics=diag,
                  plotter=_plot_agg, level=1 - alpha)

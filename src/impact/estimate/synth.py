@@ -167,7 +167,7 @@ def synth(
     dropped = [u for u in donors if u in complete.index and not complete.loc[u]]
     donors = [u for u in donors if u in complete.index and complete.loc[u]]
     if dropped:
-        warnings.warn(f"dropped {len(dropped)} donors with missing {yname!r}", DesignWarning, stacklevel=2)
+        warnings.warn(f"dropped {len(dropped)} donors with missing {yname!r}", DesignWarning, stacklevel=3)
     if len(donors) < min_donors:
         raise DesignError(f"donor pool too small: {len(donors)} donor unit(s) with complete data; at least {min_donors} are needed")
     pre = times < treat_time
@@ -193,7 +193,7 @@ def synth(
     level = float(np.mean(np.abs(Ym[0, pre])))
     if level > 0 and pre_rmspe > fit_tolerance * level:
         warnings.warn(f"poor pre-period fit for {treated_unit!r}: RMSPE {pre_rmspe:,.4g} is {pre_rmspe / level:.1%} of the mean "
-                      f"pre-period level; the synthetic control may not be credible", DesignWarning, stacklevel=2)
+                      f"pre-period level; the synthetic control may not be credible", DesignWarning, stacklevel=3)
     placebo_rows = [{"unit": treated_unit, "treated": True, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
                      "ratio": post_rmspe / pre_rmspe if pre_rmspe > 0 else np.inf, "att": att}]
     gaps = {treated_unit: gap}
