@@ -48,6 +48,8 @@ CASES: dict[str, tuple[Callable[[], pd.DataFrame], Callable[[pd.DataFrame], Any]
     "nn_match_mahalanobis": (_nsw, lambda d: est.nn_match(d, "re78", dname="treat", covariates=NSW8, distance="mahalanobis")),
     "balance_table": (_nsw, lambda d: est.balance_table(d, dname="treat", variables=NSW8)),
     "romano_wolf": (_nsw, lambda d: est.romano_wolf(d, ["re78", "re75"], dname="treat", B=199, seed=1)),
+    "randomization_test": (_castle, lambda d: est.randomization_test(d.assign(tr=(d.g > 0).astype(int)), "y", dname="tr",
+                                                                     cluster="sid", strata="region", reps=999, seed=3)),
     "did2x2": (_castle, lambda d: est.did2x2(d.assign(tr=(d.g > 0).astype(int), po=(d.year >= 2006).astype(int)), "y",
                                              treatname="tr", postname="po", cluster="sid")),
     "twfe": (_castle, lambda d: est.twfe(d, "y", dname="treated", idname="sid", tname="year", wild_bootstrap=False)),

@@ -42,6 +42,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "export_table": ("impact.estimate.balance", "export_table"),
     "adjust_pvalues": ("impact.estimate.multiple", "adjust_pvalues"),
     "romano_wolf": ("impact.estimate.multiple", "romano_wolf"),
+    "randomization_test": ("impact.estimate.randomization", "randomization_test"),
+    "pretest": ("impact.estimate.staggered", "pretest"),
 }
 
 __all__ = sorted([*_LAZY, "event_study", "staggered", "synth"])
