@@ -44,6 +44,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "romano_wolf": ("impact.estimate.multiple", "romano_wolf"),
     "randomization_test": ("impact.estimate.randomization", "randomization_test"),
     "pretest": ("impact.estimate.staggered", "pretest"),
+    "mde": ("impact.estimate.design_power", "mde"),
+    "power": ("impact.estimate.design_power", "power"),
+    "sample_size": ("impact.estimate.design_power", "sample_size"),
 }
 
 __all__ = sorted([*_LAZY, "event_study", "staggered", "synth"])
