@@ -47,6 +47,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "mde": ("impact.estimate.design_power", "mde"),
     "power": ("impact.estimate.design_power", "power"),
     "sample_size": ("impact.estimate.design_power", "sample_size"),
+    "cost_effectiveness": ("impact.estimate.cost_effectiveness", "cost_effectiveness"),
 }
 
 __all__ = sorted([*_LAZY, "event_study", "staggered", "synth"])
