@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from impact import estimate as est
 from impact.errors import ImpactError
 
-from _estimate_data import NSW_COVS, castle
+from _estimate_data import NSW_COVS, castle, staggered_panel, unbalanced_panel
 
 NSW8 = ["age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75"]
 
@@ -58,6 +58,11 @@ CASES: dict[str, tuple[Callable[[], pd.DataFrame], Callable[[pd.DataFrame], Any]
     "event_study": (_castle, lambda d: est.event_study(d, "y", idname="sid", tname="year", gname="g", window=(-5, 4))),
     "att_gt": (_castle, lambda d: est.att_gt(d, "y", tname="year", idname="sid", gname="g", biters=199, seed=1)),
     "att_gt_dr": (_castle, lambda d: est.att_gt(d, "y", tname="year", idname="sid", gname="g", xformla="~ pov0", bstrap=False)),
+    "att_gt_unbalanced": (lambda: unbalanced_panel(7), lambda d: est.att_gt(d, "y", tname="t", idname="id", gname="g", xformla="~ x",
+                                                                           est_method="reg", weightsname="w",
+                                                                           allow_unbalanced_panel=True, bstrap=False)),
+    "att_gt_ipw_weighted": (lambda: staggered_panel(3), lambda d: est.att_gt(d, "y", tname="t", idname="id", gname="g", xformla="~ x",
+                                                                             est_method="ipw", weightsname="w", bstrap=False)),
     "aggte_dynamic": (_castle, lambda d: est.aggte(est.att_gt(d, "y", tname="year", idname="sid", gname="g", bstrap=False), "dynamic")),
     "staggered": (_castle, lambda d: est.staggered(d, "y", tname="year", idname="sid", gname="g", biters=199, seed=1)),
     "twfe_weights": (_castle, lambda d: est.twfe_weights(d, tname="year", idname="sid", gname="g")),

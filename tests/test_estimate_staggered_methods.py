@@ -100,3 +100,41 @@ def test_staggered_info_reports_the_dynamic_band_critical_value():
     crit = float(z.iloc[0])
     assert crit > 2.0
     assert f"{crit:.3f}" in res.info["Inference"]
+
+
+@pytest.mark.parametrize("xf", ["none", "~ x"])
+def test_unbalanced_panel_matches_csdid(xf):
+    from _estimate_data import unbalanced_panel
+
+    ref = REF["unbalanced"][xf]
+    gt = att_gt(unbalanced_panel(7), "y", tname="t", idname="id", gname="g", xformla=None if xf == "none" else xf,
+                est_method="reg", weightsname="w", allow_unbalanced_panel=True, bstrap=False)
+    assert "Panel" in gt.info
+    t = gt.tidy()
+    assert_allclose(t["estimate"], ref["att"], rtol=0, atol=1e-9)
+    assert_allclose(t["std_error"], ref["se"], rtol=1e-7, atol=0)
+    dyn = aggte(gt, "dynamic").tidy()
+    assert_allclose(dyn["estimate"].iloc[0], ref["dynamic_att"], rtol=0, atol=1e-9)
+    assert_allclose(dyn["std_error"].iloc[0], ref["dynamic_se"], rtol=1e-7, atol=0)
+
+
+def test_unbalanced_panel_keeps_units_and_recovers_the_truth():
+    """Attrition at random in a household panel: the balanced-only fit drops most units; the
+    unbalanced fit keeps them and still recovers 1 + 0.5 e."""
+    p = staggered_panel(8, n=3000)
+    p = p[np.random.default_rng(9).random(len(p)) > 0.1]
+    with pytest.warns(Warning, match="dropped"):
+        bal = att_gt(p, "y", tname="t", idname="id", gname="g", xformla="~ x", est_method="reg", bstrap=False)
+    unb = att_gt(p, "y", tname="t", idname="id", gname="g", xformla="~ x", est_method="reg", bstrap=False, allow_unbalanced_panel=True)
+    assert unb.fit.n == 3000 and bal.fit.n < 1500
+    dyn = aggte(unb, "dynamic").tidy()
+    post = dyn[dyn["event_time"] >= 0]
+    z = (post["estimate"].to_numpy() - (1 + 0.5 * post["event_time"].to_numpy(float))) / post["std_error"].to_numpy()
+    assert np.all(np.abs(z) < 3.5), z
+
+
+def test_unbalanced_option_on_a_balanced_panel_changes_nothing():
+    p = staggered_panel(10)
+    a = att_gt(p, "y", tname="t", idname="id", gname="g", xformla="~ x", bstrap=False).tidy()
+    b = att_gt(p, "y", tname="t", idname="id", gname="g", xformla="~ x", bstrap=False, allow_unbalanced_panel=True).tidy()
+    assert_allclose(a["estimate"], b["estimate"], rtol=0, atol=0)

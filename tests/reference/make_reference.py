@@ -107,6 +107,13 @@ def make_csdid() -> None:
     _write("csdid_castle.json", out)
 
 
+def unbalanced_panel(seed: int = 7) -> pd.DataFrame:
+    """staggered_panel(seed, n=300) with 15% of unit-periods missing at random (attrition in survey waves)."""
+    p = staggered_panel(seed)
+    keep = np.random.default_rng(seed + 100).random(len(p)) > 0.15
+    return p[keep].reset_index(drop=True)
+
+
 def make_csdid_methods() -> None:
     """est_method dr / ipw / reg, with and without unit weights, and R did's Wald pre-test."""
     from csdid.att_gt import ATTgt
@@ -114,7 +121,8 @@ def make_csdid_methods() -> None:
     out = {"source": f"csdid {version('csdid')} (Python port of R did 2.5), ATTgt(..., weights_name=...).fit(est_method=..., bstrap=False); "
                      "aggte(typec='dynamic', bstrap=False); pre-test MP['W'], MP['Wpval']",
            "data": "causaldata castle as csdid_castle.json, popw = uniform(0.5, 2) per state (seed 5); "
-                   "make_reference.staggered_panel(seed) for the pre-test",
+                   "make_reference.staggered_panel(seed) for the pre-test; make_reference.unbalanced_panel(7) with "
+                   "allow_unbalanced_panel=True, est_method='reg'",
            "cases": {}, "pretest": {}}
     d = castle_weighted()
     for em in ("dr", "ipw", "reg"):
@@ -136,6 +144,15 @@ def make_csdid_methods() -> None:
                             weights_name="w").fit(est_method=em, bstrap=False)
                 out["pretest"][f"{seed}|{pt}|{em}|{xf or 'none'}"] = {"W": float(ref.MP["W"]), "Wpval": float(ref.MP["Wpval"]),
                                                                       "att": pd.DataFrame(ref.results)["att"].astype(float).tolist()}
+    for xf in (None, "~ x"):
+        p = unbalanced_panel(7)
+        ref = ATTgt(yname="y", tname="t", idname="id", gname="g", data=p, control_group="nevertreated", xformla=xf,
+                    allow_unbalanced_panel=True, weights_name="w").fit(est_method="reg", bstrap=False)
+        rt = pd.DataFrame(ref.results)
+        a = ref.aggte(typec="dynamic", bstrap=False).atte
+        out["unbalanced"] = out.get("unbalanced", {})
+        out["unbalanced"][xf or "none"] = {"att": rt["att"].astype(float).tolist(), "se": rt["se"].astype(float).tolist(),
+                                           "dynamic_att": float(a["overall_att"]), "dynamic_se": float(a["overall_se"])}
     _write("csdid_methods.json", out)
 
 

@@ -85,8 +85,10 @@ class StaggeredResult(Result):
 
 def _prepare(
     data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, covs: list[str], cluster: str | None,
-    weightsname: str | None = None,
+    weightsname: str | None = None, unbalanced: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None, np.ndarray, np.ndarray]:
+    """Wide arrays (units x periods). With ``unbalanced`` incomplete units are kept and their
+    missing periods are NaN (rows with a missing outcome or covariate count as missing)."""
     require_columns(data, [yname, tname, idname, gname, cluster, weightsname, *covs])
     require_numeric(data, [c for c in [yname, tname, gname, weightsname, *covs] if c is not None])
     extra = [c for c in (cluster, weightsname) if c and c not in (idname, tname, gname, yname, *covs)]
@@ -115,9 +117,20 @@ def _prepare(
     nT = len(tlist)
     incomplete = df.dropna(subset=[yname, *covs]).groupby(idname)[tname].nunique() < nT
     bad_units = set(incomplete[incomplete].index) | (set(df[idname]) - set(incomplete.index))
+    if bad_units and unbalanced:
+        full = pd.MultiIndex.from_product([np.sort(df[idname].unique()), tlist], names=[idname, tname])
+        obs = df.dropna(subset=[yname, *covs]).set_index([idname, tname])
+        gcol = df.groupby(idname)[gname].first()
+        others = [c for c in df.columns if c not in (idname, tname, yname, *covs)]
+        per_unit = df.groupby(idname)[others].first()
+        df = obs[[yname, *covs]].reindex(full).reset_index()
+        df = df.join(per_unit, on=idname)
+        df[gname] = df[idname].map(gcol)
+        bad_units = set()
     if bad_units:
         warnings.warn(
-            f"dropped {len(bad_units)} units without a complete record in all {nT} periods (balanced panel required)",
+            f"dropped {len(bad_units)} units without a complete record in all {nT} periods (balanced panel required; "
+            "allow_unbalanced_panel=True keeps them)",
             MissingDataWarning,
             stacklevel=4,
         )
@@ -243,6 +256,33 @@ def _reg_did_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray |
 _PANEL_ESTIMATORS = {"dr": _drdid_panel, "ipw": _ipw_did_panel, "reg": _reg_did_panel}
 
 
+def _reg_did_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Outcome-regression DiD for repeated cross sections / unbalanced panels (DRDID ``reg_did_rc``).
+
+    One row per observation: ``post`` marks the later period. Control outcome regressions are
+    fitted separately before and after; ``ATT = (mean_{D=1,post} y - mean_{D=1,pre} y) -
+    mean_{D=1} (m_post(X) - m_pre(X))``. Returns (att, influence function per row).
+    """
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    lin, out = {}, {}
+    for p in (0, 1):
+        m = (D == 0) & (post == p)
+        sw = np.sqrt(w[m])
+        b, *_ = np.linalg.lstsq(X[m] * sw[:, None], y[m] * sw, rcond=None)
+        out[p] = X @ b
+        wo = w * m
+        inv = np.linalg.inv((X * wo[:, None]).T @ X / n)
+        lin[p] = (X * (wo * (y - out[p]))[:, None]) @ inv
+    w_pre, w_post, w_c = w * D * (1 - post), w * D * post, w * D
+    a_pre, a_post, a_c = w_pre * y, w_post * y, w_c * (out[1] - out[0])
+    e_pre, e_post, e_c = a_pre.mean() / w_pre.mean(), a_post.mean() / w_post.mean(), a_c.mean() / w_c.mean()
+    inf_t = (a_post - w_post * e_post) / w_post.mean() - (a_pre - w_pre * e_pre) / w_pre.mean()
+    M1 = (w_c[:, None] * X).mean(0)
+    inf_c = (a_c - w_c * e_c + lin[1] @ M1 - lin[0] @ M1) / w_c.mean()
+    return float((e_post - e_pre) - e_c), inf_t - inf_c
+
+
 # ---------------------------------------------------------------------------
 # bootstrap and standard errors
 # ---------------------------------------------------------------------------
@@ -344,6 +384,7 @@ def att_gt(
     control_group: ControlGroup = "nevertreated",
     est_method: EstMethod = "dr",
     weightsname: str | None = None,
+    allow_unbalanced_panel: bool = False,
     base_period: BasePeriod = "varying",
     anticipation: int = 0,
     cluster: str | None = None,
@@ -371,9 +412,14 @@ def att_gt(
     check_option("base_period", base_period, get_args(BasePeriod))
     check_option("boot_weights", boot_weights, get_args(BootWeights))
     covs = covariate_names(xformla)
-    Y, G, tlist, Xd, cl, ids, Wu = _prepare(data, yname, tname, idname, gname, covs, cluster, weightsname)
+    Y, G, tlist, Xd, cl, ids, Wu = _prepare(data, yname, tname, idname, gname, covs, cluster, weightsname,
+                                            unbalanced=allow_unbalanced_panel)
     estimator = _PANEL_ESTIMATORS[est_method]
     n, nT = Y.shape
+    rc_mode = bool(np.isnan(Y).any())
+    if rc_mode and covs and est_method != "reg":
+        raise ValueError(f"allow_unbalanced_panel=True with covariates is implemented for est_method='reg' only "
+                         f"(got {est_method!r}); without covariates every method gives the same estimate")
     treated_g = np.unique(G[G > 0])
     if len(treated_g) == 0:
         raise DesignError(f"no variation in treatment: no unit has {gname!r} > 0 (every unit is never treated)")
@@ -419,13 +465,34 @@ def att_gt(
                 warnings.warn(f"no comparison units for cohort {g:g} in period {tn}; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
                 groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(int(keep.sum()))
                 continue
-            dy = Y[keep, tn_i] - Y[keep, base]
-            early_idx = min(base, tn_i)
-            X = np.column_stack([np.ones(keep.sum())] + [Xd[c][keep, early_idx] for c in covs])
-            att, inf_cell = estimator(dy, Dg[keep].astype(float), X, Wu[keep])
-            n1 = int(keep.sum())
-            full = np.zeros(n)
-            full[keep] = (n / n1) * inf_cell
+            if rc_mode:
+                # unbalanced panel: the two periods as repeated cross sections (R did's
+                # allow_unbalanced_panel), influence functions summed back to units
+                u0 = np.flatnonzero(keep & ~np.isnan(Y[:, base]))
+                u1 = np.flatnonzero(keep & ~np.isnan(Y[:, tn_i]))
+                units = np.r_[u0, u1]
+                yy = np.r_[Y[u0, base], Y[u1, tn_i]]
+                post = np.r_[np.zeros(len(u0)), np.ones(len(u1))]
+                X = np.column_stack([np.ones(len(units))] + [np.r_[Xd[c][u0, base], Xd[c][u1, tn_i]] for c in covs])
+                Dr = Dg[units].astype(float)
+                if min(((Dr == 1) & (post == 0)).sum(), ((Dr == 1) & (post == 1)).sum(),
+                       ((Dr == 0) & (post == 0)).sum(), ((Dr == 0) & (post == 1)).sum()) == 0:
+                    warnings.warn(f"cohort {g:g}, period {tn}: a treated or comparison group is unobserved in one of the two "
+                                  "periods; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
+                    groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(len(units))
+                    continue
+                att, inf_rows = _reg_did_rc(yy, post, Dr, X, Wu[units])
+                n1 = len(units)
+                full = np.zeros(n)
+                np.add.at(full, units, (n / n1) * inf_rows)
+            else:
+                dy = Y[keep, tn_i] - Y[keep, base]
+                early_idx = min(base, tn_i)
+                X = np.column_stack([np.ones(keep.sum())] + [Xd[c][keep, early_idx] for c in covs])
+                att, inf_cell = estimator(dy, Dg[keep].astype(float), X, Wu[keep])
+                n1 = int(keep.sum())
+                full = np.zeros(n)
+                full[keep] = (n / n1) * inf_cell
             groups.append(g); times.append(tn); atts.append(att); infs.append(full); cell_n.append(n1)
     fit = GTFit(
         groups=np.array(groups, float), times=np.array(times), att=np.array(atts, float), inf=np.column_stack(infs),
@@ -433,7 +500,7 @@ def att_gt(
         cluster_name=cluster, control_group=control_group, weights=Wu,
         options=dict(anticipation=anticipation, base_period=base_period, covariates=covs, bstrap=bstrap, biters=biters,
                      boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband, est_method=est_method,
-                     weightsname=weightsname),
+                     weightsname=weightsname, unbalanced=rc_mode),
     )
     inf_ = _inference(fit.att, fit.inf, fit, bstrap=bstrap, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband)
     table = pd.DataFrame({
@@ -447,6 +514,9 @@ def att_gt(
     method = _method_name(covs, est_method)
     pre = pretest(fit)
     info = _info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan)
+    if rc_mode:
+        info["Panel"] = ("unbalanced: each ATT(g,t) compares the units observed in each of its two periods "
+                         "(repeated cross-section regression estimator, DRDID reg_did_rc), influence functions summed by unit")
     if len(pre):
         r = pre.iloc[0]
         info["Pre-test of parallel trends"] = (f"Wald chi2({int(r['df'])}) = {r['wald']:.3f}, p = {r['p_value']:.4g}"
