@@ -63,6 +63,8 @@ CASES: dict[str, tuple[Callable[[], pd.DataFrame], Callable[[pd.DataFrame], Any]
                                                                            allow_unbalanced_panel=True, bstrap=False)),
     "att_gt_ipw_weighted": (lambda: staggered_panel(3), lambda d: est.att_gt(d, "y", tname="t", idname="id", gname="g", xformla="~ x",
                                                                              est_method="ipw", weightsname="w", bstrap=False)),
+    "sun_abraham": (_castle, lambda d: est.dynamic_effects(d, "y", idname="sid", tname="year", gname="g", estimator="sun_abraham")),
+    "imputation": (_castle, lambda d: est.dynamic_effects(d, "y", idname="sid", tname="year", gname="g", estimator="imputation")),
     "aggte_dynamic": (_castle, lambda d: est.aggte(est.att_gt(d, "y", tname="year", idname="sid", gname="g", bstrap=False), "dynamic")),
     "staggered": (_castle, lambda d: est.staggered(d, "y", tname="year", idname="sid", gname="g", biters=199, seed=1)),
     "twfe_weights": (_castle, lambda d: est.twfe_weights(d, tname="year", idname="sid", gname="g")),
