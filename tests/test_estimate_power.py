@@ -110,3 +110,36 @@ def test_bad_design_inputs_are_refused():
         mde(design="cluster", clusters=10, cluster_size=5, icc=1.5)
     with pytest.raises(ValueError, match="design='lottery' is not valid"):
         mde(design="lottery", n_treated=5, n_control=5)  # type: ignore[arg-type]
+
+
+def test_simulated_power_agrees_with_the_formula():
+    import pandas as pd
+
+    from impact.estimate.design_power import simulated_power
+    from impact.estimate.matching import ra
+
+    n, eff = 40, 0.5
+
+    def simulate(s: int) -> pd.DataFrame:
+        rng = np.random.default_rng(s)
+        d = np.r_[np.ones(n), np.zeros(n)].astype(int)
+        return pd.DataFrame({"d": d, "y": rng.normal(size=2 * n) + eff * d})
+
+    res = simulated_power(simulate, lambda df: ra(df, "y", dname="d"), reps=400, truth=eff).tidy().set_index("term")
+    analytic = power(eff, design="individual", n_treated=n, n_control=n).tidy()["estimate"].iloc[0]
+    assert abs(res.loc["power", "estimate"] - analytic) < 3.5 * res.loc["power", "std_error"] + 0.02  # z vs t p-values
+    assert abs(res.loc["bias", "estimate"]) < 3.5 * res.loc["bias", "std_error"]
+    assert abs(res.loc["coverage", "estimate"] - 0.95) < 0.04
+
+
+@pytest.mark.slow
+def test_simulated_power_on_the_project_simulator():
+    """The staggered county design of impact.simulate: Callaway-Sant'Anna's simple ATT on income."""
+    from impact.estimate.design_power import simulated_power
+    from impact.estimate.staggered import aggte, att_gt
+    from impact.simulate import county_panel
+
+    res = simulated_power(lambda s: county_panel(s)[0],
+                          lambda d: aggte(att_gt(d, "income_per_capita", tname="year", idname="county_code", gname="cohort",
+                                                 bstrap=False), "simple"), reps=5)
+    assert 0 <= res.tidy()["estimate"].iloc[0] <= 1

@@ -47,6 +47,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "mde": ("impact.estimate.design_power", "mde"),
     "power": ("impact.estimate.design_power", "power"),
     "sample_size": ("impact.estimate.design_power", "sample_size"),
+    "simulated_power": ("impact.estimate.design_power", "simulated_power"),
     "dynamic_effects": ("impact.estimate.dynamic", "dynamic_effects"),
     "cost_effectiveness": ("impact.estimate.cost_effectiveness", "cost_effectiveness"),
 }

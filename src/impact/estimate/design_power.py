@@ -40,7 +40,7 @@ Journal of Development Economics 99(2), 210-221.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Callable, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -200,3 +200,50 @@ def _result(term: str, value: float, se: float, sc: _Scale, design: str, alpha: 
          else f"The power to detect an effect of {effect:,.3g} is {value:.0%}.")
     )
     return res
+
+
+def simulated_power(
+    simulate: Callable[[int], pd.DataFrame],
+    estimate: Callable[[pd.DataFrame], Result],
+    *,
+    reps: int = 200,
+    term: str | None = None,
+    alpha: float = 0.05,
+    truth: float | None = None,
+    seed: int = 0,
+) -> Result:
+    """Power (and bias, coverage) of an estimator by simulation, for designs without a formula.
+
+    ``simulate(seed)`` returns one data set (e.g. ``lambda s: impact.simulate.county_panel(s)[0]``
+    for the staggered county design, whose true effects are in its truth file); ``estimate(data)``
+    returns a Result whose row ``term`` (default: the first) is tested. Over seeds
+    ``seed, ..., seed + reps - 1``: power = share of ``p_value < alpha`` with Monte Carlo standard
+    error ``sqrt(power (1 - power) / reps)``; with ``truth``, also the mean estimate, bias,
+    RMSE and the coverage of the reported intervals.
+    """
+    if reps < 2:
+        raise ValueError(f"reps={reps!r}: expected at least 2 replications")
+    est_, p_, lo_, hi_ = [], [], [], []
+    for r in range(reps):
+        t = estimate(simulate(seed + r)).tidy()
+        row = t.iloc[0] if term is None else t[t["term"] == term].iloc[0]
+        est_.append(float(row["estimate"]))
+        p_.append(float(row["p_value"]))
+        lo_.append(float(row["conf_low"]))
+        hi_.append(float(row["conf_high"]))
+    e, p, lo, hi = map(np.asarray, (est_, p_, lo_, hi_))
+    pw = float(np.mean(p < alpha))
+    rows = [{"term": "power", "estimate": pw, "std_error": float(np.sqrt(pw * (1 - pw) / reps)), "n": reps, "unit": "probability"}]
+    if truth is not None:
+        cov = float(np.mean((lo <= truth) & (truth <= hi)))
+        rows += [{"term": "mean_estimate", "estimate": float(e.mean()), "std_error": float(e.std(ddof=1) / np.sqrt(reps)), "n": reps},
+                 {"term": "bias", "estimate": float(e.mean() - truth), "std_error": float(e.std(ddof=1) / np.sqrt(reps)), "n": reps},
+                 {"term": "rmse", "estimate": float(np.sqrt(np.mean((e - truth) ** 2))), "n": reps},
+                 {"term": "coverage", "estimate": cov, "std_error": float(np.sqrt(cov * (1 - cov) / reps)), "n": reps,
+                  "unit": "probability"}]
+    table = pd.DataFrame(rows)
+    table["method"] = "Power by simulation"
+    return Result(table=table, method="Power by simulation",
+                  assumptions=("the simulator reproduces the design, the effect size and the noise of the real data",),
+                  info={"Replications": reps, "Seeds": f"{seed} to {seed + reps - 1}", "Level": alpha,
+                        "Truth": "not given" if truth is None else f"{truth:g}"})
