@@ -156,6 +156,32 @@ def make_csdid_methods() -> None:
     _write("csdid_methods.json", out)
 
 
+def make_honestdid() -> None:
+    """HonestDiD (Python port) FLCI under Delta^SD(M) for the TWFE event study of castle
+    (window -5..4, CRV1 by state); the coefficients and covariance are stored with the bounds."""
+    import honestdid
+
+    import impact.estimate as est
+
+    d = castle()
+    es = est.event_study(d, "y", idname="sid", tname="year", gname="g", window=(-5, 4))
+    V = es.diagnostics["vcov"]
+    t = es.tidy().set_index("term")
+    terms = [f"e={e}" for e in (-5, -4, -3, -2, 0, 1, 2, 3, 4)]
+    beta = t.loc[terms, "estimate"].to_numpy(float)
+    sigma = V.loc[terms, terms].to_numpy(float)
+    Mvec = [0.0, 0.01, 0.02, 0.05]
+    out = {"source": f"honestdid {version('honestdid')} createSensitivityResults(method='FLCI', Delta^SD), alpha 0.05; "
+                     "its folded-normal quantile is simulated (1e6 draws), so bounds carry ~1e-3 relative noise",
+           "data": "causaldata castle; impact.estimate.event_study(window=(-5, 4)) coefficients and CRV1 covariance",
+           "terms": terms, "betahat": beta.tolist(), "sigma": sigma.tolist(), "Mvec": Mvec, "cases": {}}
+    for name, lv in (("e0", None), ("mean_post", [0.2] * 5)):
+        r = honestdid.createSensitivityResults(betahat=beta, sigma=sigma, numPrePeriods=4, numPostPeriods=5, method="FLCI",
+                                               Mvec=Mvec, alpha=0.05, l_vec=None if lv is None else np.array(lv))
+        out["cases"][name] = {"l_vec": lv, "lb": r["lb"].astype(float).tolist(), "ub": r["ub"].astype(float).tolist()}
+    _write("honestdid_castle.json", out)
+
+
 def make_pyfixest() -> None:
     import pyfixest as pf
     import statsmodels.formula.api as smf
@@ -271,6 +297,7 @@ if __name__ == "__main__":
         raise SystemExit(0)
     make_csdid()
     make_csdid_methods()
+    make_honestdid()
     make_pyfixest()
     make_kielmc()
     make_organ()

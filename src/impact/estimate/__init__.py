@@ -48,6 +48,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "power": ("impact.estimate.design_power", "power"),
     "sample_size": ("impact.estimate.design_power", "sample_size"),
     "simulated_power": ("impact.estimate.design_power", "simulated_power"),
+    "honest_did": ("impact.estimate.sensitivity", "honest_did"),
     "dynamic_effects": ("impact.estimate.dynamic", "dynamic_effects"),
     "cost_effectiveness": ("impact.estimate.cost_effectiveness", "cost_effectiveness"),
 }

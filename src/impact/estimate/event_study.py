@@ -149,8 +149,12 @@ def event_study(
     info = {"Outcome": yname, "Reference period": "e = -1", "Window": f"{lo} to {hi}" + (" (end points binned)" if bin_endpoints else ""),
             "Observations": n, "Cluster": f"{cluster} ({G} clusters)", "Weights": weightsname or "none",
             "Pre-trend test": f"F({q}, {G - 1}) = {F:.3f}, p = {pre['p_value'].iloc[0]:.3g}"}
+    kept = [(e, nm) for e, nm in zip(events, names) if nm in coef.index]
+    pos = [list(coef.index).index(nm) for _, nm in kept]
+    vterms = [f"e={e}" for e, _ in kept]
+    vcov = pd.DataFrame(np.asarray(V)[np.ix_(pos, pos)], index=vterms, columns=vterms)
     res = Result(table=table, method="Event study (TWFE leads and lags, pyfixest)", assumptions=ASSUMPTIONS_ES,
-                 info=info, diagnostics={"pretrend": pre}, plotter=_plot, level=1 - alpha)
+                 info=info, diagnostics={"pretrend": pre, "vcov": vcov}, plotter=_plot, level=1 - alpha)
     res.fit = fit  # type: ignore[attr-defined]
     return res
 

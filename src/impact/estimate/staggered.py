@@ -725,10 +725,17 @@ def aggte(
         if any(k in d for d in extra):
             table[k] = [d.get(k, np.nan) for d in extra]
     covs = o["covariates"]
+    # analytic covariance of the aggregated estimates (for sensitivity analysis): Psi'Psi / n^2
+    if fit.cluster is None:
+        S = Psi
+    else:
+        S = np.zeros((fit.cluster.max() + 1, Psi.shape[1]))
+        np.add.at(S, fit.cluster, Psi)
+    vcov = pd.DataFrame(S.T @ S / fit.n**2, index=terms, columns=terms)
     res = StaggeredResult(
         table=table, method=_method_name(covs, o.get("est_method", "dr")) + f"; aggregation: {type}",
         assumptions=ASSUMPTIONS_CS, info={**_info(fit, covs, bstrap, biters, float(inf_["crit"][-1])), "Aggregation": type},
-        plotter=_plot_agg, level=1 - alpha, fit=fit,
+        plotter=_plot_agg, level=1 - alpha, fit=fit, diagnostics={"vcov": vcov},
     )
     est0 = est_arr[0]
     lo, hi = inf_["conf_low"][0], inf_["conf_high"][0]
