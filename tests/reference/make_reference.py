@@ -122,7 +122,7 @@ def make_csdid_methods() -> None:
                      "aggte(typec='dynamic', bstrap=False); pre-test MP['W'], MP['Wpval']",
            "data": "causaldata castle as csdid_castle.json, popw = uniform(0.5, 2) per state (seed 5); "
                    "make_reference.staggered_panel(seed) for the pre-test; make_reference.unbalanced_panel(7) with "
-                   "allow_unbalanced_panel=True, est_method='reg'",
+                   "allow_unbalanced_panel=True, est_method reg / ipw / dr",
            "cases": {}, "pretest": {}}
     d = castle_weighted()
     for em in ("dr", "ipw", "reg"):
@@ -144,14 +144,14 @@ def make_csdid_methods() -> None:
                             weights_name="w").fit(est_method=em, bstrap=False)
                 out["pretest"][f"{seed}|{pt}|{em}|{xf or 'none'}"] = {"W": float(ref.MP["W"]), "Wpval": float(ref.MP["Wpval"]),
                                                                       "att": pd.DataFrame(ref.results)["att"].astype(float).tolist()}
-    for xf in (None, "~ x"):
+    for em, xf in (("reg", None), ("reg", "~ x"), ("ipw", "~ x"), ("dr", "~ x")):
         p = unbalanced_panel(7)
         ref = ATTgt(yname="y", tname="t", idname="id", gname="g", data=p, control_group="nevertreated", xformla=xf,
-                    allow_unbalanced_panel=True, weights_name="w").fit(est_method="reg", bstrap=False)
+                    allow_unbalanced_panel=True, weights_name="w").fit(est_method=em, bstrap=False)
         rt = pd.DataFrame(ref.results)
         a = ref.aggte(typec="dynamic", bstrap=False).atte
         out["unbalanced"] = out.get("unbalanced", {})
-        out["unbalanced"][xf or "none"] = {"att": rt["att"].astype(float).tolist(), "se": rt["se"].astype(float).tolist(),
+        out["unbalanced"][f"{em}|{xf or 'none'}"] = {"att": rt["att"].astype(float).tolist(), "se": rt["se"].astype(float).tolist(),
                                            "dynamic_att": float(a["overall_att"]), "dynamic_se": float(a["overall_se"])}
     _write("csdid_methods.json", out)
 

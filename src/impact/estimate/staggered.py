@@ -283,6 +283,96 @@ def _reg_did_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w
     return float((e_post - e_pre) - e_c), inf_t - inf_c
 
 
+def _ols_rc(y: np.ndarray, X: np.ndarray, w: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WLS of y on X within ``mask``: fitted values for all rows and the linear representation."""
+    n = len(y)
+    sw = np.sqrt(w[mask])
+    b, *_ = np.linalg.lstsq(X[mask] * sw[:, None], y[mask] * sw, rcond=None)
+    fitted = X @ b
+    wo = w * mask
+    inv = np.linalg.inv((X * wo[:, None]).T @ X / n)
+    return fitted, (X * (wo * (y - fitted))[:, None]) @ inv
+
+
+def _ps_rc(D: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    ps, hess = _ps_fit(D, X, w)
+    ps = np.minimum(ps, 1 - 1e-6)
+    trim = np.ones(len(D), dtype=bool)
+    trim[D == 0] = ps[D == 0] < 0.995
+    return ps, trim.astype(float), hess
+
+
+def _ipw_did_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Normalised IPW DiD for repeated cross sections (DRDID ``std_ipw_did_rc``)."""
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, trim, hess = _ps_rc(D, X, w)
+    odds = ps * (1 - D) / (1 - ps)
+    ws = {"tpre": trim * w * D * (1 - post), "tpost": trim * w * D * post,
+          "cpre": trim * w * odds * (1 - post), "cpost": trim * w * odds * post}
+    eta = {k: v * y / v.mean() for k, v in ws.items()}
+    att = {k: e.mean() for k, e in eta.items()}
+    inf = {k: eta[k] - ws[k] * att[k] / ws[k].mean() for k in ws}
+    inf_t = inf["tpost"] - inf["tpre"]
+    inf_c = inf["cpost"] - inf["cpre"]
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        M2 = {k: (X * (ws[k] * (y - att[k]))[:, None]).mean(0) / ws[k].mean() for k in ("cpre", "cpost")}
+        inf_c = inf_c + lin_ps @ (M2["cpost"] - M2["cpre"])
+    est = (att["tpost"] - att["tpre"]) - (att["cpost"] - att["cpre"])
+    return float(est), inf_t - inf_c
+
+
+def _drdid_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Locally efficient doubly robust DiD for repeated cross sections (Sant'Anna & Zhao 2020; DRDID ``drdid_rc``)."""
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, trim, hess = _ps_rc(D, X, w)
+    m_c0, L_c0 = _ols_rc(y, X, w, (D == 0) & (post == 0))
+    m_c1, L_c1 = _ols_rc(y, X, w, (D == 0) & (post == 1))
+    m_t0, L_t0 = _ols_rc(y, X, w, (D == 1) & (post == 0))
+    m_t1, L_t1 = _ols_rc(y, X, w, (D == 1) & (post == 1))
+    m_c = post * m_c1 + (1 - post) * m_c0
+    odds = ps * (1 - D) / (1 - ps)
+    w_tpre, w_tpost = trim * w * D * (1 - post), trim * w * D * post
+    w_cpre, w_cpost = trim * w * odds * (1 - post), trim * w * odds * post
+    w_d, w_dt1, w_dt0 = trim * w * D, trim * w * D * post, trim * w * D * (1 - post)
+    r = y - m_c
+    e_tpre, e_tpost = w_tpre * r / w_tpre.mean(), w_tpost * r / w_tpost.mean()
+    e_cpre, e_cpost = w_cpre * r / w_cpre.mean(), w_cpost * r / w_cpost.mean()
+    e_d1, e_dt1 = w_d * (m_t1 - m_c1) / w_d.mean(), w_dt1 * (m_t1 - m_c1) / w_dt1.mean()
+    e_d0, e_dt0 = w_d * (m_t0 - m_c0) / w_d.mean(), w_dt0 * (m_t0 - m_c0) / w_dt0.mean()
+    a = {k: v.mean() for k, v in dict(tpre=e_tpre, tpost=e_tpost, cpre=e_cpre, cpost=e_cpost, d1=e_d1, dt1=e_dt1, d0=e_d0, dt0=e_dt0).items()}
+    est = (a["tpost"] - a["tpre"]) - (a["cpost"] - a["cpre"]) + (a["d1"] - a["dt1"]) - (a["d0"] - a["dt0"])
+    inf_tpre = e_tpre - w_tpre * a["tpre"] / w_tpre.mean()
+    inf_tpost = e_tpost - w_tpost * a["tpost"] / w_tpost.mean()
+    M1_post = -(X * (w_tpost * post)[:, None]).mean(0) / w_tpost.mean()
+    M1_pre = -(X * (w_tpre * (1 - post))[:, None]).mean(0) / w_tpre.mean()
+    inf_t_or = L_c1 @ M1_post - L_c0 @ M1_pre
+    inf_cpre = e_cpre - w_cpre * a["cpre"] / w_cpre.mean()
+    inf_cpost = e_cpost - w_cpost * a["cpost"] / w_cpost.mean()
+    inf_c_ps = 0.0
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        M2_pre = (X * (w_cpre * (r - a["cpre"]))[:, None]).mean(0) / w_cpre.mean()
+        M2_post = (X * (w_cpost * (r - a["cpost"]))[:, None]).mean(0) / w_cpost.mean()
+        inf_c_ps = lin_ps @ (M2_post - M2_pre)
+    M3_post = -(X * (w_cpost * post)[:, None]).mean(0) / w_cpost.mean()
+    M3_pre = -(X * (w_cpre * (1 - post))[:, None]).mean(0) / w_cpre.mean()
+    inf_c_or = L_c1 @ M3_post - L_c0 @ M3_pre
+    inf_eff = ((e_d1 - w_d * a["d1"] / w_d.mean()) - (e_dt1 - w_dt1 * a["dt1"] / w_dt1.mean())
+               - ((e_d0 - w_d * a["d0"] / w_d.mean()) - (e_dt0 - w_dt0 * a["dt0"] / w_dt0.mean())))
+    mom_post = (X * (w_d / w_d.mean() - w_dt1 / w_dt1.mean())[:, None]).mean(0)
+    mom_pre = (X * (w_d / w_d.mean() - w_dt0 / w_dt0.mean())[:, None]).mean(0)
+    inf_or = (L_t1 - L_c1) @ mom_post - (L_t0 - L_c0) @ mom_pre
+    inf_t = inf_tpost - inf_tpre + inf_t_or
+    inf_c = inf_cpost - inf_cpre + inf_c_ps + inf_c_or
+    return float(est), inf_t - inf_c + inf_eff + inf_or
+
+
+_RC_ESTIMATORS = {"dr": _drdid_rc, "ipw": _ipw_did_rc, "reg": _reg_did_rc}
+
+
 # ---------------------------------------------------------------------------
 # bootstrap and standard errors
 # ---------------------------------------------------------------------------
@@ -417,9 +507,7 @@ def att_gt(
     estimator = _PANEL_ESTIMATORS[est_method]
     n, nT = Y.shape
     rc_mode = bool(np.isnan(Y).any())
-    if rc_mode and covs and est_method != "reg":
-        raise ValueError(f"allow_unbalanced_panel=True with covariates is implemented for est_method='reg' only "
-                         f"(got {est_method!r}); without covariates every method gives the same estimate")
+    rc_estimator = _RC_ESTIMATORS[est_method]
     treated_g = np.unique(G[G > 0])
     if len(treated_g) == 0:
         raise DesignError(f"no variation in treatment: no unit has {gname!r} > 0 (every unit is never treated)")
@@ -481,7 +569,7 @@ def att_gt(
                                   "periods; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
                     groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(len(units))
                     continue
-                att, inf_rows = _reg_did_rc(yy, post, Dr, X, Wu[units])
+                att, inf_rows = rc_estimator(yy, post, Dr, X, Wu[units])
                 n1 = len(units)
                 full = np.zeros(n)
                 np.add.at(full, units, (n / n1) * inf_rows)
@@ -516,7 +604,8 @@ def att_gt(
     info = _info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan)
     if rc_mode:
         info["Panel"] = ("unbalanced: each ATT(g,t) compares the units observed in each of its two periods "
-                         "(repeated cross-section regression estimator, DRDID reg_did_rc), influence functions summed by unit")
+                         f"(repeated cross-section estimator, DRDID {dict(dr='drdid_rc', ipw='std_ipw_did_rc', reg='reg_did_rc')[est_method]}), "
+                         "influence functions summed by unit")
     if len(pre):
         r = pre.iloc[0]
         info["Pre-test of parallel trends"] = (f"Wald chi2({int(r['df'])}) = {r['wald']:.3f}, p = {r['p_value']:.4g}"
