@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from impact.estimate.cost_effectiveness import cost_effectiveness
+from impact.estimate.cost_per_impact import cost_effectiveness
 from impact.estimate.matching import ra
 from impact.results import Result
 

@@ -50,7 +50,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "simulated_power": ("impact.estimate.design_power", "simulated_power"),
     "honest_did": ("impact.estimate.sensitivity", "honest_did"),
     "dynamic_effects": ("impact.estimate.dynamic", "dynamic_effects"),
-    "cost_effectiveness": ("impact.estimate.cost_effectiveness", "cost_effectiveness"),
+    "cost_effectiveness": ("impact.estimate.cost_per_impact", "cost_effectiveness"),
 }
 
 __all__ = sorted([*_LAZY, "event_study", "staggered", "synth"])
