@@ -78,7 +78,7 @@ def test_one_treated_cluster_warns_and_keeps_one_inference():
 
     d = cd.organ_donations.load_pandas().data.copy()
     d["treated"] = ((d.State == "California") & (d.Quarter_Num >= 4)).astype(int)
-    with pytest.warns(FewTreatedClustersWarning, match="only 1 cluster"):
+    with pytest.warns(FewTreatedClustersWarning, match="1 cluster.* contain treated observations"):
         res = est.twfe(d, "Rate", dname="treated", idname="State", tname="Quarter_Num", cluster="State")
     row = res.tidy().iloc[0]
     fit = pf.feols("Rate ~ treated | State + Quarter_Num", data=d, vcov={"CRV1": "State"})
@@ -97,3 +97,16 @@ def test_wild_row_is_one_inference_with_enough_treated_clusters(data):
     assert row["inference"].startswith("wild cluster bootstrap")
     assert row["conf_low"] < row["estimate"] < row["conf_high"]
     assert res.diagnostics["crv1"]["p_value"].iloc[0] != row["p_value"]
+
+
+def test_staggered_timing_with_every_cluster_treated_does_not_warn():
+    """All units eventually treated (no never-treated cluster): timing variation identifies the
+    effect; this is not the one-treated-cluster problem."""
+    from _estimate_data import staggered_panel
+
+    p = staggered_panel(1, n=200)
+    p = p[p.g > 0].copy()
+    p["d"] = (p.t >= p.g).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewTreatedClustersWarning)
+        est.twfe(p, "y", dname="d", idname="id", tname="t", wild_bootstrap=False)

@@ -211,7 +211,9 @@ def _fit_and_tidy(
         G = int(min(fit._G)) if getattr(fit, "_G", None) else int(df[cluster].nunique())
         any_treated = pd.to_numeric(df[treated]).gt(0).groupby(df[cluster].to_numpy()).any()
         G1, G0 = int(any_treated.sum()), int((~any_treated).sum())
-    one_treated = G1 is not None and (G1 <= 1 or G0 == 0)
+    # one treated cluster, or one untreated cluster (G0 = 0 is fine: staggered timing, every
+    # cluster treated at some point, compares clusters across time)
+    one_treated = G1 is not None and (G1 <= 1 or G0 == 1)
     use_wild = bool(cluster) and (wild_bootstrap is True or (wild_bootstrap == "auto" and G is not None and G < few_clusters
                                                               and not one_treated))
     n = int(fit._N)
@@ -233,7 +235,8 @@ def _fit_and_tidy(
     if one_treated:
         row["inference"] = f"CRV1, t({G - 1}); unreliable: {G1} treated and {G0} untreated cluster(s)"
         warnings.warn(
-            f"only {G1} cluster(s) of {cluster!r} contain treated observations ({G0} contain none): neither the cluster-robust "
+            f"{G1} cluster(s) of {cluster!r} contain treated observations and {G0} contain none: with one treated (or one "
+            "untreated) cluster neither the cluster-robust "
             "p-value nor the wild cluster bootstrap is reliable (MacKinnon & Webb 2017: CRV1 over-rejects, the restricted "
             "wild bootstrap is extremely conservative); use randomisation inference "
             "(impact.estimate.randomization_test) or synthetic control with placebo inference",
