@@ -7,8 +7,9 @@
 
 Shared argument names follow R's ``did``: ``yname`` (outcome), ``idname`` (unit),
 ``tname`` (time), ``gname`` (first treated period, 0 = never treated), plus
-``dname`` (0/1 treatment), ``cluster`` and ``xformla`` / ``covariates``.
-Every estimator returns :class:`impact.results.Result`.
+``dname`` (0/1 treatment), ``cluster``, ``xformla`` / ``covariates`` and ``weightsname``.
+The data and the outcome are positional, everything else keyword-only (a positional option
+raises ``ArgumentOrderError``). Every estimator returns :class:`impact.results.Result`.
 """
 
 from __future__ import annotations
