@@ -29,7 +29,7 @@ def bench_staggered(repeat: int) -> None:
     times = []
     for r in range(repeat):
         t0 = time.perf_counter()
-        gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", cluster="prefecture_code", biters=999, seed=r)
+        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=r)
         aggte(gt, "dynamic")
         aggte(gt, "simple")
         times.append(time.perf_counter() - t0)
@@ -37,7 +37,7 @@ def bench_staggered(repeat: int) -> None:
           f"median {np.median(times):.3f} s over {repeat} runs (target < 2 s)")
     t0 = time.perf_counter()
     for r in range(repeat):
-        gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", xformla="~ baseline_income",
+        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", xformla="~ baseline_income",
                     cluster="prefecture_code", biters=999, seed=r)
         aggte(gt, "dynamic")
     print(f"staggered with a covariate (doubly robust): {(time.perf_counter() - t0) / repeat:.3f} s per run")
@@ -83,7 +83,7 @@ def bench_twfe(rows: int, repeat: int) -> None:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = twfe(df, "income", "treated", idname="county_code", tname="year", cluster="county_code", wild_bootstrap=False)
+            res = twfe(df, "income", dname="treated", idname="county_code", tname="year", cluster="county_code", wild_bootstrap=False)
         ours.append(time.perf_counter() - t0)
         b_ours = float(res.tidy()["estimate"].iloc[0])
         del res

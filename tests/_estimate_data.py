@@ -9,7 +9,7 @@ from pathlib import Path
 REFERENCE = Path(__file__).resolve().parent / "reference"
 sys.path.insert(0, str(REFERENCE))
 
-from make_reference import NSW_COVS, castle, nsw_cps  # noqa: E402,F401
+from make_reference import NSW_COVS, castle, castle_weighted, nsw_cps, staggered_panel, unbalanced_panel  # noqa: E402,F401
 
 
 def reference(name: str) -> dict:

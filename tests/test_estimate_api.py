@@ -20,9 +20,9 @@ def test_options_are_checked():
 
     df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [1, 2, 1, 2], "g": [2, 2, 0, 0], "y": [1.0, 2.0, 1.0, 1.5]})
     with pytest.raises(ValueError, match="control_group"):
-        est.att_gt(df, "y", "t", "id", "g", control_group="everyone")
+        est.att_gt(df, "y", tname="t", idname="id", gname="g", control_group="everyone")
     with pytest.raises(ValueError, match="estimand"):
-        est.ipw(df.assign(d=[0, 1, 0, 1], x=[1.0, 2.0, 3.0, 5.0]), "y", "d", ["x"], estimand="ATC")
+        est.ipw(df.assign(d=[0, 1, 0, 1], x=[1.0, 2.0, 3.0, 5.0]), "y", dname="d", covariates=["x"], estimand="ATC")
 
 
 def test_tidy_contract_on_simulated_panel():
@@ -30,10 +30,10 @@ def test_tidy_contract_on_simulated_panel():
 
     df, _ = county_panel(3)
     results = [
-        est.att_gt(df, "income_per_capita", "year", "county_code", "cohort", biters=99, seed=1),
-        est.event_study(df, "income_per_capita", "county_code", "year", "cohort", cluster="prefecture_code"),
-        est.twfe(df, "income_per_capita", "treated", idname="county_code", tname="year", cluster="county_code"),
-        est.synth(df, "income_per_capita", "county_code", "year", "530824", gname="cohort", placebo=False),
+        est.att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", biters=99, seed=1),
+        est.event_study(df, "income_per_capita", idname="county_code", tname="year", gname="cohort", cluster="prefecture_code"),
+        est.twfe(df, "income_per_capita", dname="treated", idname="county_code", tname="year", cluster="county_code"),
+        est.synth(df, "income_per_capita", idname="county_code", tname="year", treated_unit="530824", gname="cohort", placebo=False),
     ]
     for r in results:
         t = r.tidy()

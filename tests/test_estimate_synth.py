@@ -24,7 +24,7 @@ def texas() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def texas_fit(texas):
-    return synth(texas, "bmprison", "statefip", "year", 48, treat_time=1993)
+    return synth(texas, "bmprison", idname="statefip", tname="year", treated_unit=48, treat_time=1993)
 
 
 def test_weights_match_pysyncon(texas_fit):
@@ -79,7 +79,7 @@ def _factor_panel(seed: int, effect: float = 5.0) -> pd.DataFrame:
 
 def test_truth_recovery_factor_model():
     df = _factor_panel(1)
-    res = synth(df, "y", "unit", "t", 0, gname="g")
+    res = synth(df, "y", idname="unit", tname="t", treated_unit=0, gname="g")
     att = res.tidy().set_index("term").loc["ATT", "estimate"]
     assert abs(att - 5.0) < 0.6
     assert res.tidy().set_index("term").loc["ATT", "p_value"] <= 1 / 31 + 1e-12
@@ -88,7 +88,7 @@ def test_truth_recovery_factor_model():
 
 
 def test_predictors_with_v_weights(texas):
-    res = synth(texas, "bmprison", "statefip", "year", 48, treat_time=1993, predictors=["income", "ur", "alcohol"], placebo=False)
+    res = synth(texas, "bmprison", idname="statefip", tname="year", treated_unit=48, treat_time=1993, predictors=["income", "ur", "alcohol"], placebo=False)
     pr = res.diagnostics["predictors"]
     assert_allclose(pr["v"].sum(), 1.0, rtol=0, atol=1e-9)
     assert np.isnan(res.tidy()["p_value"].iloc[0])
@@ -96,13 +96,13 @@ def test_predictors_with_v_weights(texas):
 
 def test_design_errors_and_warnings(texas):
     with pytest.raises(DesignError, match="donor pool too small"):
-        synth(texas, "bmprison", "statefip", "year", 48, treat_time=1993, donors=[1, 2, 4])
+        synth(texas, "bmprison", idname="statefip", tname="year", treated_unit=48, treat_time=1993, donors=[1, 2, 4])
     with pytest.raises(DesignError, match="too few pre-periods"):
-        synth(texas, "bmprison", "statefip", "year", 48, treat_time=1986)
+        synth(texas, "bmprison", idname="statefip", tname="year", treated_unit=48, treat_time=1986)
     # the largest state is outside the donors' convex hull: poor pre-fit
     big = texas[texas.year < 1993].groupby("statefip")["bmprison"].mean().idxmax()
     with pytest.warns(DesignWarning, match="poor pre-period fit"):
-        synth(texas, "bmprison", "statefip", "year", big, treat_time=1993, placebo=False)
+        synth(texas, "bmprison", idname="statefip", tname="year", treated_unit=big, treat_time=1993, placebo=False)
 
 
 def test_gap_plot(texas_fit):
@@ -121,7 +121,7 @@ def test_synthetic_did_recovers_truth_with_level_shift():
 
     df = _factor_panel(2)
     df.loc[df.unit == 0, "y"] += 20.0
-    res = synthetic_did(df, "y", "unit", "t", 0, treat_time=15)
+    res = synthetic_did(df, "y", idname="unit", tname="t", treated_units=0, treat_time=15)
     row = res.tidy().iloc[0]
     assert abs(row["estimate"] - 5.0) < 1.0
     assert row["conf_low"] <= 5.0 <= row["conf_high"]
@@ -138,7 +138,7 @@ def test_synthetic_did_equals_did_with_uniform_weights_case():
     rows = [pd.DataFrame({"unit": j + 1, "t": t, "y": 10.0 + j + 0.5 * t}) for j in range(J)]
     rows.append(pd.DataFrame({"unit": 0, "t": t, "y": 3.0 + 0.5 * t + 2.0 * (t >= 5)}))
     df = pd.concat(rows, ignore_index=True)
-    res = synthetic_did(df, "y", "unit", "t", 0, treat_time=5)
+    res = synthetic_did(df, "y", idname="unit", tname="t", treated_units=0, treat_time=5)
     assert_allclose(res.tidy()["estimate"].iloc[0], 2.0, rtol=0, atol=1e-6)
 
 
@@ -150,7 +150,7 @@ def test_single_county_on_simulator_covers_truth():
     df, truth = county_panel(20240712)
     true = truth["outcomes"]["income_per_capita"]["per_county"]["530824"]["mean_post"]
     never = df.loc[df.cohort == 0, "county_code"].unique().tolist()
-    sd = synthetic_did(df, "income_per_capita", "county_code", "year", "530824", treat_time=2024, donors=never).tidy().iloc[0]
+    sd = synthetic_did(df, "income_per_capita", idname="county_code", tname="year", treated_units="530824", treat_time=2024, donors=never).tidy().iloc[0]
     assert sd["conf_low"] <= true <= sd["conf_high"]
-    sc = synth(df, "income_per_capita", "county_code", "year", "530824", gname="cohort").tidy().iloc[0]
+    sc = synth(df, "income_per_capita", idname="county_code", tname="year", treated_unit="530824", gname="cohort").tidy().iloc[0]
     assert abs(sc["estimate"] - true) < 3 * sd["std_error"]

@@ -369,8 +369,8 @@ def test_causal_section_matches_the_estimator():
     donors = list((pre.reindex(never) - pre[rep.code]).abs().sort_values(kind="stable").index[:S.SYNTH_DONORS])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = synth(panel[panel["county_code"].isin(donors + [rep.code])], outcome, "county_code", "year",
-                    rep.code, treat_time=cohort, donors=donors)
+        ref = synth(panel[panel["county_code"].isin(donors + [rep.code])], outcome, idname="county_code", tname="year",
+                    treated_unit=rep.code, treat_time=cohort, donors=donors)
     assert_allclose(row["estimate"], ref.tidy()["estimate"].iloc[0], rtol=1e-9)
     assert_allclose(row["p_value"], ref.info["Placebo p-value"], rtol=0, atol=0)
     assert i18n.fmt_pvalue(row["p_value"]) in sec.to_html()

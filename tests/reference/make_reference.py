@@ -58,6 +58,32 @@ def nsw_cps() -> pd.DataFrame:
 NSW_COVS = ["age", "age2", "educ", "black", "hisp", "marr", "nodegree", "re74k", "re75k"]
 
 
+def castle_weighted() -> pd.DataFrame:
+    """castle with a unit weight ``popw`` (uniform 0.5-2, seed 5, one value per state)."""
+    d = castle()
+    rng = np.random.default_rng(5)
+    wmap = dict(zip(sorted(d.sid.unique()), rng.uniform(0.5, 2.0, d.sid.nunique())))
+    d["popw"] = d.sid.map(wmap)
+    return d
+
+
+def staggered_panel(seed: int = 0, n: int = 300, pretrend: float = 0.0) -> pd.DataFrame:
+    """Simulated staggered panel: periods 1-8, cohorts 4, 6 (and 0 = never), effect 1 + 0.5 e
+    for e >= 0; ``pretrend`` adds a linear trend ``pretrend * t`` to cohort 6 only (a violation
+    of parallel trends before and after treatment). Covariate x (time-invariant) shifts trends."""
+    rng = np.random.default_rng(seed)
+    g = rng.choice([0, 4, 6], size=n, p=[0.4, 0.3, 0.3])
+    x = rng.normal(size=n) + 0.5 * (g > 0)
+    a = rng.normal(size=n)
+    rows = []
+    for t in range(1, 9):
+        e = t - g
+        eff = np.where((g > 0) & (e >= 0), 1 + 0.5 * e, 0.0)
+        y = a + 0.3 * t + 0.2 * x * t + eff + pretrend * t * (g == 6) + rng.normal(size=n)
+        rows.append(pd.DataFrame({"id": np.arange(n), "t": t, "g": g, "x": x, "y": y, "w": 0.5 + (np.arange(n) % 4) / 2}))
+    return pd.concat(rows, ignore_index=True)
+
+
 def make_csdid() -> None:
     from csdid.att_gt import ATTgt
 
@@ -79,6 +105,81 @@ def make_csdid() -> None:
                                    "se_egt": None if a.get("se_egt") is None else [float(x) for x in np.ravel(a["se_egt"])]}
             out["cases"][f"{cg}|{xf or 'none'}"] = case
     _write("csdid_castle.json", out)
+
+
+def unbalanced_panel(seed: int = 7) -> pd.DataFrame:
+    """staggered_panel(seed, n=300) with 15% of unit-periods missing at random (attrition in survey waves)."""
+    p = staggered_panel(seed)
+    keep = np.random.default_rng(seed + 100).random(len(p)) > 0.15
+    return p[keep].reset_index(drop=True)
+
+
+def make_csdid_methods() -> None:
+    """est_method dr / ipw / reg, with and without unit weights, and R did's Wald pre-test."""
+    from csdid.att_gt import ATTgt
+
+    out = {"source": f"csdid {version('csdid')} (Python port of R did 2.5), ATTgt(..., weights_name=...).fit(est_method=..., bstrap=False); "
+                     "aggte(typec='dynamic', bstrap=False); pre-test MP['W'], MP['Wpval']",
+           "data": "causaldata castle as csdid_castle.json, popw = uniform(0.5, 2) per state (seed 5); "
+                   "make_reference.staggered_panel(seed) for the pre-test; make_reference.unbalanced_panel(7) with "
+                   "allow_unbalanced_panel=True, est_method reg / ipw / dr",
+           "cases": {}, "pretest": {}}
+    d = castle_weighted()
+    for em in ("dr", "ipw", "reg"):
+        for wn in (None, "popw"):
+            for xf in (None, "~ pov0 + unemp0"):
+                ref = ATTgt(yname="y", tname="year", idname="sid", gname="g", data=d, control_group="nevertreated", xformla=xf,
+                            weights_name=wn).fit(est_method=em, bstrap=False)
+                rt = pd.DataFrame(ref.results)
+                a = ref.aggte(typec="dynamic", bstrap=False).atte
+                out["cases"][f"{em}|{wn or 'none'}|{xf or 'none'}"] = {
+                    "att": rt["att"].astype(float).tolist(), "se": rt["se"].astype(float).tolist(),
+                    "dynamic_att": float(a["overall_att"]), "dynamic_se": float(a["overall_se"]),
+                    "dynamic_egt": [float(v) for v in np.ravel(a["att_egt"])], "dynamic_se_egt": [float(v) for v in np.ravel(a["se_egt"])]}
+    for seed, pt in ((1, 0.0), (2, 0.15)):
+        p = staggered_panel(seed, pretrend=pt)
+        for em in ("dr", "ipw", "reg"):
+            for xf in (None, "~ x"):
+                ref = ATTgt(yname="y", tname="t", idname="id", gname="g", data=p, control_group="nevertreated", xformla=xf,
+                            weights_name="w").fit(est_method=em, bstrap=False)
+                out["pretest"][f"{seed}|{pt}|{em}|{xf or 'none'}"] = {"W": float(ref.MP["W"]), "Wpval": float(ref.MP["Wpval"]),
+                                                                      "att": pd.DataFrame(ref.results)["att"].astype(float).tolist()}
+    for em, xf in (("reg", None), ("reg", "~ x"), ("ipw", "~ x"), ("dr", "~ x")):
+        p = unbalanced_panel(7)
+        ref = ATTgt(yname="y", tname="t", idname="id", gname="g", data=p, control_group="nevertreated", xformla=xf,
+                    allow_unbalanced_panel=True, weights_name="w").fit(est_method=em, bstrap=False)
+        rt = pd.DataFrame(ref.results)
+        a = ref.aggte(typec="dynamic", bstrap=False).atte
+        out["unbalanced"] = out.get("unbalanced", {})
+        out["unbalanced"][f"{em}|{xf or 'none'}"] = {"att": rt["att"].astype(float).tolist(), "se": rt["se"].astype(float).tolist(),
+                                           "dynamic_att": float(a["overall_att"]), "dynamic_se": float(a["overall_se"])}
+    _write("csdid_methods.json", out)
+
+
+def make_honestdid() -> None:
+    """HonestDiD (Python port) FLCI under Delta^SD(M) for the TWFE event study of castle
+    (window -5..4, CRV1 by state); the coefficients and covariance are stored with the bounds."""
+    import honestdid
+
+    import impact.estimate as est
+
+    d = castle()
+    es = est.event_study(d, "y", idname="sid", tname="year", gname="g", window=(-5, 4))
+    V = es.diagnostics["vcov"]
+    t = es.tidy().set_index("term")
+    terms = [f"e={e}" for e in (-5, -4, -3, -2, 0, 1, 2, 3, 4)]
+    beta = t.loc[terms, "estimate"].to_numpy(float)
+    sigma = V.loc[terms, terms].to_numpy(float)
+    Mvec = [0.0, 0.01, 0.02, 0.05]
+    out = {"source": f"honestdid {version('honestdid')} createSensitivityResults(method='FLCI', Delta^SD), alpha 0.05; "
+                     "its folded-normal quantile is simulated (1e6 draws), so bounds carry ~1e-3 relative noise",
+           "data": "causaldata castle; impact.estimate.event_study(window=(-5, 4)) coefficients and CRV1 covariance",
+           "terms": terms, "betahat": beta.tolist(), "sigma": sigma.tolist(), "Mvec": Mvec, "cases": {}}
+    for name, lv in (("e0", None), ("mean_post", [0.2] * 5)):
+        r = honestdid.createSensitivityResults(betahat=beta, sigma=sigma, numPrePeriods=4, numPostPeriods=5, method="FLCI",
+                                               Mvec=Mvec, alpha=0.05, l_vec=None if lv is None else np.array(lv))
+        out["cases"][name] = {"l_vec": lv, "lb": r["lb"].astype(float).tolist(), "ub": r["ub"].astype(float).tolist()}
+    _write("honestdid_castle.json", out)
 
 
 def make_pyfixest() -> None:
@@ -187,7 +288,16 @@ def make_synth() -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
+    only = sys.argv[1:]
+    if only:  # e.g. python tests/reference/make_reference.py make_csdid_methods
+        for name in only:
+            globals()[name]()
+        raise SystemExit(0)
     make_csdid()
+    make_csdid_methods()
+    make_honestdid()
     make_pyfixest()
     make_kielmc()
     make_organ()

@@ -7,8 +7,9 @@
 
 Shared argument names follow R's ``did``: ``yname`` (outcome), ``idname`` (unit),
 ``tname`` (time), ``gname`` (first treated period, 0 = never treated), plus
-``dname`` (0/1 treatment), ``cluster`` and ``xformla`` / ``covariates``.
-Every estimator returns :class:`impact.results.Result`.
+``dname`` (0/1 treatment), ``cluster``, ``xformla`` / ``covariates`` and ``weightsname``.
+The data and the outcome are positional, everything else keyword-only (a positional option
+raises ``ArgumentOrderError``). Every estimator returns :class:`impact.results.Result`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ _LAZY: dict[str, tuple[str, str]] = {
     "export_table": ("impact.estimate.balance", "export_table"),
     "adjust_pvalues": ("impact.estimate.multiple", "adjust_pvalues"),
     "romano_wolf": ("impact.estimate.multiple", "romano_wolf"),
+    "randomization_test": ("impact.estimate.randomization", "randomization_test"),
+    "pretest": ("impact.estimate.staggered", "pretest"),
+    "mde": ("impact.estimate.design_power", "mde"),
+    "power": ("impact.estimate.design_power", "power"),
+    "sample_size": ("impact.estimate.design_power", "sample_size"),
+    "simulated_power": ("impact.estimate.design_power", "simulated_power"),
+    "honest_did": ("impact.estimate.sensitivity", "honest_did"),
+    "dynamic_effects": ("impact.estimate.dynamic", "dynamic_effects"),
+    "cost_effectiveness": ("impact.estimate.cost_per_impact", "cost_effectiveness"),
 }
 
 __all__ = sorted([*_LAZY, "event_study", "staggered", "synth"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import functools
+import inspect
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from impact.errors import DesignError, InputError, Problem
+from impact.errors import DesignError, DesignWarning, ImpactError, InputError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DATA = "<data>"
 
@@ -35,21 +39,48 @@ def require_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str = D
         bad = conv.isna() & s.notna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(Problem(what, i + 2, c, s.iloc[i], "a number"))
+            v = s.iloc[i]
+            problems.append(Problem(what, i + 2, c, v.item() if isinstance(v, np.generic) else v, "a number"))
     if problems:
         raise InputError(problems, title="non-numeric values")
 
 
 def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None:
+    """Raise :class:`InputError` at the first value that is neither 0 nor 1.
+
+    Missing values pass (they are dropped, with a warning, by :func:`drop_missing`); call
+    this on the user's table before dropping rows so the row number is the user's own
+    (header = row 1, first data row = row 2).
+    """
     s = data[column]
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy()
-        ok = (v == 0) | (v == 1)
+        ok = (v == 0) | (v == 1) | pd.isna(v)
     else:
-        ok = pd.to_numeric(s, errors="coerce").isin([0, 1]).to_numpy()
+        ok = (pd.to_numeric(s, errors="coerce").isin([0, 1]) | s.isna()).to_numpy()
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise InputError(Problem(what, i + 2, column, s.iloc[i], "0 or 1 (treatment indicator)"))
+        v = s.iloc[i]
+        raise InputError(Problem(what, i + 2, column, v.item() if isinstance(v, np.generic) else v, "0 or 1 (treatment indicator)"))
+
+
+def require_weights(data: pd.DataFrame, column: str | None, *, what: str = DATA) -> None:
+    """Raise :class:`InputError` at the first weight that is not a positive finite number
+    (missing weights pass: the row is dropped with the other missing values)."""
+    if column is None:
+        return
+    s = data[column]
+    v = pd.to_numeric(s, errors="coerce").to_numpy(float)
+    bad = ~((v > 0) & np.isfinite(v)) & s.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        val = s.iloc[i]
+        raise InputError(Problem(what, i + 2, column, val.item() if isinstance(val, np.generic) else val, "a positive weight"))
+
+
+class FewTreatedClustersWarning(DesignWarning):
+    """Treatment varies across too few clusters (one treated cluster): cluster-robust and
+    wild-bootstrap inference are unreliable; randomisation inference is the honest test."""
 
 
 def require_variation(d: pd.Series | np.ndarray, name: str) -> None:
@@ -76,7 +107,7 @@ def drop_missing(data: pd.DataFrame, columns: Sequence[str | None]) -> pd.DataFr
         warnings.warn(
             f"dropped {int(mask.sum())} of {len(data)} rows with missing values in {', '.join(cols)}",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return data.loc[~mask].copy()
 
@@ -102,23 +133,26 @@ def ols_fit(y: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> np.nda
     return beta
 
 
-def logit_fit(d: np.ndarray, X: np.ndarray, *, what: str = "propensity score", tol: float = 1e-10, maxiter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def logit_fit(d: np.ndarray, X: np.ndarray, *, w: np.ndarray | None = None, what: str = "propensity score", tol: float = 1e-10,
+              maxiter: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Logit MLE by Newton-Raphson with step halving; returns (coefficients, fitted probabilities).
 
+    ``w`` are case weights (the weighted likelihood of a binomial GLM, as R's ``glm(weights=)``).
     Raises :class:`DesignError` on (quasi-)complete separation, detected as fitted
     probabilities within 1e-10 of 0 or 1, a diverging coefficient, or a singular Hessian.
     """
     d = np.asarray(d, float)
     X = np.asarray(X, float)
     n, k = X.shape
+    w = np.ones(n) if w is None else np.asarray(w, float)
     beta = np.zeros(k)
-    pbar = d.mean()
+    pbar = float(np.sum(w * d) / np.sum(w))
     if 0 < pbar < 1:
         beta[0] = np.log(pbar / (1 - pbar)) if np.allclose(X[:, 0], 1) else 0.0
 
     def loglik(b: np.ndarray) -> float:
         eta = X @ b
-        return float(np.sum(d * eta - np.logaddexp(0, eta)))
+        return float(np.sum(w * (d * eta - np.logaddexp(0, eta))))
 
     def separation() -> DesignError:
         return DesignError(
@@ -131,8 +165,8 @@ def logit_fit(d: np.ndarray, X: np.ndarray, *, what: str = "propensity score", t
     converged = False
     for _ in range(maxiter):
         p = 1 / (1 + np.exp(-(X @ beta)))
-        W = p * (1 - p)
-        grad = X.T @ (d - p)
+        W = w * p * (1 - p)
+        grad = X.T @ (w * (d - p))
         H = (X * W[:, None]).T @ X
         try:
             step = np.linalg.solve(H, grad)
@@ -162,3 +196,44 @@ def design_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
     n = len(data)
     cols = [np.ones(n)] + [pd.to_numeric(data[c]).to_numpy(dtype=float) for c in covariates]
     return np.column_stack(cols)
+
+
+class ArgumentOrderError(ImpactError, TypeError):
+    """An estimator was called with options in positional form.
+
+    Every estimator takes the data and the outcome positionally and everything else by
+    keyword (the names follow R's ``did``: ``yname``, ``idname``, ``tname``, ``gname``,
+    ``dname``), so the order of the other arguments can never be confused.
+    """
+
+
+def keyword_only(n_positional: int = 2) -> Callable[[F], F]:
+    """Decorator: refuse more than ``n_positional`` positional arguments with a clear message.
+
+    Python's own error for a keyword-only signature names neither the values nor the
+    parameters they were meant for; this one does, e.g.
+    ``att_gt() takes data and yname by position; name the others: got 'year', 'id', 'g'
+    after them; write att_gt(data, 'y', tname=..., idname=..., gname=...)``.
+    """
+
+    def wrap(func: F) -> F:
+        sig = inspect.signature(func)
+        names = [p.name for p in sig.parameters.values()]
+        kwonly = [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty]
+
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > n_positional:
+                extra = ", ".join(repr(a) if isinstance(a, (str, int, float)) else type(a).__name__ for a in args[n_positional:])
+                first = ", ".join(names[:n_positional])
+                need = ", ".join(f"{k}=..." for k in kwonly) or "option=..."
+                raise ArgumentOrderError(
+                    f"{func.__name__}() takes {first} by position and every other argument by name; "
+                    f"got {len(args) - n_positional} more positional value(s) ({extra}); "
+                    f"write {func.__name__}({first}, {need})"
+                )
+            return func(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap

@@ -20,14 +20,15 @@ from scipy import stats
 from impact.errors import InputError, Problem
 from impact.results import Result
 
-from ._common import require_binary, require_columns, require_numeric, require_variation
+from ._common import keyword_only, require_binary, require_columns, require_numeric, require_variation
 
 
+@keyword_only(1)
 def balance_table(
     data: pd.DataFrame,
+    *,
     dname: str,
     variables: Sequence[str],
-    *,
     cluster: str | None = None,
     labels: dict[str, str] | None = None,
 ) -> Result:

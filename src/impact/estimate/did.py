@@ -23,9 +23,19 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import DesignError, DesignWarning
+from impact.estimate._common import FewTreatedClustersWarning
 from impact.results import Result, check_option
 
-from ._common import covariate_names, drop_missing, require_binary, require_columns, require_numeric, require_variation
+from ._common import (
+    covariate_names,
+    drop_missing,
+    keyword_only,
+    require_binary,
+    require_columns,
+    require_numeric,
+    require_variation,
+    require_weights,
+)
 
 BootWeights = Literal["rademacher", "webb"]
 WildOption = bool | Literal["auto"]
@@ -173,12 +183,14 @@ def _fit_and_tidy(
     method: str,
     assumptions: Sequence[str],
     info: dict[str, Any],
+    treated: str,
+    weightsname: str | None = None,
 ) -> Result:
     import pyfixest as pf
 
     vcov: Any = {"CRV1": cluster} if cluster else "hetero"
     try:
-        fit = pf.feols(fml, data=df, vcov=vcov, fixef_rm="none")
+        fit = pf.feols(fml, data=df, vcov=vcov, fixef_rm="none", weights=weightsname)
     except ValueError as err:
         if "collinear" in str(err):
             raise DesignError(f"every regressor, including the treatment {term!r}, is collinear with the fixed effects; "
@@ -194,9 +206,16 @@ def _fit_and_tidy(
     p = float(fit.pvalue()[term])
     ci = fit.confint(alpha=alpha).loc[term]
     G = None
+    G1 = G0 = None
     if cluster:
         G = int(min(fit._G)) if getattr(fit, "_G", None) else int(df[cluster].nunique())
-    use_wild = bool(cluster) and (wild_bootstrap is True or (wild_bootstrap == "auto" and G is not None and G < few_clusters))
+        any_treated = pd.to_numeric(df[treated]).gt(0).groupby(df[cluster].to_numpy()).any()
+        G1, G0 = int(any_treated.sum()), int((~any_treated).sum())
+    # one treated cluster, or one untreated cluster (G0 = 0 is fine: staggered timing, every
+    # cluster treated at some point, compares clusters across time)
+    one_treated = G1 is not None and (G1 <= 1 or G0 == 1)
+    use_wild = bool(cluster) and (wild_bootstrap is True or (wild_bootstrap == "auto" and G is not None and G < few_clusters
+                                                              and not one_treated))
     n = int(fit._N)
     row: dict[str, Any] = {
         "term": label, "estimate": est, "std_error": se, "statistic": t, "p_value": p,
@@ -204,22 +223,40 @@ def _fit_and_tidy(
         "method": method, "cluster": cluster or "none (heteroskedasticity-robust)",
         "inference": f"CRV1, t({G - 1})" if cluster else "HC1",
     }
+    if weightsname:
+        row["weights"] = weightsname
     diagnostics: dict[str, pd.DataFrame] = {"coefficients": fit.tidy().reset_index().rename(columns=str.lower)}
     info = dict(info)
     info["Observations"] = n
     if cluster:
-        info["Cluster"] = f"{cluster} ({G} clusters)"
+        info["Cluster"] = f"{cluster} ({G} clusters, {G1} with treated observations)"
+    if weightsname:
+        info["Weights"] = weightsname
+    if one_treated:
+        row["inference"] = f"CRV1, t({G - 1}); unreliable: {G1} treated and {G0} untreated cluster(s)"
+        warnings.warn(
+            f"{G1} cluster(s) of {cluster!r} contain treated observations and {G0} contain none: with one treated (or one "
+            "untreated) cluster neither the cluster-robust "
+            "p-value nor the wild cluster bootstrap is reliable (MacKinnon & Webb 2017: CRV1 over-rejects, the restricted "
+            "wild bootstrap is extremely conservative); use randomisation inference "
+            "(impact.estimate.randomization_test) or synthetic control with placebo inference",
+            FewTreatedClustersWarning, stacklevel=4)
+        info["Inference"] = row["inference"]
     if use_wild:
         j = coefs.index(term)
-        wb = wild_cluster_bootstrap(np.asarray(fit._Xd), np.asarray(fit._Yd).ravel(), df[cluster].to_numpy(), j,
+        # pyfixest's _X/_Y: fixed effects partialled out, multiplied by sqrt(weights), collinear columns dropped
+        wb = wild_cluster_bootstrap(np.asarray(fit._X), np.asarray(fit._Y).ravel(), df[cluster].to_numpy(), j,
                                     reps=reps, weights=boot_weights, alpha=alpha, seed=seed)
         diagnostics["crv1"] = pd.DataFrame([row])
+        # one inference throughout the row: the statistic is the studentised coefficient whose
+        # bootstrap distribution gives p_value; the interval inverts the same bootstrap test
         row.update(p_value=wb["p_value"], conf_low=wb["conf_low"], conf_high=wb["conf_high"],
-                   inference=f"wild cluster bootstrap (WCR, {boot_weights}, {wb['reps']} {'enumerated' if wb['enumerated'] else 'draws'})")
+                   inference=f"wild cluster bootstrap (WCR, {boot_weights}, {wb['reps']} {'enumerated' if wb['enumerated'] else 'draws'}): "
+                             "p-value of the CRV1 t against its bootstrap distribution, interval by test inversion")
         info["Inference"] = row["inference"] + f"; {G} clusters are few, CRV1 p-value {p:.4g} in diagnostics['crv1']"
-    elif cluster and G is not None and G < few_clusters:
+    elif cluster and G is not None and G < few_clusters and not one_treated:
         warnings.warn(f"only {G} clusters in {cluster!r}: cluster-robust p-values over-reject; use wild_bootstrap=True",
-                      DesignWarning, stacklevel=3)
+                      DesignWarning, stacklevel=4)
     res = Result(table=pd.DataFrame([row]), method=method, assumptions=tuple(assumptions), info=info,
                  diagnostics=diagnostics, level=1 - alpha)
     res.text = lambda lang, r=row: (
@@ -231,12 +268,13 @@ def _fit_and_tidy(
     return res
 
 
+@keyword_only()
 def did2x2(
     data: pd.DataFrame,
     yname: str,
+    *,
     treatname: str,
     postname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     cluster: str | None = None,
     wild_bootstrap: WildOption = "auto",
@@ -244,6 +282,7 @@ def did2x2(
     reps: int = 9999,
     boot_weights: BootWeights = "rademacher",
     seed: int | None = None,
+    weightsname: str | None = None,
     alpha: float = 0.05,
 ) -> Result:
     """Two-by-two DiD by OLS: ``y ~ treat + post + treat:post (+ covariates)``.
@@ -252,11 +291,12 @@ def did2x2(
     The reported term ``ATT`` is the coefficient on ``treat:post`` in units of ``yname``.
     """
     covs = covariate_names(xformla)
-    require_columns(data, [yname, treatname, postname, cluster, *covs])
+    require_columns(data, [yname, treatname, postname, cluster, weightsname, *covs])
     require_numeric(data, [yname, *covs])
-    df = drop_missing(data, [yname, treatname, postname, *covs, cluster])
-    require_binary(df, treatname)
-    require_binary(df, postname)
+    require_binary(data, treatname)
+    require_binary(data, postname)
+    require_weights(data, weightsname)
+    df = drop_missing(data, [yname, treatname, postname, *covs, cluster, weightsname])
     require_variation(df[treatname], treatname)
     require_variation(df[postname], postname)
     df = df.assign(_treat=df[treatname].astype(float), _post=df[postname].astype(float))  # a copy
@@ -267,16 +307,18 @@ def did2x2(
     return _fit_and_tidy(
         df, f"{yname} ~ {rhs}", "_treat_post", "ATT", yname=yname, cluster=cluster, wild_bootstrap=wild_bootstrap,
         few_clusters=few_clusters, reps=reps, boot_weights=boot_weights, seed=seed, alpha=alpha,
-        method="2x2 difference-in-differences (OLS)", assumptions=ASSUMPTIONS_DID,
+        method="2x2 difference-in-differences (" + ("WLS" if weightsname else "OLS") + ")", assumptions=ASSUMPTIONS_DID,
+        treated="_treat", weightsname=weightsname,
         info={"Outcome": yname, "Treatment": f"{treatname} x {postname}", "Covariates": ", ".join(covs) or "none"},
     )
 
 
+@keyword_only()
 def twfe(
     data: pd.DataFrame,
     yname: str,
-    dname: str,
     *,
+    dname: str,
     idname: str,
     tname: str,
     xformla: str | Sequence[str] | None = None,
@@ -286,6 +328,7 @@ def twfe(
     reps: int = 9999,
     boot_weights: BootWeights = "rademacher",
     seed: int | None = None,
+    weightsname: str | None = None,
     alpha: float = 0.05,
 ) -> Result:
     """Two-way fixed-effects DiD: ``y ~ d (+ covariates) | idname + tname`` (pyfixest).
@@ -297,17 +340,19 @@ def twfe(
     """
     covs = covariate_names(xformla)
     cluster = cluster or idname
-    require_columns(data, [yname, dname, idname, tname, cluster, *covs])
+    require_columns(data, [yname, dname, idname, tname, cluster, weightsname, *covs])
     require_numeric(data, [yname, *covs])
-    df = drop_missing(data, [yname, dname, idname, tname, *covs, cluster])
-    require_binary(df, dname)
+    require_binary(data, dname)
+    require_weights(data, weightsname)
+    df = drop_missing(data, [yname, dname, idname, tname, *covs, cluster, weightsname])
     require_variation(df[dname], dname)
     rhs = " + ".join([dname, *covs])
     try:
         return _fit_and_tidy(
             df, f"{yname} ~ {rhs} | {idname} + {tname}", dname, "ATT", yname=yname, cluster=cluster,
             wild_bootstrap=wild_bootstrap, few_clusters=few_clusters, reps=reps, boot_weights=boot_weights, seed=seed,
-            alpha=alpha, method="Two-way fixed effects DiD (pyfixest)", assumptions=ASSUMPTIONS_TWFE,
+            alpha=alpha, method="Two-way fixed effects DiD (pyfixest" + (", weighted)" if weightsname else ")"),
+            assumptions=ASSUMPTIONS_TWFE, treated=dname, weightsname=weightsname,
             info={"Outcome": yname, "Treatment": dname, "Fixed effects": f"{idname} + {tname}",
                   "Covariates": ", ".join(covs) or "none"},
         )

@@ -27,7 +27,7 @@ from scipy import stats
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result
 
-from ._common import covariate_names, drop_missing, require_columns, require_numeric
+from ._common import covariate_names, drop_missing, keyword_only, require_columns, require_numeric, require_weights
 
 ASSUMPTIONS_ES = (
     "parallel trends in every period (tested, not proven, by the leads)",
@@ -40,24 +40,28 @@ def _term(e: int) -> str:
     return f"e{'m' if e < 0 else 'p'}{abs(e)}"
 
 
+@keyword_only()
 def event_study(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     gname: str,
-    *,
     window: tuple[int, int] | None = None,
     bin_endpoints: bool = True,
     xformla: str | Sequence[str] | None = None,
     cluster: str | None = None,
     min_pre: int = 2,
+    weightsname: str | None = None,
     alpha: float = 0.05,
 ) -> Result:
     """Leads-and-lags regression with a joint pre-trend test and a plot with bands.
 
     Terms are ``e=-k`` / ``e=k`` (extra columns ``event_time``, ``cluster``); the
     reference ``e=-1`` row is included with estimate 0 and no standard error.
+    ``weightsname`` names a column of analytic (e.g. population) or survey weights: the
+    regression is weighted least squares (pyfixest ``weights=``).
     ``diagnostics["pretrend"]`` holds the Wald test. Raises :class:`DesignError` when
     the treated units have fewer than ``min_pre`` observed pre-periods (the
     reference and at least one lead are needed), when nobody is treated, or when
@@ -67,10 +71,11 @@ def event_study(
 
     covs = covariate_names(xformla)
     cluster = cluster or idname
-    require_columns(data, [yname, idname, tname, gname, cluster, *covs])
+    require_columns(data, [yname, idname, tname, gname, cluster, weightsname, *covs])
     require_numeric(data, [yname, tname, gname, *covs])
-    cols = list(dict.fromkeys([yname, idname, tname, gname, *covs, cluster]))
-    df = drop_missing(data[cols], [yname, idname, tname, *covs, cluster]).copy()
+    require_weights(data, weightsname)
+    cols = list(dict.fromkeys([c for c in [yname, idname, tname, gname, *covs, cluster, weightsname] if c is not None]))
+    df = drop_missing(data[cols], [yname, idname, tname, *covs, cluster, weightsname]).copy()
     g = pd.to_numeric(df[gname]).fillna(0).to_numpy(float)
     t = df[tname].to_numpy(float)
     if not (g > 0).any():
@@ -101,14 +106,14 @@ def event_study(
     events = [e for e in range(lo, hi + 1) if e != -1 and np.any(relb == e)]
     if not (~treated).any() and not bin_endpoints:
         warnings.warn("no never-treated units: the leads and lags are identified only through timing differences",
-                      DesignWarning, stacklevel=2)
+                      DesignWarning, stacklevel=3)
     names = []
     for e in events:
         nm = _term(e)
         df[nm] = (relb == e).astype(float)
         names.append(nm)
     fml = f"{yname} ~ {' + '.join(names + covs)} | {idname} + {tname}"
-    fit = pf.feols(fml, data=df, vcov={"CRV1": cluster}, fixef_rm="none")
+    fit = pf.feols(fml, data=df, vcov={"CRV1": cluster}, fixef_rm="none", weights=weightsname)
     coef, se, tst, pv = fit.coef(), fit.se(), fit.tstat(), fit.pvalue()
     ci = fit.confint(alpha=alpha)
     G = int(df[cluster].nunique())
@@ -140,12 +145,16 @@ def event_study(
     }])
     if pre["p_value"].iloc[0] < 0.05:
         warnings.warn(f"pre-trends rejected (joint F-test p = {pre['p_value'].iloc[0]:.3g} on {q} leads): "
-                      "the parallel-trends assumption is doubtful", DesignWarning, stacklevel=2)
+                      "the parallel-trends assumption is doubtful", DesignWarning, stacklevel=3)
     info = {"Outcome": yname, "Reference period": "e = -1", "Window": f"{lo} to {hi}" + (" (end points binned)" if bin_endpoints else ""),
-            "Observations": n, "Cluster": f"{cluster} ({G} clusters)",
+            "Observations": n, "Cluster": f"{cluster} ({G} clusters)", "Weights": weightsname or "none",
             "Pre-trend test": f"F({q}, {G - 1}) = {F:.3f}, p = {pre['p_value'].iloc[0]:.3g}"}
+    kept = [(e, nm) for e, nm in zip(events, names) if nm in coef.index]
+    pos = [list(coef.index).index(nm) for _, nm in kept]
+    vterms = [f"e={e}" for e, _ in kept]
+    vcov = pd.DataFrame(np.asarray(V)[np.ix_(pos, pos)], index=vterms, columns=vterms)
     res = Result(table=table, method="Event study (TWFE leads and lags, pyfixest)", assumptions=ASSUMPTIONS_ES,
-                 info=info, diagnostics={"pretrend": pre}, plotter=_plot, level=1 - alpha)
+                 info=info, diagnostics={"pretrend": pre, "vcov": vcov}, plotter=_plot, level=1 - alpha)
     res.fit = fit  # type: ignore[attr-defined]
     return res
 

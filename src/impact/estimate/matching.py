@@ -28,7 +28,7 @@ variance ratios ``s1^2 / s0^2``, before and after weighting/matching, and
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Sequence, get_args
 
 import numpy as np
 import pandas as pd
@@ -37,9 +37,21 @@ from scipy import stats
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result, check_option, normal_ci
 
-from ._common import covariate_names, design_matrix, drop_missing, logit_fit, require_binary, require_columns, require_numeric, require_variation
+from ._common import (
+    covariate_names,
+    design_matrix,
+    drop_missing,
+    keyword_only,
+    logit_fit,
+    require_binary,
+    require_columns,
+    require_numeric,
+    require_variation,
+)
 
 Estimand = Literal["ATT", "ATE"]
+Distance = Literal["pscore", "mahalanobis"]
+Ties = Literal["average", "first"]
 
 ASSUMPTIONS_SOO = (
     "unconfoundedness: given the covariates, treatment is as good as random",
@@ -48,14 +60,14 @@ ASSUMPTIONS_SOO = (
 )
 
 
-def _prep(data: pd.DataFrame, yname: str | None, dname: str, covariates: Any) -> tuple[pd.DataFrame, list[str]]:
+def _prep(data: pd.DataFrame, yname: str | None, dname: str, covariates: Any, *, allow_none: bool = False) -> tuple[pd.DataFrame, list[str]]:
     covs = covariate_names(covariates)
-    if not covs:
-        raise ValueError("give at least one covariate")
+    if not covs and not allow_none:
+        raise ValueError("give at least one covariate (regression adjustment, ra(), also runs without: a difference in means)")
     require_columns(data, [yname, dname, *covs])
     require_numeric(data, [c for c in [yname, *covs] if c is not None])
+    require_binary(data, dname)
     df = drop_missing(data, [yname, dname, *covs]).reset_index(drop=True)
-    require_binary(df, dname)
     require_variation(df[dname], dname)
     const = [c for c in covs if df[c].nunique() < 2]
     if const:
@@ -63,14 +75,16 @@ def _prep(data: pd.DataFrame, yname: str | None, dname: str, covariates: Any) ->
     return df, covs
 
 
-def propensity_score(data: pd.DataFrame, dname: str, covariates: str | Sequence[str]) -> pd.Series:
+@keyword_only(1)
+def propensity_score(data: pd.DataFrame, *, dname: str, covariates: str | Sequence[str]) -> pd.Series:
     """Logit propensity score ``P(D=1|X)``; :class:`DesignError` on perfect separation."""
     df, covs = _prep(data, None, dname, covariates)
     _, p = logit_fit(df[dname].to_numpy(float), design_matrix(df, covs))
     return pd.Series(p, index=df.index, name="pscore")
 
 
-def balance_stats(data: pd.DataFrame, dname: str, covariates: str | Sequence[str], weights: np.ndarray | None = None) -> pd.DataFrame:
+@keyword_only(1)
+def balance_stats(data: pd.DataFrame, *, dname: str, covariates: str | Sequence[str], weights: np.ndarray | None = None) -> pd.DataFrame:
     """SMD and variance ratio per covariate, unweighted and (if ``weights``) weighted."""
     covs = covariate_names(covariates)
     D = data[dname].to_numpy(float)
@@ -181,7 +195,7 @@ def _result(df: pd.DataFrame, yname: str, dname: str, covs: list[str], est: floa
     row = {"term": estimand, "estimate": est, "std_error": se, "statistic": z, "p_value": 2 * stats.norm.sf(abs(z)),
            "conf_low": float(lo), "conf_high": float(hi), "n": len(df), "unit": yname, "method": method, "cluster": "none (robust)"}
     D = df[dname].to_numpy(int)
-    bal = balance if balance is not None else balance_stats(df, dname, covs, weights)
+    bal = balance if balance is not None else balance_stats(df, dname=dname, covariates=covs, weights=weights)
     pdf = pd.DataFrame({"pscore": ps, "treated": D})
     info = {"Outcome": yname, "Treatment": dname, "Estimand": estimand, "Treated": int(D.sum()), "Controls": int((1 - D).sum()),
             "Covariates": ", ".join(covs), "Propensity score range": f"{ps.min():.4f} to {ps.max():.4f}"}
@@ -203,13 +217,13 @@ def _check_overlap(ps: np.ndarray, D: np.ndarray, estimand: str) -> None:
     extreme = (ps > lim) | ((ps < 1 - lim) & (estimand == "ATE"))
     if extreme.any():
         warnings.warn(f"{int(extreme.sum())} units have propensity scores beyond {1 - lim:.2f}/{lim:.2f}: weak overlap, "
-                      "weights are extreme; consider trimming", DesignWarning, stacklevel=3)
+                      "weights are extreme; consider trimming", DesignWarning, stacklevel=4)
 
 
 def _weighting(kind: str, method: str, data: pd.DataFrame, yname: str, dname: str, covariates: Any,
                estimand: str, alpha: float) -> Result:
-    check_option("estimand", estimand, ("ATT", "ATE"))
-    df, covs = _prep(data, yname, dname, covariates)
+    check_option("estimand", estimand, get_args(Estimand))
+    df, covs = _prep(data, yname, dname, covariates, allow_none=kind == "ra")
     D = df[dname].to_numpy(float)
     X = design_matrix(df, covs)
     Y = df[yname].to_numpy(float)
@@ -222,35 +236,121 @@ def _weighting(kind: str, method: str, data: pd.DataFrame, yname: str, dname: st
                    {"Standard error": "influence function (M-estimation, propensity/outcome models estimated)"})
 
 
-def ipw(data: pd.DataFrame, yname: str, dname: str, covariates: str | Sequence[str], *, estimand: Estimand = "ATT",
+@keyword_only()
+def ipw(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Sequence[str], estimand: Estimand = "ATT",
         alpha: float = 0.05) -> Result:
     """Inverse probability weighting with normalised (Hajek) weights; the logit's estimation enters the SE."""
     return _weighting("ipw", "Inverse probability weighting, normalised weights", data, yname, dname, covariates, estimand, alpha)
 
 
-def ra(data: pd.DataFrame, yname: str, dname: str, covariates: str | Sequence[str], *, estimand: Estimand = "ATT",
+@keyword_only()
+def ra(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Sequence[str] | None = None, estimand: Estimand = "ATT",
        alpha: float = 0.05) -> Result:
-    """Regression adjustment: linear outcome model per arm; ATT averages ``Y - m0(X)`` over the treated."""
+    """Regression adjustment: linear outcome model per arm; ATT averages ``Y - m0(X)`` over the treated.
+
+    Without ``covariates`` this is the plain difference in means ``mean(Y | D=1) - mean(Y | D=0)``
+    with the unequal-variance (Welch, large-sample) standard error
+    ``sqrt(s1^2 / n1 + s0^2 / n0)`` (variances with divisor n, from the influence function).
+    """
     return _weighting("ra", "Regression adjustment", data, yname, dname, covariates, estimand, alpha)
 
 
-def aipw(data: pd.DataFrame, yname: str, dname: str, covariates: str | Sequence[str], *, estimand: Estimand = "ATT",
+@keyword_only()
+def aipw(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Sequence[str], estimand: Estimand = "ATT",
          alpha: float = 0.05) -> Result:
     """Doubly robust: augmented IPW for the ATE, Sant'Anna-Zhao (2020) DR estimator for the ATT."""
     name = "Doubly robust, Sant'Anna-Zhao" if estimand == "ATT" else "Augmented IPW, doubly robust"
     return _weighting("dr", name, data, yname, dname, covariates, estimand, alpha)
 
 
-def nn_match(data: pd.DataFrame, yname: str, dname: str, covariates: str | Sequence[str], *, k: int = 1,
-             distance: Literal["pscore", "mahalanobis"] = "pscore", caliper: float | None = None,
+def _tied_neighbours(tree: Any, Zq: np.ndarray, k: int, *, ties: str, exclude_self: bool = False,
+                     self_idx: np.ndarray | None = None) -> list[np.ndarray]:
+    """For each query row, the indices (into the tree's points) of its ``k`` nearest neighbours.
+
+    ``ties="average"`` returns every point at a distance no greater than the k-th smallest
+    (Abadie & Imbens 2006; Stata ``teffects nnmatch``, R ``Matching`` with ``ties=TRUE``), so the
+    set can hold more than ``k`` points; ``ties="first"`` returns exactly ``k``, breaking ties
+    at the k-th distance by row order (lowest row first). Distances within ``1e-9`` (relative
+    to the scale of the points) count as equal, so round-off never decides a match.
+    ``exclude_self`` drops the query point itself (matching within an arm; ``self_idx`` gives
+    its index in the tree).
+    """
+    extra = 1 if exclude_self else 0
+    kk = min(k + extra, tree.n)
+    dist, _ = tree.query(Zq, k=kk)
+    dist = dist.reshape(len(Zq), kk)
+    dk = dist[:, -1]
+    scale = 1.0 + float(np.max(np.abs(tree.data))) if tree.n else 1.0
+    tol = 1e-9 * scale
+    cand = tree.query_ball_point(Zq, r=dk + tol, return_sorted=True)
+    out = []
+    for i, c in enumerate(cand):
+        c = np.asarray(c, dtype=np.intp)
+        if exclude_self and self_idx is not None:
+            c = c[c != self_idx[i]]
+        if ties == "first" and len(c) > k:
+            d = np.sqrt(((tree.data[c] - Zq[i]) ** 2).sum(axis=1))
+            sure = c[d < dk[i] - tol]
+            tied = np.sort(c[d >= dk[i] - tol])
+            c = np.concatenate([sure, tied[: k - len(sure)]])
+        out.append(np.sort(c))
+    return out
+
+
+@keyword_only()
+def nn_match(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Sequence[str], k: int = 1,
+             distance: Distance = "pscore", caliper: float | None = None, ties: Ties = "average",
              alpha: float = 0.05) -> Result:
     """Nearest-neighbour matching with replacement for the ATT, Abadie-Imbens (2006) standard error.
 
-    Each treated unit gets its ``k`` nearest controls (logit propensity score or Mahalanobis
-    distance on the covariates); treated units without a control within ``caliper``
-    (standard deviations of the logit score; pscore distance only) are dropped and counted.
+    Parameters
+    ----------
+    data, yname
+        The table and the outcome column (units of ``yname``).
+    dname
+        0/1 treatment column.
+    covariates
+        Covariate names (list or ``"x1 + x2"``).
+    k
+        Number of matches per treated unit.
+    distance
+        ``"pscore"``: absolute difference of the logit propensity score; ``"mahalanobis"``:
+        Mahalanobis distance on the covariates.
+    caliper
+        Treated units without a control within ``caliper`` standard deviations of the logit
+        score are dropped (counted, with a :class:`DesignWarning`); pscore distance only.
+    ties
+        ``"average"`` (default, as Stata ``teffects nnmatch`` and R ``Matching``): every
+        control at a distance no greater than the k-th nearest is a match, each weighted
+        ``1 / #J(i)``, so the estimate does not depend on row order. ``"first"``: exactly
+        ``k`` matches, ties at the k-th distance broken by row order (reproduces software
+        that keeps the first; the estimate then depends on the order of the rows).
+
+    Returns
+    -------
+    Result
+        One row ``ATT``; ``info`` counts matched treated units, distinct controls used and
+        treated units with tied matches.
+
+    Notes
+    -----
+    With ``J(i)`` the matched set of treated unit ``i``, ``Y0_hat_i = mean_{j in J(i)} Y_j`` and
+    ``ATT = mean_i (Y_i - Y0_hat_i)``. With ``K(j) = sum_i 1[j in J(i)] / #J(i)`` and
+    ``K'(j) = sum_i 1[j in J(i)] / #J(i)^2``, the Abadie-Imbens (2006, Theorem 7) variance is
+    ``V = [sum_i (Y_i - Y0_hat_i - ATT)^2 + sum_{j control} (K(j)^2 - K'(j)) sigma^2(X_j)] / N1^2``,
+    where ``sigma^2(X_j) = #M/(#M+1) (Y_j - mean_{m in M(j)} Y_m)^2`` matches ``j`` to its nearest
+    same-arm unit(s) ``M(j)`` (ties averaged as above). The adjustment for an estimated
+    propensity score (Abadie-Imbens 2016) is not applied.
+
+    References
+    ----------
+    Abadie, A. and Imbens, G. W. (2006). Large sample properties of matching estimators for
+    average treatment effects. Econometrica 74(1), 235-267.
     """
-    check_option("distance", distance, ("pscore", "mahalanobis"))
+    check_option("distance", distance, get_args(Distance))
+    check_option("ties", ties, get_args(Ties))
+    if not (isinstance(k, (int, np.integer)) and k >= 1):
+        raise ValueError(f"k={k!r} is not valid; expected a positive whole number of matches")
     from scipy.spatial import cKDTree
 
     df, covs = _prep(data, yname, dname, covariates)
@@ -269,58 +369,63 @@ def nn_match(data: pd.DataFrame, yname: str, dname: str, covariates: str | Seque
     t_idx, c_idx = np.flatnonzero(D == 1), np.flatnonzero(D == 0)
     if len(c_idx) < k:
         raise DesignError(f"only {len(c_idx)} control units for k = {k} matches")
+    if caliper is not None and distance != "pscore":
+        raise ValueError("caliper is defined on the logit propensity score; use distance='pscore'")
     tree = cKDTree(Z[c_idx])
-    dist, nb = tree.query(Z[t_idx], k=k)
-    dist, nb = np.atleast_2d(dist.T).T if k == 1 else dist, np.atleast_2d(nb.T).T if k == 1 else nb
-    dist, nb = dist.reshape(len(t_idx), k), nb.reshape(len(t_idx), k)
+    sets = [c_idx[m] for m in _tied_neighbours(tree, Z[t_idx], k, ties=ties)]
     keep = np.ones(len(t_idx), bool)
     if caliper is not None:
-        if distance != "pscore":
-            raise ValueError("caliper is defined on the logit propensity score; use distance='pscore'")
         cal = caliper * lps.std(ddof=1)
-        keep = (np.abs(lps[t_idx][:, None] - lps[c_idx][nb]) <= cal).all(axis=1)
+        keep = np.array([bool(np.all(np.abs(lps[i] - lps[m]) <= cal)) for i, m in zip(t_idx, sets)])
         if not keep.any():
             raise DesignError(f"no treated unit has a control within the caliper ({caliper} SD of the logit score)")
         if (~keep).any():
             warnings.warn(f"{int((~keep).sum())} of {len(t_idx)} treated units have no control within the caliper and are dropped; "
-                          "the estimand is the ATT on the matched treated", DesignWarning, stacklevel=2)
-    t_idx, nb = t_idx[keep], nb[keep]
-    matched = c_idx[nb]  # N1 x k
-    y0hat = Y[matched].mean(axis=1)
+                          "the estimand is the ATT on the matched treated", DesignWarning, stacklevel=3)
+    t_idx = t_idx[keep]
+    sets = [m for m, kp in zip(sets, keep) if kp]
+    sizes = np.array([len(m) for m in sets], float)
+    flat = np.concatenate(sets)
+    owner = np.repeat(np.arange(len(t_idx)), sizes.astype(int))
+    y0hat = np.bincount(owner, Y[flat], minlength=len(t_idx)) / sizes
     tau_i = Y[t_idx] - y0hat
     att = float(tau_i.mean())
     N1 = len(t_idx)
-    # K_M(j): times control j is used, weighted 1/k
-    Kw = np.bincount(matched.ravel(), minlength=len(Y)) / k
-    Kw2 = np.bincount(matched.ravel(), minlength=len(Y)) / k**2
-    # conditional variances by matching within arm (J = 1)
+    # K(j) = sum_i 1[j in J(i)] / #J(i);  K'(j) = sum_i 1[j in J(i)] / #J(i)^2
+    Kw = np.bincount(flat, 1.0 / sizes[owner], minlength=len(Y))
+    Kw2 = np.bincount(flat, 1.0 / sizes[owner] ** 2, minlength=len(Y))
+    # conditional variances by matching within arm (one neighbour, ties averaged)
     sig2 = np.zeros(len(Y))
     for arm in (0, 1):
         idx = np.flatnonzero(D == arm)
         if len(idx) < 2:
             continue
         tr = cKDTree(Z[idx])
-        _, nn2 = tr.query(Z[idx], k=2)
-        other = idx[nn2[:, 1]]
-        sig2[idx] = 0.5 * (Y[idx] - Y[other]) ** 2
+        nbrs = _tied_neighbours(tr, Z[idx], 1, ties=ties, exclude_self=True, self_idx=np.arange(len(idx)))
+        for pos, nb in enumerate(nbrs):
+            m = len(nb)
+            sig2[idx[pos]] = m / (m + 1) * (Y[idx[pos]] - Y[idx[nb]].mean()) ** 2
     ctrl = np.flatnonzero(D == 0)
     var = (np.sum((tau_i - att) ** 2) + np.sum((Kw[ctrl] ** 2 - Kw2[ctrl]) * sig2[ctrl])) / N1**2
     se = float(np.sqrt(var))
     wts = np.zeros(len(Y))
     wts[t_idx] = 1.0
-    np.add.at(wts, matched.ravel(), 1.0 / k)
+    wts += Kw
     used = wts > 0
     sub = df.loc[used]
-    bal = balance_stats(df, dname, covs)
-    after = balance_stats(sub, dname, covs, wts[used])
+    bal = balance_stats(df, dname=dname, covariates=covs)
+    after = balance_stats(sub, dname=dname, covariates=covs, weights=wts[used])
     for c in ("mean_treated_after", "mean_control_after", "var_ratio_after"):
         bal[c] = after[c].to_numpy()
     # SMD after with the before-sample pooled SD
     bal["smd_after"] = (after["mean_treated_after"] - after["mean_control_after"]).to_numpy() / np.sqrt(
         (df.loc[D == 1, covs].var(ddof=1) + df.loc[D == 0, covs].var(ddof=1)).to_numpy() / 2)
+    n_tied = int((sizes > k).sum())
     return _result(df, yname, dname, covs, att, se, "ATT",
-                   f"Nearest-neighbour matching ({distance}, k={k}, with replacement{', caliper ' + str(caliper) if caliper else ''})",
+                   f"Nearest-neighbour matching ({distance}, k={k}, with replacement, ties {ties}"
+                   f"{', caliper ' + str(caliper) if caliper else ''})",
                    ps, wts, alpha, {"Matched treated": N1, "Distinct controls used": int((Kw[ctrl] > 0).sum()),
+                                    "Treated units with tied matches": n_tied if ties == "average" else "ties broken by row order",
                                     "Standard error": "Abadie-Imbens (2006)"}, balance=bal)
 
 

@@ -20,12 +20,13 @@ from scipy import stats
 
 from impact.results import Result, check_option
 
-from ._common import covariate_names, design_matrix, drop_missing, require_binary, require_columns, require_numeric, require_variation
+from ._common import covariate_names, design_matrix, drop_missing, keyword_only, require_binary, require_columns, require_numeric, require_variation
 
 AdjustMethod = Literal["fdr_bh", "holm", "bonferroni", "fdr_by"]
 
 
-def adjust_pvalues(pvalues: Sequence[float] | pd.Series, method: AdjustMethod = "fdr_bh", alpha: float = 0.05) -> pd.DataFrame:
+@keyword_only(1)
+def adjust_pvalues(pvalues: Sequence[float] | pd.Series, *, method: AdjustMethod = "fdr_bh", alpha: float = 0.05) -> pd.DataFrame:
     """Adjusted p-values (statsmodels ``multipletests``); columns ``p_value, p_adjusted, reject``."""
     from statsmodels.stats.multitest import multipletests
 
@@ -56,11 +57,12 @@ def _ols_t(Y: np.ndarray, X: np.ndarray, cl: np.ndarray | None, nc: int) -> tupl
     return B[1], np.sqrt(v)
 
 
+@keyword_only()
 def romano_wolf(
     data: pd.DataFrame,
     ynames: Sequence[str],
-    dname: str,
     *,
+    dname: str,
     covariates: str | Sequence[str] | None = None,
     cluster: str | None = None,
     B: int = 999,
@@ -76,8 +78,8 @@ def romano_wolf(
     covs = covariate_names(covariates)
     require_columns(data, [*ynames, dname, cluster, *covs])
     require_numeric(data, [*ynames, *covs])
+    require_binary(data, dname)
     df = drop_missing(data, [*ynames, dname, *covs, cluster]).reset_index(drop=True)
-    require_binary(df, dname)
     require_variation(df[dname], dname)
     X = design_matrix(df, [dname, *covs])
     Y = df[list(ynames)].to_numpy(float)
@@ -112,7 +114,7 @@ def romano_wolf(
     p_rw_sorted = np.maximum.accumulate(p_rw_sorted)
     p_rw = np.empty(K)
     p_rw[order] = p_rw_sorted
-    bh = adjust_pvalues(p, "fdr_bh", alpha)["p_adjusted"].to_numpy()
+    bh = adjust_pvalues(p, method="fdr_bh", alpha=alpha)["p_adjusted"].to_numpy()
     crit = stats.t.ppf(1 - alpha / 2, dof)
     table = pd.DataFrame({"term": list(ynames), "estimate": b, "std_error": s, "statistic": t, "p_value": p,
                           "conf_low": b - crit * s, "conf_high": b + crit * s, "n": len(df), "unit": list(ynames),

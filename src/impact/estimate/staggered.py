@@ -28,18 +28,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Sequence, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impact.errors import DesignError, DesignWarning, MissingDataWarning
+from impact.errors import DesignError, DesignWarning, InputError, MissingDataWarning, Problem
 from impact.results import Result, check_option
 
-from ._common import covariate_names, require_columns, require_numeric
+from ._common import covariate_names, keyword_only, require_columns, require_numeric
 
 ControlGroup = Literal["nevertreated", "notyettreated"]
+EstMethod = Literal["dr", "ipw", "reg"]
 BasePeriod = Literal["varying", "universal"]
 AggType = Literal["simple", "group", "dynamic", "calendar"]
 BootWeights = Literal["mammen", "rademacher"]
@@ -69,6 +70,7 @@ class GTFit:
     yname: str
     cluster_name: str | None
     control_group: str
+    weights: np.ndarray | None = None  # unit weights, mean 1 (None = equal)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,15 +84,31 @@ class StaggeredResult(Result):
 # ---------------------------------------------------------------------------
 
 def _prepare(
-    data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, covs: list[str], cluster: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None, np.ndarray]:
-    require_columns(data, [yname, tname, idname, gname, cluster, *covs])
-    require_numeric(data, [yname, tname, gname, *covs])
-    df = data[[idname, tname, gname, yname, *covs] + ([cluster] if cluster and cluster not in (idname,) else [])].copy()
+    data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, covs: list[str], cluster: str | None,
+    weightsname: str | None = None, unbalanced: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None, np.ndarray, np.ndarray]:
+    """Wide arrays (units x periods). With ``unbalanced`` incomplete units are kept and their
+    missing periods are NaN (rows with a missing outcome or covariate count as missing)."""
+    require_columns(data, [yname, tname, idname, gname, cluster, weightsname, *covs])
+    require_numeric(data, [c for c in [yname, tname, gname, weightsname, *covs] if c is not None])
+    extra = [c for c in (cluster, weightsname) if c and c not in (idname, tname, gname, yname, *covs)]
+    df = data[[idname, tname, gname, yname, *covs] + list(dict.fromkeys(extra))].copy()
+    if weightsname is not None:
+        wv = pd.to_numeric(df[weightsname]).to_numpy(float)
+        bad = ~(wv > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(Problem("<data>", i + 2, weightsname, df[weightsname].iloc[i], "a positive weight"))
     df[gname] = pd.to_numeric(df[gname]).fillna(0)
     if df.duplicated([idname, tname]).any():
         dup = df[df.duplicated([idname, tname], keep=False)].iloc[0]
         raise DesignError(f"unit {dup[idname]!r} appears more than once in period {dup[tname]!r}; a panel needs one row per unit and period")
+    if weightsname is not None:
+        w_per_unit = df.groupby(idname)[weightsname].nunique()
+        if (w_per_unit > 1).any():
+            bad = w_per_unit[w_per_unit > 1].index[0]
+            raise DesignError(f"unit {bad!r} has more than one value of {weightsname!r}; weights must be constant within a unit "
+                              "(use the baseline weight, as R's did)")
     g_per_unit = df.groupby(idname)[gname].nunique()
     if (g_per_unit > 1).any():
         bad = g_per_unit[g_per_unit > 1].index[0]
@@ -99,11 +117,22 @@ def _prepare(
     nT = len(tlist)
     incomplete = df.dropna(subset=[yname, *covs]).groupby(idname)[tname].nunique() < nT
     bad_units = set(incomplete[incomplete].index) | (set(df[idname]) - set(incomplete.index))
+    if bad_units and unbalanced:
+        full = pd.MultiIndex.from_product([np.sort(df[idname].unique()), tlist], names=[idname, tname])
+        obs = df.dropna(subset=[yname, *covs]).set_index([idname, tname])
+        gcol = df.groupby(idname)[gname].first()
+        others = [c for c in df.columns if c not in (idname, tname, yname, *covs)]
+        per_unit = df.groupby(idname)[others].first()
+        df = obs[[yname, *covs]].reindex(full).reset_index()
+        df = df.join(per_unit, on=idname)
+        df[gname] = df[idname].map(gcol)
+        bad_units = set()
     if bad_units:
         warnings.warn(
-            f"dropped {len(bad_units)} units without a complete record in all {nT} periods (balanced panel required)",
+            f"dropped {len(bad_units)} units without a complete record in all {nT} periods (balanced panel required; "
+            "allow_unbalanced_panel=True keeps them)",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         df = df[~df[idname].isin(bad_units)]
     df = df.sort_values([idname, tname])
@@ -112,6 +141,8 @@ def _prepare(
     Y = df[yname].to_numpy(float).reshape(n, nT)
     G = df.groupby(idname, sort=True)[gname].first().reindex(ids).to_numpy(float)
     X = {c: df[c].to_numpy(float).reshape(n, nT) for c in covs}
+    W = np.ones(n) if weightsname is None else df.groupby(idname, sort=True)[weightsname].first().reindex(ids).to_numpy(float)
+    W = W / W.mean()
     cl = None
     if cluster:
         if cluster == idname:
@@ -121,59 +152,225 @@ def _prepare(
             if (cper > 1).any():
                 raise DesignError(f"cluster variable {cluster!r} varies within unit {cper[cper > 1].index[0]!r}; clusters must nest units")
             cl = pd.factorize(df.groupby(idname, sort=True)[cluster].first().reindex(ids))[0]
-    return Y, G, tlist, X, cl, ids
+    return Y, G, tlist, X, cl, ids, W
 
 
 # ---------------------------------------------------------------------------
 # the 2x2 doubly robust estimator (Sant'Anna & Zhao 2020, panel, as DRDID::drdid_panel)
 # ---------------------------------------------------------------------------
 
-def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray) -> tuple[float, np.ndarray]:
-    """Doubly robust DiD on a balanced panel; returns (att, influence function).
+def _ps_fit(D: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weighted logit score and ``n * vcov`` (R ``vcov(glm) * n``); intercept only: the weighted share."""
+    n = len(D)
+    if X.shape[1] == 1:
+        return np.full(n, np.sum(w * D) / np.sum(w)), None
+    from ._common import logit_fit
 
-    ``X`` includes the intercept. With ``X`` an intercept only this equals the
-    difference of mean changes and its influence function.
+    _, ps = logit_fit(D, X, w=w, what="cohort-vs-comparison propensity score")
+    hess = np.linalg.inv((X * (w * ps * (1 - ps))[:, None]).T @ X) * n
+    return ps, hess
+
+
+def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Doubly robust DiD on a balanced panel (DRDID ``drdid_panel``); returns (att, influence function).
+
+    ``X`` includes the intercept; ``w`` are unit weights (normalised to mean 1 here, as DRDID).
+    With ``X`` an intercept only this equals the difference of (weighted) mean changes.
     """
     n = len(dy)
-    if X.shape[1] == 1:
-        ps = np.full(n, D.mean())
-        hess = None
-    else:
-        from ._common import logit_fit
-
-        _, ps = logit_fit(D, X, what="cohort-vs-comparison propensity score")
-        W = ps * (1 - ps)
-        hess = np.linalg.inv((X * W[:, None]).T @ X) * n  # vcov(glm) * n
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, hess = _ps_fit(D, X, w)
     ps = np.minimum(ps, 1 - 1e-6)
     trim = np.ones(n, dtype=bool)
     trim[D == 0] = ps[D == 0] < 0.995
     ctrl = D == 0
-    Xc = X[ctrl]
-    beta, *_ = np.linalg.lstsq(Xc, dy[ctrl], rcond=None)
+    sw = np.sqrt(w[ctrl])
+    beta, *_ = np.linalg.lstsq(X[ctrl] * sw[:, None], dy[ctrl] * sw, rcond=None)
     out = X @ beta
-    w_t = trim * D
-    w_c = trim * ps * (1 - D) / (1 - ps)
+    w_t = trim * w * D
+    w_c = trim * w * ps * (1 - D) / (1 - ps)
     r = dy - out
     att_t_i = w_t * r
     att_c_i = w_c * r
     eta_t = att_t_i.mean() / w_t.mean()
     eta_c = att_c_i.mean() / w_c.mean()
     att = eta_t - eta_c
-    # influence function
-    w_ols = 1.0 - D
+    w_ols = w * (1.0 - D)
     XpX_inv = np.linalg.inv((X * w_ols[:, None]).T @ X / n)
     lin_ols = (X * (w_ols * r)[:, None]) @ XpX_inv
     inf_t = (att_t_i - w_t * eta_t - lin_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
     inf_c1 = att_c_i - w_c * eta_c
     if hess is not None:
-        score_ps = X * (D - ps)[:, None]
-        lin_ps = score_ps @ hess
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
         inf_c2 = lin_ps @ (X * (w_c * (r - eta_c))[:, None]).mean(0)
     else:
         inf_c2 = 0.0
     inf_c3 = lin_ols @ (w_c[:, None] * X).mean(0)
     inf_c = (inf_c1 + inf_c2 - inf_c3) / w_c.mean()
     return float(att), inf_t - inf_c
+
+
+def _ipw_did_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Normalised (Hajek) inverse-probability-weighted DiD (DRDID ``std_ipw_did_panel``)."""
+    n = len(dy)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, hess = _ps_fit(D, X, w)
+    ps = np.minimum(ps, 1 - 1e-6)
+    trim = np.ones(n, dtype=bool)
+    trim[D == 0] = ps[D == 0] < 0.995
+    w_t = trim * w * D
+    w_c = trim * w * ps * (1 - D) / (1 - ps)
+    att_t_i, att_c_i = w_t * dy, w_c * dy
+    eta_t = att_t_i.mean() / w_t.mean()
+    eta_c = att_c_i.mean() / w_c.mean()
+    inf_t = (att_t_i - w_t * eta_t) / w_t.mean()
+    inf_c1 = att_c_i - w_c * eta_c
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        inf_c2 = lin_ps @ (X * (w_c * (dy - eta_c))[:, None]).mean(0)
+    else:
+        inf_c2 = 0.0
+    return float(eta_t - eta_c), inf_t - (inf_c1 + inf_c2) / w_c.mean()
+
+
+def _reg_did_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Outcome-regression DiD (Heckman, Ichimura & Todd 1997; DRDID ``reg_did_panel``)."""
+    n = len(dy)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ctrl = D == 0
+    sw = np.sqrt(w[ctrl])
+    beta, *_ = np.linalg.lstsq(X[ctrl] * sw[:, None], dy[ctrl] * sw, rcond=None)
+    out = X @ beta
+    w_t = w * D
+    att_t_i, att_c_i = w_t * dy, w_t * out
+    eta_t = att_t_i.mean() / w_t.mean()
+    eta_c = att_c_i.mean() / w_t.mean()
+    w_ols = w * (1.0 - D)
+    XpX_inv = np.linalg.inv((X * w_ols[:, None]).T @ X / n)
+    lin_ols = (X * (w_ols * (dy - out))[:, None]) @ XpX_inv
+    inf_t = (att_t_i - w_t * eta_t) / w_t.mean()
+    inf_c = (att_c_i - w_t * eta_c + lin_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+_PANEL_ESTIMATORS = {"dr": _drdid_panel, "ipw": _ipw_did_panel, "reg": _reg_did_panel}
+
+
+def _reg_did_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Outcome-regression DiD for repeated cross sections / unbalanced panels (DRDID ``reg_did_rc``).
+
+    One row per observation: ``post`` marks the later period. Control outcome regressions are
+    fitted separately before and after; ``ATT = (mean_{D=1,post} y - mean_{D=1,pre} y) -
+    mean_{D=1} (m_post(X) - m_pre(X))``. Returns (att, influence function per row).
+    """
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    lin, out = {}, {}
+    for p in (0, 1):
+        m = (D == 0) & (post == p)
+        sw = np.sqrt(w[m])
+        b, *_ = np.linalg.lstsq(X[m] * sw[:, None], y[m] * sw, rcond=None)
+        out[p] = X @ b
+        wo = w * m
+        inv = np.linalg.inv((X * wo[:, None]).T @ X / n)
+        lin[p] = (X * (wo * (y - out[p]))[:, None]) @ inv
+    w_pre, w_post, w_c = w * D * (1 - post), w * D * post, w * D
+    a_pre, a_post, a_c = w_pre * y, w_post * y, w_c * (out[1] - out[0])
+    e_pre, e_post, e_c = a_pre.mean() / w_pre.mean(), a_post.mean() / w_post.mean(), a_c.mean() / w_c.mean()
+    inf_t = (a_post - w_post * e_post) / w_post.mean() - (a_pre - w_pre * e_pre) / w_pre.mean()
+    M1 = (w_c[:, None] * X).mean(0)
+    inf_c = (a_c - w_c * e_c + lin[1] @ M1 - lin[0] @ M1) / w_c.mean()
+    return float((e_post - e_pre) - e_c), inf_t - inf_c
+
+
+def _ols_rc(y: np.ndarray, X: np.ndarray, w: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WLS of y on X within ``mask``: fitted values for all rows and the linear representation."""
+    n = len(y)
+    sw = np.sqrt(w[mask])
+    b, *_ = np.linalg.lstsq(X[mask] * sw[:, None], y[mask] * sw, rcond=None)
+    fitted = X @ b
+    wo = w * mask
+    inv = np.linalg.inv((X * wo[:, None]).T @ X / n)
+    return fitted, (X * (wo * (y - fitted))[:, None]) @ inv
+
+
+def _ps_rc(D: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    ps, hess = _ps_fit(D, X, w)
+    ps = np.minimum(ps, 1 - 1e-6)
+    trim = np.ones(len(D), dtype=bool)
+    trim[D == 0] = ps[D == 0] < 0.995
+    return ps, trim.astype(float), hess
+
+
+def _ipw_did_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Normalised IPW DiD for repeated cross sections (DRDID ``std_ipw_did_rc``)."""
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, trim, hess = _ps_rc(D, X, w)
+    odds = ps * (1 - D) / (1 - ps)
+    ws = {"tpre": trim * w * D * (1 - post), "tpost": trim * w * D * post,
+          "cpre": trim * w * odds * (1 - post), "cpost": trim * w * odds * post}
+    eta = {k: v * y / v.mean() for k, v in ws.items()}
+    att = {k: e.mean() for k, e in eta.items()}
+    inf = {k: eta[k] - ws[k] * att[k] / ws[k].mean() for k in ws}
+    inf_t = inf["tpost"] - inf["tpre"]
+    inf_c = inf["cpost"] - inf["cpre"]
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        M2 = {k: (X * (ws[k] * (y - att[k]))[:, None]).mean(0) / ws[k].mean() for k in ("cpre", "cpost")}
+        inf_c = inf_c + lin_ps @ (M2["cpost"] - M2["cpre"])
+    est = (att["tpost"] - att["tpre"]) - (att["cpost"] - att["cpre"])
+    return float(est), inf_t - inf_c
+
+
+def _drdid_rc(y: np.ndarray, post: np.ndarray, D: np.ndarray, X: np.ndarray, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Locally efficient doubly robust DiD for repeated cross sections (Sant'Anna & Zhao 2020; DRDID ``drdid_rc``)."""
+    n = len(y)
+    w = np.ones(n) if w is None else np.asarray(w, float) / np.mean(w)
+    ps, trim, hess = _ps_rc(D, X, w)
+    m_c0, L_c0 = _ols_rc(y, X, w, (D == 0) & (post == 0))
+    m_c1, L_c1 = _ols_rc(y, X, w, (D == 0) & (post == 1))
+    m_t0, L_t0 = _ols_rc(y, X, w, (D == 1) & (post == 0))
+    m_t1, L_t1 = _ols_rc(y, X, w, (D == 1) & (post == 1))
+    m_c = post * m_c1 + (1 - post) * m_c0
+    odds = ps * (1 - D) / (1 - ps)
+    w_tpre, w_tpost = trim * w * D * (1 - post), trim * w * D * post
+    w_cpre, w_cpost = trim * w * odds * (1 - post), trim * w * odds * post
+    w_d, w_dt1, w_dt0 = trim * w * D, trim * w * D * post, trim * w * D * (1 - post)
+    r = y - m_c
+    e_tpre, e_tpost = w_tpre * r / w_tpre.mean(), w_tpost * r / w_tpost.mean()
+    e_cpre, e_cpost = w_cpre * r / w_cpre.mean(), w_cpost * r / w_cpost.mean()
+    e_d1, e_dt1 = w_d * (m_t1 - m_c1) / w_d.mean(), w_dt1 * (m_t1 - m_c1) / w_dt1.mean()
+    e_d0, e_dt0 = w_d * (m_t0 - m_c0) / w_d.mean(), w_dt0 * (m_t0 - m_c0) / w_dt0.mean()
+    a = {k: v.mean() for k, v in dict(tpre=e_tpre, tpost=e_tpost, cpre=e_cpre, cpost=e_cpost, d1=e_d1, dt1=e_dt1, d0=e_d0, dt0=e_dt0).items()}
+    est = (a["tpost"] - a["tpre"]) - (a["cpost"] - a["cpre"]) + (a["d1"] - a["dt1"]) - (a["d0"] - a["dt0"])
+    inf_tpre = e_tpre - w_tpre * a["tpre"] / w_tpre.mean()
+    inf_tpost = e_tpost - w_tpost * a["tpost"] / w_tpost.mean()
+    M1_post = -(X * (w_tpost * post)[:, None]).mean(0) / w_tpost.mean()
+    M1_pre = -(X * (w_tpre * (1 - post))[:, None]).mean(0) / w_tpre.mean()
+    inf_t_or = L_c1 @ M1_post - L_c0 @ M1_pre
+    inf_cpre = e_cpre - w_cpre * a["cpre"] / w_cpre.mean()
+    inf_cpost = e_cpost - w_cpost * a["cpost"] / w_cpost.mean()
+    inf_c_ps = 0.0
+    if hess is not None:
+        lin_ps = (X * (w * (D - ps))[:, None]) @ hess
+        M2_pre = (X * (w_cpre * (r - a["cpre"]))[:, None]).mean(0) / w_cpre.mean()
+        M2_post = (X * (w_cpost * (r - a["cpost"]))[:, None]).mean(0) / w_cpost.mean()
+        inf_c_ps = lin_ps @ (M2_post - M2_pre)
+    M3_post = -(X * (w_cpost * post)[:, None]).mean(0) / w_cpost.mean()
+    M3_pre = -(X * (w_cpre * (1 - post))[:, None]).mean(0) / w_cpre.mean()
+    inf_c_or = L_c1 @ M3_post - L_c0 @ M3_pre
+    inf_eff = ((e_d1 - w_d * a["d1"] / w_d.mean()) - (e_dt1 - w_dt1 * a["dt1"] / w_dt1.mean())
+               - ((e_d0 - w_d * a["d0"] / w_d.mean()) - (e_dt0 - w_dt0 * a["dt0"] / w_dt0.mean())))
+    mom_post = (X * (w_d / w_d.mean() - w_dt1 / w_dt1.mean())[:, None]).mean(0)
+    mom_pre = (X * (w_d / w_d.mean() - w_dt0 / w_dt0.mean())[:, None]).mean(0)
+    inf_or = (L_t1 - L_c1) @ mom_post - (L_t0 - L_c0) @ mom_pre
+    inf_t = inf_tpost - inf_tpre + inf_t_or
+    inf_c = inf_cpost - inf_cpre + inf_c_ps + inf_c_or
+    return float(est), inf_t - inf_c + inf_eff + inf_or
+
+
+_RC_ESTIMATORS = {"dr": _drdid_rc, "ipw": _ipw_did_rc, "reg": _reg_did_rc}
 
 
 # ---------------------------------------------------------------------------
@@ -265,15 +462,19 @@ def _inference(
 # group-time ATTs
 # ---------------------------------------------------------------------------
 
+@keyword_only()
 def att_gt(
     data: pd.DataFrame,
     yname: str,
+    *,
     tname: str,
     idname: str,
     gname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
+    est_method: EstMethod = "dr",
+    weightsname: str | None = None,
+    allow_unbalanced_panel: bool = False,
     base_period: BasePeriod = "varying",
     anticipation: int = 0,
     cluster: str | None = None,
@@ -296,12 +497,17 @@ def att_gt(
     Raises :class:`DesignError` when no unit is ever treated, when units are treated
     in or before the first period (no pre-period), or when no comparison units exist.
     """
-    check_option("control_group", control_group, ("nevertreated", "notyettreated"))
-    check_option("base_period", base_period, ("varying", "universal"))
-    check_option("boot_weights", boot_weights, ("mammen", "rademacher"))
+    check_option("control_group", control_group, get_args(ControlGroup))
+    check_option("est_method", est_method, get_args(EstMethod))
+    check_option("base_period", base_period, get_args(BasePeriod))
+    check_option("boot_weights", boot_weights, get_args(BootWeights))
     covs = covariate_names(xformla)
-    Y, G, tlist, Xd, cl, ids = _prepare(data, yname, tname, idname, gname, covs, cluster)
+    Y, G, tlist, Xd, cl, ids, Wu = _prepare(data, yname, tname, idname, gname, covs, cluster, weightsname,
+                                            unbalanced=allow_unbalanced_panel)
+    estimator = _PANEL_ESTIMATORS[est_method]
     n, nT = Y.shape
+    rc_mode = bool(np.isnan(Y).any())
+    rc_estimator = _RC_ESTIMATORS[est_method]
     treated_g = np.unique(G[G > 0])
     if len(treated_g) == 0:
         raise DesignError(f"no variation in treatment: no unit has {gname!r} > 0 (every unit is never treated)")
@@ -344,23 +550,45 @@ def att_gt(
             Dg = G == g
             keep = Dg | C
             if not C.any():
-                warnings.warn(f"no comparison units for cohort {g:g} in period {tn}; ATT(g,t) set to NA", DesignWarning, stacklevel=2)
+                warnings.warn(f"no comparison units for cohort {g:g} in period {tn}; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
                 groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(int(keep.sum()))
                 continue
-            dy = Y[keep, tn_i] - Y[keep, base]
-            early_idx = min(base, tn_i)
-            X = np.column_stack([np.ones(keep.sum())] + [Xd[c][keep, early_idx] for c in covs])
-            att, inf_cell = _drdid_panel(dy, Dg[keep].astype(float), X)
-            n1 = int(keep.sum())
-            full = np.zeros(n)
-            full[keep] = (n / n1) * inf_cell
+            if rc_mode:
+                # unbalanced panel: the two periods as repeated cross sections (R did's
+                # allow_unbalanced_panel), influence functions summed back to units
+                u0 = np.flatnonzero(keep & ~np.isnan(Y[:, base]))
+                u1 = np.flatnonzero(keep & ~np.isnan(Y[:, tn_i]))
+                units = np.r_[u0, u1]
+                yy = np.r_[Y[u0, base], Y[u1, tn_i]]
+                post = np.r_[np.zeros(len(u0)), np.ones(len(u1))]
+                X = np.column_stack([np.ones(len(units))] + [np.r_[Xd[c][u0, base], Xd[c][u1, tn_i]] for c in covs])
+                Dr = Dg[units].astype(float)
+                if min(((Dr == 1) & (post == 0)).sum(), ((Dr == 1) & (post == 1)).sum(),
+                       ((Dr == 0) & (post == 0)).sum(), ((Dr == 0) & (post == 1)).sum()) == 0:
+                    warnings.warn(f"cohort {g:g}, period {tn}: a treated or comparison group is unobserved in one of the two "
+                                  "periods; ATT(g,t) set to NA", DesignWarning, stacklevel=3)
+                    groups.append(g); times.append(tn); atts.append(np.nan); infs.append(np.zeros(n)); cell_n.append(len(units))
+                    continue
+                att, inf_rows = rc_estimator(yy, post, Dr, X, Wu[units])
+                n1 = len(units)
+                full = np.zeros(n)
+                np.add.at(full, units, (n / n1) * inf_rows)
+            else:
+                dy = Y[keep, tn_i] - Y[keep, base]
+                early_idx = min(base, tn_i)
+                X = np.column_stack([np.ones(keep.sum())] + [Xd[c][keep, early_idx] for c in covs])
+                att, inf_cell = estimator(dy, Dg[keep].astype(float), X, Wu[keep])
+                n1 = int(keep.sum())
+                full = np.zeros(n)
+                full[keep] = (n / n1) * inf_cell
             groups.append(g); times.append(tn); atts.append(att); infs.append(full); cell_n.append(n1)
     fit = GTFit(
         groups=np.array(groups, float), times=np.array(times), att=np.array(atts, float), inf=np.column_stack(infs),
         unit_group=G, cluster=cl, tlist=tlist, glist=treated_g, n=n, cell_n=np.array(cell_n), yname=yname,
-        cluster_name=cluster, control_group=control_group,
+        cluster_name=cluster, control_group=control_group, weights=Wu,
         options=dict(anticipation=anticipation, base_period=base_period, covariates=covs, bstrap=bstrap, biters=biters,
-                     boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband),
+                     boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband, est_method=est_method,
+                     weightsname=weightsname, unbalanced=rc_mode),
     )
     inf_ = _inference(fit.att, fit.inf, fit, bstrap=bstrap, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed, cband=cband)
     table = pd.DataFrame({
@@ -371,16 +599,61 @@ def att_gt(
         "group": fit.groups.astype(int), "time": fit.times, "event_time": (fit.times - fit.groups).astype(int),
         "cluster": cluster or idname,
     })
-    method = _method_name(covs)
+    method = _method_name(covs, est_method)
+    pre = pretest(fit)
+    info = _info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan)
+    if rc_mode:
+        info["Panel"] = ("unbalanced: each ATT(g,t) compares the units observed in each of its two periods "
+                         f"(repeated cross-section estimator, DRDID {dict(dr='drdid_rc', ipw='std_ipw_did_rc', reg='reg_did_rc')[est_method]}), "
+                         "influence functions summed by unit")
+    if len(pre):
+        r = pre.iloc[0]
+        info["Pre-test of parallel trends"] = (f"Wald chi2({int(r['df'])}) = {r['wald']:.3f}, p = {r['p_value']:.4g}"
+                                               if np.isfinite(r["wald"]) else str(r["note"]))
     return StaggeredResult(
-        table=table, method=method, assumptions=ASSUMPTIONS_CS,
-        info=_info(fit, covs, bstrap, biters, inf_["crit"][0] if len(inf_["crit"]) else np.nan),
+        table=table, method=method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics={"pretrend": pre},
         plotter=_plot_gt, level=1 - alpha, fit=fit,
     )
 
 
-def _method_name(covs: list[str]) -> str:
-    return "Callaway-Sant'Anna (2021) group-time ATT, " + ("doubly robust (Sant'Anna-Zhao 2020)" if covs else "unconditional")
+def pretest(fit: GTFit) -> pd.DataFrame:
+    """Wald pre-test of parallel trends on the pre-treatment ATT(g,t) (as R ``did::att_gt``'s ``W``).
+
+    With ``P`` the pre-treatment cells (``t < g - anticipation``) whose influence function is
+    not identically zero (the universal base period's reference cells are dropped) and
+    ``V = Psi' Psi / n`` the analytic covariance of the influence functions (cluster sums when
+    ``cluster`` is given; R's ``did`` then reports no test), ``W = n att_P' V_P^{-1} att_P`` is
+    chi-square with ``|P|`` degrees of freedom under parallel pre-trends. One row
+    ``test, wald, df, p_value, note``; ``wald`` is NaN (with the reason in ``note``) when there
+    are no pre-treatment cells or their covariance is singular.
+    """
+    ant = fit.options.get("anticipation", 0)
+    n = fit.n
+    if fit.cluster is None:
+        psi = fit.inf
+    else:
+        psi = np.zeros((fit.cluster.max() + 1, fit.inf.shape[1]))
+        np.add.at(psi, fit.cluster, fit.inf)
+    V = psi.T @ psi / n
+    pre = np.flatnonzero((fit.groups - ant > fit.times) & np.isfinite(fit.att) & (np.diag(V) > 0))
+    row: dict[str, Any] = {"test": "pre-treatment ATT(g,t) = 0 (Wald)", "wald": np.nan, "df": len(pre), "p_value": np.nan, "note": ""}
+    if len(pre) == 0:
+        row["note"] = "no pre-treatment ATT(g,t) to test"
+        return pd.DataFrame([row])
+    Vp = V[np.ix_(pre, pre)]
+    if 1.0 / np.linalg.cond(Vp, p=1) <= np.finfo(float).eps:
+        row["note"] = "covariance of the pre-treatment ATT(g,t) is singular; no Wald statistic"
+        return pd.DataFrame([row])
+    a = fit.att[pre]
+    W = float(n * a @ np.linalg.solve(Vp, a))
+    row.update(wald=W, p_value=float(stats.chi2.sf(W, len(pre))))
+    return pd.DataFrame([row])
+
+
+def _method_name(covs: list[str], est_method: str = "dr") -> str:
+    kind = {"dr": "doubly robust (Sant'Anna-Zhao 2020)", "ipw": "inverse probability weighting (Abadie 2005, normalised)",
+            "reg": "outcome regression (Heckman-Ichimura-Todd 1997)"}[est_method]
+    return "Callaway-Sant'Anna (2021) group-time ATT, " + (kind if covs else "unconditional")
 
 
 def _info(fit: GTFit, covs: list[str], bstrap: bool, biters: int, crit: float) -> dict[str, Any]:
@@ -400,9 +673,11 @@ def _info(fit: GTFit, covs: list[str], bstrap: bool, biters: int, crit: float) -
 # aggregations (R did::aggte)
 # ---------------------------------------------------------------------------
 
-def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) -> np.ndarray:
+def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Influence of estimated weights pg_k / sum pg (R ``did:::wif``); n x len(keepers)."""
     ind = (G[:, None] == group[keepers][None, :]).astype(float)
+    if w is not None:
+        ind = ind * w[:, None]
     pk = pg[keepers]
     s = pk.sum()
     if1 = (ind - pk) / s
@@ -410,13 +685,15 @@ def _wif(keepers: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) 
     return if1 - if2
 
 
-def _agg(att: np.ndarray, inf: np.ndarray, which: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray) -> tuple[float, np.ndarray]:
+def _agg(att: np.ndarray, inf: np.ndarray, which: np.ndarray, pg: np.ndarray, G: np.ndarray, group: np.ndarray,
+         wu: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     w = pg[which] / pg[which].sum()
     est = float(att[which] @ w)
-    psi = inf[:, which] @ w + _wif(which, pg, G, group) @ att[which]
+    psi = inf[:, which] @ w + _wif(which, pg, G, group, wu) @ att[which]
     return est, psi
 
 
+@keyword_only()
 def aggte(
     gt: StaggeredResult,
     type: AggType = "simple",
@@ -453,7 +730,8 @@ def aggte(
     att = np.where(ok, fit.att, 0.0)
     group, time = fit.groups, fit.times
     G = fit.unit_group
-    pg_g = np.array([np.mean(G == g) for g in fit.glist])
+    wu = np.ones(fit.n) if fit.weights is None else fit.weights
+    pg_g = np.array([np.mean(wu * (G == g)) for g in fit.glist])
     pg = pg_g[np.searchsorted(fit.glist, group)]
     e = time - group
     ant = o["anticipation"]
@@ -463,7 +741,7 @@ def aggte(
     extra: list[dict[str, Any]] = []
     if type == "simple":
         keep = np.flatnonzero((group - ant <= time) & (e <= max_e) & ok)
-        est, psi = _agg(att, fit.inf, keep, pg, G, group)
+        est, psi = _agg(att, fit.inf, keep, pg, G, group, fit.weights)
         terms, ests, psis = ["ATT"], [est], [psi]
         extra = [{}]
     elif type == "dynamic":
@@ -472,7 +750,7 @@ def aggte(
         comp_e, comp_est, comp_psi = [], [], []
         for ev in eseq:
             w = np.flatnonzero((e == ev) & ok)
-            est, psi = _agg(att, fit.inf, w, pg, G, group)
+            est, psi = _agg(att, fit.inf, w, pg, G, group, fit.weights)
             comp_e.append(ev); comp_est.append(est); comp_psi.append(psi)
         comp_e = np.array(comp_e)
         post = comp_e >= 0
@@ -497,7 +775,7 @@ def aggte(
         keepers = np.flatnonzero(np.isfinite(A))
         wg = pg_g[keepers] / pg_g[keepers].sum()
         overall = float(A[keepers] @ wg)
-        overall_psi = Psi[:, keepers] @ wg + _wif(keepers, pg_g, G, fit.glist) @ A[keepers]
+        overall_psi = Psi[:, keepers] @ wg + _wif(keepers, pg_g, G, fit.glist, fit.weights) @ A[keepers]
         terms = ["ATT"] + [f"g={int(g)}" for g in fit.glist]
         ests = [overall] + comp_est
         psis = [overall_psi] + comp_psi
@@ -509,7 +787,7 @@ def aggte(
             w = np.flatnonzero((group <= t) & (time == t) & ok)
             if len(w) == 0:
                 continue
-            est, psi = _agg(att, fit.inf, w, pg, G, group)
+            est, psi = _agg(att, fit.inf, w, pg, G, group, fit.weights)
             comp_t.append(t); comp_est.append(est); comp_psi.append(psi)
         overall = float(np.mean(comp_est))
         overall_psi = np.column_stack(comp_psi).mean(1)
@@ -536,10 +814,17 @@ def aggte(
         if any(k in d for d in extra):
             table[k] = [d.get(k, np.nan) for d in extra]
     covs = o["covariates"]
+    # analytic covariance of the aggregated estimates (for sensitivity analysis): Psi'Psi / n^2
+    if fit.cluster is None:
+        S = Psi
+    else:
+        S = np.zeros((fit.cluster.max() + 1, Psi.shape[1]))
+        np.add.at(S, fit.cluster, Psi)
+    vcov = pd.DataFrame(S.T @ S / fit.n**2, index=terms, columns=terms)
     res = StaggeredResult(
-        table=table, method=_method_name(covs) + f"; aggregation: {type}",
+        table=table, method=_method_name(covs, o.get("est_method", "dr")) + f"; aggregation: {type}",
         assumptions=ASSUMPTIONS_CS, info={**_info(fit, covs, bstrap, biters, float(inf_["crit"][-1])), "Aggregation": type},
-        plotter=_plot_agg, level=1 - alpha, fit=fit,
+        plotter=_plot_agg, level=1 - alpha, fit=fit, diagnostics={"vcov": vcov},
     )
     est0 = est_arr[0]
     lo, hi = inf_["conf_low"][0], inf_["conf_high"][0]
@@ -554,7 +839,8 @@ def aggte(
 # TWFE next to it: dCDH weights and disagreement warning
 # ---------------------------------------------------------------------------
 
-def twfe_weights(data: pd.DataFrame, tname: str, idname: str, gname: str) -> pd.DataFrame:
+@keyword_only(1)
+def twfe_weights(data: pd.DataFrame, *, tname: str, idname: str, gname: str) -> pd.DataFrame:
     """de Chaisemartin & D'Haultfœuille (2020) weights of the static TWFE coefficient.
 
     With ``eps_it`` the residual of ``D_it`` on unit and period fixed effects, the TWFE
@@ -591,15 +877,18 @@ def _twoway_resid(x: np.ndarray, ids: np.ndarray, times: np.ndarray, tol: float 
     return r
 
 
+@keyword_only()
 def staggered(
     data: pd.DataFrame,
     yname: str,
+    *,
     tname: str,
     idname: str,
     gname: str,
-    *,
     xformla: str | Sequence[str] | None = None,
     control_group: ControlGroup = "nevertreated",
+    est_method: EstMethod = "dr",
+    weightsname: str | None = None,
     cluster: str | None = None,
     biters: int = 999,
     boot_weights: BootWeights = "mammen",
@@ -616,7 +905,8 @@ def staggered(
     Callaway-Sant'Anna simple ATT differ by more than 1.96 times the square root of the sum
     of their squared standard errors, or when negative weights exist and the signs differ.
     """
-    gt = att_gt(data, yname, tname, idname, gname, xformla=xformla, control_group=control_group, cluster=cluster,
+    gt = att_gt(data, yname, tname=tname, idname=idname, gname=gname, xformla=xformla, control_group=control_group, cluster=cluster,
+                est_method=est_method, weightsname=weightsname,
                 bstrap=True, biters=biters, boot_weights=boot_weights, alpha=alpha, seed=seed)
     simple = aggte(gt, "simple")
     dyn = aggte(gt, "dynamic")
@@ -627,16 +917,21 @@ def staggered(
     diag = {"att_gt": gt.table, "dynamic": dyn.table, "group": grp.table, "calendar": cal.table}
     info = dict(simple.info)
     info.pop("Aggregation", None)
+    # the simple ATT is one number (pointwise 1.96); the uniform band is the event-time one
+    info["Inference"] = dyn.info["Inference"].replace("uniform critical value", "uniform critical value of the event-time band")
+    if "Pre-test of parallel trends" in gt.info:
+        info["Pre-test of parallel trends"] = gt.info["Pre-test of parallel trends"]
+    diag["pretrend"] = gt.diagnostics["pretrend"]
     if twfe:
         from .did import twfe as _twfe
 
         df = data.copy()
         gcol = pd.to_numeric(df[gname]).fillna(0)
         df["_treated"] = ((gcol > 0) & (df[tname] >= gcol)).astype(int)
-        tw = _twfe(df, yname, "_treated", idname=idname, tname=tname, cluster=cluster or idname,
-                  wild_bootstrap="auto", reps=999, seed=seed, alpha=alpha)
+        tw = _twfe(df, yname, dname="_treated", idname=idname, tname=tname, cluster=cluster or idname,
+                  wild_bootstrap="auto", reps=999, seed=seed, alpha=alpha, weightsname=weightsname)
         tw_row = tw.table.iloc[[0]].assign(term="TWFE (static)")
-        w = twfe_weights(data, tname, idname, gname)
+        w = twfe_weights(data, tname=tname, idname=idname, gname=gname)
         neg = w[w["weight"] < 0]
         diag["twfe"] = tw_row
         diag["twfe_weights"] = w
@@ -651,7 +946,7 @@ def staggered(
                 f"TWFE ({b:,.4g}) and Callaway-Sant'Anna ({a:,.4g}) disagree on {yname}: with staggered timing "
                 f"TWFE compares later- with earlier-treated units ({len(neg)} negative weights, sum "
                 f"{neg['weight'].sum():.3f}); report the Callaway-Sant'Anna estimate",
-                DesignWarning, stacklevel=2,
+                DesignWarning, stacklevel=3,
             )
     res = Result(table=table, method=gt.method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics=diag,
                  plotter=_plot_agg, level=1 - alpha)

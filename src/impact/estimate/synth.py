@@ -30,7 +30,7 @@ from scipy import optimize
 from impact.errors import DesignError, DesignWarning
 from impact.results import Result
 
-from ._common import require_columns, require_numeric
+from ._common import keyword_only, require_columns, require_numeric
 
 ASSUMPTIONS_SC = (
     "a weighted average of donor counties reproduces the treated county's path without the program (convex hull, good pre-period fit)",
@@ -112,13 +112,14 @@ def _fit_one(Y: np.ndarray, Xp: np.ndarray | None, i1: int, donors: np.ndarray, 
     return _simplex_weights(X0, X1, v), v
 
 
+@keyword_only()
 def synth(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     treated_unit: Any,
-    *,
     treat_time: Any | None = None,
     gname: str | None = None,
     donors: Sequence[Any] | None = None,
@@ -166,7 +167,7 @@ def synth(
     dropped = [u for u in donors if u in complete.index and not complete.loc[u]]
     donors = [u for u in donors if u in complete.index and complete.loc[u]]
     if dropped:
-        warnings.warn(f"dropped {len(dropped)} donors with missing {yname!r}", DesignWarning, stacklevel=2)
+        warnings.warn(f"dropped {len(dropped)} donors with missing {yname!r}", DesignWarning, stacklevel=3)
     if len(donors) < min_donors:
         raise DesignError(f"donor pool too small: {len(donors)} donor unit(s) with complete data; at least {min_donors} are needed")
     pre = times < treat_time
@@ -192,7 +193,7 @@ def synth(
     level = float(np.mean(np.abs(Ym[0, pre])))
     if level > 0 and pre_rmspe > fit_tolerance * level:
         warnings.warn(f"poor pre-period fit for {treated_unit!r}: RMSPE {pre_rmspe:,.4g} is {pre_rmspe / level:.1%} of the mean "
-                      f"pre-period level; the synthetic control may not be credible", DesignWarning, stacklevel=2)
+                      f"pre-period level; the synthetic control may not be credible", DesignWarning, stacklevel=3)
     placebo_rows = [{"unit": treated_unit, "treated": True, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe,
                      "ratio": post_rmspe / pre_rmspe if pre_rmspe > 0 else np.inf, "att": att}]
     gaps = {treated_unit: gap}
@@ -295,13 +296,14 @@ def _sdid_tau(Yco: np.ndarray, Ytr: np.ndarray, pre: np.ndarray, n_treated: int)
     return float(tau), w, lam
 
 
+@keyword_only()
 def synthetic_did(
     data: pd.DataFrame,
     yname: str,
+    *,
     idname: str,
     tname: str,
     treated_units: Any | Sequence[Any],
-    *,
     treat_time: Any,
     donors: Sequence[Any] | None = None,
     min_donors: int = 5,

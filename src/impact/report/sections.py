@@ -470,7 +470,7 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None) -
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = synth(sub, outcome, "county_code", "year", code, treat_time=cohort, donors=donors)
+                res = synth(sub, outcome, idname="county_code", tname="year", treated_unit=code, treat_time=cohort, donors=donors)
         except Exception as err:  # e.g. DesignError: too few pre-periods; the appendix says why
             skipped[f"synth {code}"] = f"{type(err).__name__}: {err}"
             continue
@@ -522,7 +522,7 @@ def event_study_table(inputs: Inputs, year: int, biters: int = 999) -> tuple[pd.
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = staggered(panel, outcome, "year", "county_code", g, biters=biters, seed=0, twfe=False)
+                res = staggered(panel, outcome, tname="year", idname="county_code", gname=g, biters=biters, seed=0, twfe=False)
         except Exception as err:
             skipped[f"event_study {sector}"] = f"{type(err).__name__}: {err}"
             continue
