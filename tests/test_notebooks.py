@@ -174,7 +174,7 @@ def test_explore_notebook_runs(tmp_path):
 @pytest.fixture(scope="module")
 def full_data(tmp_path_factory):
     """A data copy with the county panel, precomputed once (as the batch does)."""
-    from impact.report.sections import precompute
+    from impact.report.cache import precompute
 
     raw, proc = _data_copy(tmp_path_factory.mktemp("full"), panel=True)
     precompute(2024, data_dir=raw, processed_dir=proc)

@@ -11,7 +11,7 @@ Functions
 ``bar_chart``            programs or funds by a category (horizontal bars)
 ``forest_plot``          estimates with confidence intervals, one row per indicator
 ``sensitivity_heatmap``  a value over two parameters (benefit–cost ratio by rate × horizon)
-``gap_plot``             synthetic-control gap of the treated unit with placebo gaps
+``gap_plot``             synthetic-control gap of the treated unit with placebo gaps (``synth_gaps``)
 ``event_study_plot``     event-time coefficients with confidence bands
 ``league_chart``         programs ranked by cost per beneficiary
 """
@@ -209,6 +209,28 @@ def sensitivity_heatmap(
     if title:
         ax.set_title(title, loc="left")
     return fig
+
+
+#: Placebo units drawn beside the treated unit: pre-period RMSPE at most this multiple of the
+#: treated unit's (worse-fitting placebos say nothing about the treated unit's gap; Abadie,
+#: Diamond and Hainmueller 2010, J. Am. Stat. Assoc. 105(490), section 4).
+PLACEBO_RMSPE_FACTOR = 5.0
+
+
+def synth_gaps(result: Any) -> pd.DataFrame:
+    """The gaps of a synthetic-control result as a tidy table for :func:`gap_plot`.
+
+    Columns ``unit, year, gap`` (actual − synthetic): the treated unit and the placebo
+    units whose pre-period RMSPE is at most :data:`PLACEBO_RMSPE_FACTOR` times the treated
+    unit's. ``result`` is what :func:`impact.estimate.synth` returns.
+    """
+    pg = result.diagnostics["placebo_gaps"]
+    plac = result.diagnostics["placebos"].set_index("unit")
+    treated = plac.index[plac["treated"].astype(bool)][0] if "treated" in plac.columns else plac.index[0]
+    cutoff = PLACEBO_RMSPE_FACTOR * plac.loc[treated, "pre_rmspe"]
+    keep = [u for u in pg.columns if u == treated or plac.loc[u, "pre_rmspe"] <= cutoff]
+    long = pg[keep].rename_axis("year").reset_index().melt(id_vars="year", var_name="unit", value_name="gap")
+    return long[["unit", "year", "gap"]]
 
 
 def gap_plot(

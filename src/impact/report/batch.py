@@ -20,15 +20,15 @@ temporary files in the target folder and then renamed over the targets
 Skipping: a report is up to date when its state file records the same content
 hash, which covers the notebook file, the parameters, the language and formats,
 every input file under ``data_dir`` and ``processed_dir`` (except the derived
-``report_cache``), the code of the ``impact`` package (``*.py`` and templates)
-and the versions of the libraries that shape the output. ``force=True`` runs
-everything anyway.
+``report_cache``), the code of the ``impact`` package, the notebooks and the versions
+of the libraries that shape the output (:mod:`impact.digest`, the one content hash
+also used by the build and the shared report tables). ``force=True`` remakes
+everything, the shared tables of :mod:`impact.report.cache` included.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Sequence
 
 from impact import config
+from impact.digest import code_digest, combine, file_sha256, tree_digest
 from impact.errors import ReportError
 from impact.results import check_option
 
@@ -53,13 +54,6 @@ FORMATS: tuple[str, ...] = ("html", "pdf")
 ENGINE_VERSION = "1"
 PROVINCE_CODE = "530000"
 PROVINCE_NAME = "云南省"
-#: Libraries whose version changes what a report shows (part of the content hash).
-HASHED_LIBRARIES = ("pandas", "numpy", "geopandas", "matplotlib", "seaborn", "papermill", "nbconvert",
-                    "statsmodels", "pyfixest", "ipykernel")
-
-#: Derived database files left out of the input hash (rebuilt from the Parquet files,
-#: and their bytes change when they are merely opened).
-DERIVED_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal")
 
 COUNTY_NOTEBOOK = config.NOTEBOOKS / "county_report.ipynb"
 PROVINCE_NOTEBOOK = config.NOTEBOOKS / "province_report.ipynb"
@@ -159,70 +153,20 @@ class BatchSummary:
 # ----------------------------------------------------------------- hashing
 
 
-def _sha256_file(path: Path, h: Any) -> None:
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-
-
-def tree_digest(folder: str | os.PathLike[str] | None, exclude: Sequence[str] = ("report_cache",)) -> str:
-    """SHA-256 over the relative paths and bytes of the files under ``folder``.
-
-    Hidden files and folders (atomic-write temporaries, ``.git``), DuckDB files
-    (:data:`DERIVED_SUFFIXES`) and top-level folders named in ``exclude`` are
-    left out. A missing folder hashes as empty.
-    """
-    h = hashlib.sha256()
-    if folder:
-        root = Path(folder)
-        if root.is_file():
-            _sha256_file(root, h)
-        elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                rel_dir = Path(dirpath).relative_to(root)
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not d.startswith(".") and d != "__pycache__" and not (rel_dir == Path(".") and d in exclude)
-                )
-                for name in sorted(filenames):
-                    if name.startswith(".") or name.endswith(DERIVED_SUFFIXES):
-                        continue
-                    h.update(str(rel_dir / name).encode() + b"\0")
-                    _sha256_file(Path(dirpath) / name, h)
-                    h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """SHA-256 of the ``impact`` package code (``*.py``, templates) and key library versions."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    h = hashlib.sha256()
-    pkg = config.PACKAGE_DIR
-    files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and (p.suffix in (".py", ".j2", ".css", ".json", ".toml") or p.parent.name == "templates"))
-    for p in files:
-        h.update(str(p.relative_to(pkg)).encode() + b"\0")
-        _sha256_file(p, h)
-    for lib in HASHED_LIBRARIES:
-        try:
-            h.update(f"{lib}={version(lib)}\0".encode())
-        except PackageNotFoundError:
-            h.update(f"{lib}=-\0".encode())
-    h.update(f"python={sys.version_info[:3]}\0engine={ENGINE_VERSION}".encode())
-    return h.hexdigest()
+def inputs_digest(data_dir: str | os.PathLike[str], processed_dir: str | os.PathLike[str]) -> str:
+    """Hash of every file under ``data_dir`` and ``processed_dir`` (:func:`impact.digest.tree_digest`;
+    the derived ``report_cache`` left out)."""
+    return combine([tree_digest(data_dir), tree_digest(processed_dir)])
 
 
 def job_digest(notebook: str | os.PathLike[str], parameters: dict[str, Any], lang: str,
                formats: Sequence[str], inputs_digest: str, code: str) -> str:
-    """Content hash of one report: notebook bytes + parameters + inputs + code."""
-    h = hashlib.sha256()
-    _sha256_file(Path(notebook), h)
-    h.update(json.dumps({"parameters": parameters, "lang": lang, "formats": sorted(formats)},
-                        sort_keys=True, ensure_ascii=False).encode())
-    h.update(inputs_digest.encode())
-    h.update(code.encode())
-    return h.hexdigest()
+    """Content hash of one report: notebook bytes + parameters + inputs + code
+    (:func:`impact.digest.code_digest`) + :data:`ENGINE_VERSION`."""
+    return combine([file_sha256(notebook),
+                    json.dumps({"parameters": parameters, "lang": lang, "formats": sorted(formats)},
+                               sort_keys=True, ensure_ascii=False),
+                    inputs_digest, code, ENGINE_VERSION])
 
 
 def is_up_to_date(job: Job) -> bool:
@@ -424,7 +368,7 @@ def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, noteboo
     ddir, pdir = _default_dirs(data_dir, processed_dir)
     ydir = year_dir(year, out_root)
     folder = Path(out_dir).resolve() if out_dir else ydir / "counties"
-    inputs = hashlib.sha256((tree_digest(ddir) + tree_digest(pdir)).encode()).hexdigest()
+    inputs = inputs_digest(ddir, pdir)
     code = code_digest()
     jobs = []
     for i, c in enumerate(resolved):
@@ -456,7 +400,7 @@ def province_job(year: int, lang: str = "zh", *, notebook: str | os.PathLike[str
     params = {"year": int(year), "lang": lang, "data_dir": ddir, "processed_dir": pdir}
     _check_notebook(nb, params)
     ydir = year_dir(year, out_root)
-    inputs = hashlib.sha256((tree_digest(ddir) + tree_digest(pdir)).encode()).hexdigest()
+    inputs = inputs_digest(ddir, pdir)
     return Job(
         key="province", kind="province", notebook=str(nb), parameters=params, out_dir=str(ydir / "province"),
         stem=county_stem(PROVINCE_CODE, PROVINCE_NAME, lang), title=_title("province", PROVINCE_NAME, year, lang),
@@ -506,10 +450,7 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
     notes: list[str] = []
     if todo:
         if precompute is not None:
-            try:
-                precompute()
-            except Exception as err:  # noqa: BLE001 - reports can still compute their own slice
-                notes.append(f"precompute failed ({_one_line(err)}); each report computed its own tables")
+            precompute()  # a failure here is the batch's failure: every report would meet it
         runner = get_executor(executor, n_jobs=n_jobs, scheduler=scheduler)
         counts = {"ok": 0, "failed": 0}
         # one group per notebook: a warm kernel pre-imports exactly its notebook's modules
@@ -540,7 +481,7 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
             data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
             progress: bool = True, write_index: bool = True, run_precompute: bool = True) -> BatchSummary:
     """Make the county reports of ``year`` (all 129, or ``counties``) and the index page."""
-    from impact.report import precompute, precompute_dir
+    from impact.report.cache import cache_dir, precompute
 
     if counties is None:
         from impact.geo import county_table
@@ -550,7 +491,7 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
                        processed_dir=processed_dir)
     pdir = jobs[0].parameters["processed_dir"] if jobs else ""
     ddir = jobs[0].parameters["data_dir"] if jobs else ""
-    pre = (lambda: precompute(year, precompute_dir(year, pdir), data_dir=ddir, processed_dir=pdir)) \
+    pre = (lambda: precompute(year, cache_dir(year, pdir), data_dir=ddir, processed_dir=pdir, force=force)) \
         if run_precompute else None
     summary = run_jobs(jobs, executor=executor, n_jobs=n_jobs, scheduler=scheduler, force=force,
                        progress=progress, precompute=pre, desc=f"county reports {year}")
