@@ -29,7 +29,7 @@ yourself (e.g. with ``srun``) and run ``impact report all --year 2024
 --executor dask --scheduler tcp://HOST:8786``. One thread per worker process
 gives one warm kernel per core.
 
-Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.batch.JobResult`
+Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.jobs.JobResult`
 objects as reports complete; a failure of the infrastructure itself (a worker
 process dying) becomes a failed result for the affected job, never an
 exception that stops the batch.
@@ -76,7 +76,7 @@ def default_jobs() -> int:
 
 
 def _failed(job: Any, err: BaseException) -> Any:
-    from impact.report.batch import JobResult
+    from impact.report.jobs import JobResult
 
     return JobResult(job.key, job.stem, "failed", error=f"executor: {type(err).__name__}: {err}")
 
@@ -98,13 +98,13 @@ def _worker_init(preload: Sequence[str], cwd: str) -> None:
 
 
 def _worker_run(job: Any) -> Any:
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
 
     return execute_job(job, _WORKER_KERNEL)
 
 
 def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
     from impact.report.warm import WarmKernel
 
     kernel = WarmKernel(preload, cwd=os.getcwd())
@@ -144,7 +144,7 @@ class LocalExecutor:
             yield from _in_process(jobs, preload)
             return
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["impact.report.batch", "impact.report.engine", "impact.report.html"])
+        ctx.set_forkserver_preload(["impact.report.jobs", "impact.report.engine", "impact.report.html"])
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
                                  initargs=(list(preload), os.getcwd())) as pool:
             pending = {pool.submit(_worker_run, job): job for job in jobs}
@@ -169,7 +169,7 @@ class ThreadExecutor:
         self.n_jobs = _local_jobs(n_jobs, scheduler)
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
-        from impact.report.batch import execute_job
+        from impact.report.jobs import execute_job
         from impact.report.warm import WarmPool
 
         n = max(1, min(self.n_jobs, len(jobs)))
@@ -207,7 +207,7 @@ def _stop_dask_kernels() -> None:
 
 def dask_run(job: Any, preload: Sequence[str]) -> Any:
     """Dask task: run ``job`` on this worker thread's warm kernel (started on first use)."""
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
     from impact.report.warm import WarmKernel
 
     key = (threading.get_ident(), tuple(preload))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from impact.report.batch import staged, year_dir
+from impact.report.jobs import staged, year_dir
 
 _SORT_JS = """
 document.querySelectorAll('table.sortable th').forEach(function (th, col) {
