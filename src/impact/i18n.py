@@ -362,6 +362,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.event_title": {"zh": "事件研究：{sector}领域全部结对县", "en": "Event study: all counties paired in {sector}"},
     "fig.effect_map": {"zh": "合成控制效应估计：{outcome}", "en": "Synthetic-control effect: {outcome}"},
     "fig.no_data": {"zh": "无数据", "en": "No data"},
+    "fig.pretrend": {"zh": "事件研究；事前趋势检验 p = {p}", "en": "Event study; pre-trend test p = {p}"},
+    "fig.synth_title": {"zh": "合成控制：{unit}（置换检验 p = {p}）", "en": "Synthetic control: {unit} (placebo p = {p})"},
+    "fig.treated_unit": {"zh": "处理单位", "en": "Treated unit"},
+    "fig.pointwise": {"zh": "逐点置信区间", "en": "Pointwise interval"},
+    "fig.uniform": {"zh": "一致置信带", "en": "Uniform band"},
+    "fig.cohort": {"zh": "{g}年结对组", "en": "Cohort {g}"},
+    "fig.pscore": {"zh": "倾向得分", "en": "Propensity score"},
+    "fig.density": {"zh": "密度", "en": "Density"},
+    "fig.treated_group": {"zh": "处理组", "en": "Treated"},
+    "fig.control_group": {"zh": "对照组", "en": "Control"},
+    "fig.overlap": {"zh": "共同支撑：{method}", "en": "Overlap: {method}"},
     # appendix
     "appendix.sources": {
         "zh": "登记表中的每个事实都附有原文引文。来源：《云南日报》报道《携手共绘乡村振兴新画卷》（郎晶晶）。",
