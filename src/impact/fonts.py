@@ -44,8 +44,16 @@ def use_cjk_font() -> str:
     from matplotlib import font_manager
 
     path = font_path()
-    font_manager.fontManager.addfont(str(path))
+    fm = font_manager.fontManager
+    if not any(f.fname == str(path) for f in fm.ttflist):
+        fm.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
+    # A system copy of the same family (e.g. Debian's fonts-noto-cjk .ttc) would otherwise win the
+    # match by name: keep only the bundled file, so figures are the same on every machine.
+    others = [f for f in fm.ttflist if f.name == family and f.fname != str(path)]
+    if others:
+        fm.ttflist = [f for f in fm.ttflist if f not in others]
+        type(fm)._findfont_cached.cache_clear()  # the lookup by name is cached per FontManager
     current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
     mpl.rcParams["font.sans-serif"] = [family, *current]
     mpl.rcParams["font.family"] = "sans-serif"
