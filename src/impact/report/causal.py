@@ -116,13 +116,15 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *
     return s, gp
 
 
-def event_study_table(inputs: Inputs, year: int, *, biters: int = 999, notes: Notes | None = None) -> pd.DataFrame:
+def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | None = None, biters: int = 999,
+                      notes: Notes | None = None) -> pd.DataFrame:
     """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, never-paired
     controls, :func:`impact.estimate.staggered`), pooled over all counties paired in the sector.
 
     Columns: ``sector, outcome, time`` (years since pairing), ``estimate, conf_low, conf_high``
     (pointwise), ``cband_low, cband_high`` (uniform band), plus the overall ATT as
-    ``time = NaN`` rows with term ``ATT``; ``simulated``. Sectors not estimated, and the
+    ``time = NaN`` rows with term ``ATT``; ``simulated``. Only ``sectors`` when given (the
+    county reports need the sector of their own synthetic control). Sectors not estimated, and the
     estimator's warnings, are recorded in ``notes``.
     """
     notes = notes if notes is not None else Notes()
@@ -133,6 +135,8 @@ def event_study_table(inputs: Inputs, year: int, *, biters: int = 999, notes: No
     panel = panel[pd.to_numeric(panel["year"]) <= year]
     rows = []
     for sector, outcome in SECTOR_OUTCOME.items():
+        if sectors is not None and sector not in sectors:
+            continue
         g = f"cohort_{sector}"
         if g not in panel.columns or not (panel[g] > 0).any():
             continue

@@ -154,6 +154,9 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
     tables = {k: (_county_rows(v, c.code, keep_shared=(k == "notes"))
                   if isinstance(v, pd.DataFrame) and "county_code" in v.columns else v)
               for k, v in tables.items()}
+    es = tables.get("event_study")
+    if isinstance(es, pd.DataFrame) and "sector" in es.columns:  # the sector of this county's estimate only
+        tables["event_study"] = es[es["sector"].isin(set(tables["synth"].get("sector", [])))].reset_index(drop=True)
     sections: dict[str, Section | None] = {}
     panel = inputs.data.get("county_panel")
     sectors = active_sectors(tables["programs"], panel, c.code, year)

@@ -285,7 +285,9 @@ def compute_tables(inputs: Inputs, year: int, codes: Sequence[str] | None = None
     facts = county_facts(inputs.registry, exp["programs"], codes)
     ind = indicator_table(inputs, year, codes, notes=notes)
     syn, gaps = synth_table(inputs, year, codes, notes=notes)
-    es = event_study_table(inputs, year, notes=notes)
+    # all sectors for the shared tables; for given counties, the sectors of their synthetic controls
+    es = event_study_table(inputs, year, notes=notes,
+                           sectors=None if codes is None else sorted(set(syn["sector"])))
     bcr, bcr_grid = bcr_tables(inputs, year, codes, notes=notes)
     if bcr.empty:
         bcr = pd.DataFrame({"county_code": pd.Series(dtype="string"), "sector": pd.Series(dtype="string")})
