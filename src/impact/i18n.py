@@ -16,10 +16,9 @@ Only user-facing text is translated; code, comments and docs stay in English.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = ("zh", "en")
+from impact.vocab import LANGS, Lang  # noqa: F401 - the vocabularies live in impact.vocab
 
 
 def _check_lang(lang: str) -> str:
