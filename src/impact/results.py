@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from impact.errors import OptionError
-from impact.vocab import Lang, values
+from impact.vocab import LANGS, Lang, values
 
 TIDY_COLUMNS: tuple[str, ...] = (
     "term",
@@ -204,7 +204,7 @@ class Result:
 
     def sentence(self, lang: Lang = "zh") -> str:
         """One plain sentence per headline, for reports."""
-        check_option("lang", lang, ("zh", "en"))
+        check_option("lang", lang, LANGS)
         if self.text is None:
             raise NotImplementedError(f"{self.method}: no plain-language text defined")
         return self.text(lang)
