@@ -7,49 +7,26 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from impact.errors import DesignError, InputError, Problem
+from impact import validate
+from impact.errors import DesignError
 
-DATA = "<data>"
+from impact.validate import DATA
 
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: str = DATA) -> None:
-    """Raise :class:`InputError` listing every missing column."""
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(Problem(what, None, None, type(data).__name__, "a pandas DataFrame"))
-    missing = [c for c in columns if c is not None and c not in data.columns]
-    if missing:
-        raise InputError(
-            [Problem(what, None, c, None, f"a column named {c!r} (columns present: {', '.join(map(str, data.columns[:20]))})") for c in missing],
-            title="missing columns",
-        )
+    """Raise :class:`InputError` listing every missing column (:func:`impact.validate.require_columns`)."""
+    validate.require_columns(data, columns, what)
 
 
 def require_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str = DATA) -> None:
-    """Raise :class:`InputError` at the first non-numeric, non-missing cell of each column."""
-    problems = []
-    for c in columns:
-        s = data[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            continue
-        conv = pd.to_numeric(s, errors="coerce")
-        bad = conv.isna() & s.notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.append(Problem(what, i + 2, c, s.iloc[i], "a number"))
-    if problems:
-        raise InputError(problems, title="non-numeric values")
+    """Raise :class:`InputError` for non-numeric, non-missing cells, at the user's row numbers
+    (:func:`impact.validate.require_numeric`; missing values are handled by :func:`drop_missing`)."""
+    validate.require_numeric(data, columns, what, allow_na=True)
 
 
 def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None:
-    s = data[column]
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = s.to_numpy()
-        ok = (v == 0) | (v == 1)
-    else:
-        ok = pd.to_numeric(s, errors="coerce").isin([0, 1]).to_numpy()
-    if not ok.all():
-        i = int(np.flatnonzero(~ok)[0])
-        raise InputError(Problem(what, i + 2, column, s.iloc[i], "0 or 1 (treatment indicator)"))
+    """Raise :class:`InputError` for a treatment indicator other than 0/1, at the user's row numbers."""
+    validate.require_binary(data, column, what)
 
 
 def require_variation(d: pd.Series | np.ndarray, name: str) -> None:
