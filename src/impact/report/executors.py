@@ -41,10 +41,11 @@ import atexit
 import multiprocessing
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence
 
 from impact.errors import ReportError
+from impact.report.kernel import KernelError
 
 #: executor name -> class; extend with :func:`register`.
 EXECUTORS: dict[str, type] = {}
@@ -110,7 +111,7 @@ def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
     kernel = WarmKernel(preload, cwd=os.getcwd())
     try:
         kernel.start()
-    except Exception as err:  # noqa: BLE001
+    except (KernelError, OSError, RuntimeError, TimeoutError) as err:  # the kernel did not start: every job fails
         for job in jobs:
             yield _failed(job, err)
         return
@@ -154,7 +155,7 @@ class LocalExecutor:
                     job = pending.pop(fut)
                     try:
                         yield fut.result()
-                    except Exception as err:  # noqa: BLE001 - worker died / pool broken
+                    except (BrokenExecutor, CancelledError, OSError) as err:  # worker died / pool broken
                         yield _failed(job, err)
 
 
@@ -186,7 +187,7 @@ class ThreadExecutor:
                     job = pending.pop(fut)
                     try:
                         yield fut.result()
-                    except Exception as err:  # noqa: BLE001
+                    except (BrokenExecutor, CancelledError, OSError) as err:
                         yield _failed(job, err)
 
 
@@ -200,7 +201,7 @@ def _stop_dask_kernels() -> None:
     for k in list(_DASK_KERNELS.values()):
         try:
             k.stop()
-        except Exception:  # noqa: BLE001 - best effort at exit
+        except (KernelError, OSError, RuntimeError):  # best effort at exit
             pass
     _DASK_KERNELS.clear()
 

@@ -279,11 +279,12 @@ def execute_job(job: Job, kernel: Any) -> JobResult:
         _remove([job.log_file, job.log_file.with_suffix(".failed.ipynb")])
         return JobResult(job.key, job.stem, "ok", seconds, outputs={k: str(p) for k, p in outputs.items()
                                                                      if k != "xlsx" or tables})
-    except Exception as err:  # noqa: BLE001 - isolate every failure
+    except Exception as err:  # noqa: BLE001 - the batch's one isolation point: any failure of this report
+        # becomes a failed result with its log and state (counted in the summary, exit status 1)
         seconds = time.perf_counter() - t0
         try:
             log = str(_write_log(job, err, seconds))
-        except Exception as log_err:  # noqa: BLE001
+        except OSError as log_err:
             log = f"(log not written: {log_err})"
         # Stale outputs of an earlier run no longer match the inputs: remove them.
         _remove(list(outputs.values()) + [job.state_file])
