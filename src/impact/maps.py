@@ -42,7 +42,7 @@ PREFECTURE_EDGE = "#4d4d4d"
 
 def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
     if ax is None:
-        return new_figure(width, height)
+        return new_figure(width, height, layout="constrained")  # room for the colour bar
     from impact.fonts import use_cjk_font
 
     use_cjk_font()

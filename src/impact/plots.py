@@ -45,12 +45,16 @@ PALETTE = {
 }
 
 
-def new_figure(width: float = 7.0, height: float = 4.0):
-    """A fresh Figure with one Axes (no pyplot state), CJK font registered."""
+def new_figure(width: float = 7.0, height: float = 4.0, *, layout: str = "tight"):
+    """A fresh Figure with one Axes (no pyplot state), CJK font registered.
+
+    ``layout="tight"`` suits the one-axes charts and costs about a quarter less time to
+    render than ``"constrained"``, which figures with a colour bar (maps) ask for.
+    """
     from matplotlib.figure import Figure
 
     use_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
     ax = fig.add_subplot(1, 1, 1)
     return fig, ax
 

@@ -194,7 +194,7 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
     sec = Section("maps", t("section.maps", lang), lang)
     from impact import maps
 
-    fig, ax = new_figure(7.5, 5.5)
+    fig, ax = new_figure(7.5, 5.5, layout="constrained")
     res = maps.county_locator_map(c.code, ax=ax, lang=lang)
     fig = getattr(res, "figure", None) or (res if hasattr(res, "savefig") else fig)
     sec.figures.append((t("fig.in_province", lang, name=c.name), fig_png(fig)))
