@@ -89,11 +89,11 @@ def _code_hash() -> str:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
+    try:
         return version("impact")
-    except Exception:  # noqa: BLE001 - metadata missing in an uninstalled checkout
+    except PackageNotFoundError:  # metadata missing in an uninstalled checkout
         import impact  # noqa: PLC0415
 
         return getattr(impact, "__version__", "unknown")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impact.errors import InputError, Problem
+from impact.errors import ImpactError, InputError, Problem
 
 from impact.validate import MAX_LISTED
 
@@ -155,12 +155,12 @@ def county_label(code: Any, lang: str = "zh") -> str:
     if key in _NAME_CACHE:
         return _NAME_CACHE[key]
     label = str(code)
-    try:  # geo is another module; its absence must not break indicators
-        from impact.geo import resolve_county  # type: ignore[attr-defined]
+    from impact.geo import resolve_county
 
+    try:
         c = resolve_county(str(code))
         label = c.name if lang == "zh" else f"{c.name} ({c.code})"
-    except Exception:  # noqa: BLE001 - any failure falls back to the code
+    except ImpactError:  # not one county (a user's own grouping code): the code itself
         label = str(code)
     _NAME_CACHE[key] = label
     return label
