@@ -1,32 +1,39 @@
-"""Batch report speed: the warm-kernel engine vs the naive papermill + nbconvert CLI pipeline.
+"""Report speed on the real county notebook: the engine vs naive papermill + nbconvert.
 
-The naive way (issue 7): per county, ``papermill`` on the command line, then
-``jupyter nbconvert --to html`` on the command line, in sequence. The engine:
-``impact report all`` (warm kernels reset between reports, in-process HTML
-export, parallel workers). Both run the same notebook
-(``tests/fixtures/report_fixture.ipynb``: imports pandas, geopandas and
-seaborn, draws one plot) in the same run of this script, with the same
-parameters, into a temporary folder.
+Both sides run ``notebooks/county_report.ipynb`` on the real processed data, with the same
+parameters, in the same run of this script, with the same number of processes (``--jobs``,
+default 2, the cores of the development machine):
 
-    python benchmarks/bench_reports.py                 # naive on 6 counties, extrapolated; engine on all 129
-    python benchmarks/bench_reports.py --naive 129     # the full naive run (about half an hour)
-    python benchmarks/bench_reports.py --engine 20 --jobs 2
+- engine: ``impact report all --jobs N`` as a separate process (start-up, the shared tables'
+  precompute, warm kernels reset between reports, in-process HTML, the index page);
+- naive: per county, the ``papermill`` CLI and then the ``jupyter nbconvert --to html`` CLI,
+  ``N`` counties at a time. It runs after the engine, so its notebooks read the shared
+  tables the engine precomputed (the naive side is not charged for computing them).
 
-Prints the per-report and 129-report times of both and the ratio (naive / engine).
+Also timed: one county from the command line (``impact report county``, a cold process,
+no shared tables: the report computes its own county), and the province report.
+
+    python benchmarks/bench_reports.py                    # engine on all 129, naive on 6 (extrapolated)
+    python benchmarks/bench_reports.py --naive 129        # the full naive run (long)
+    python benchmarks/bench_reports.py --engine 20        # a subset of the engine too (extrapolated)
+
+Prints seconds and the ratio naive / engine for 129 reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "tests" / "fixtures" / "report_fixture.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "county_report.ipynb"
 N_COUNTIES = 129
 
 
@@ -36,28 +43,33 @@ def county_codes() -> list[str]:
     return list(county_table()["county_code"])
 
 
-def naive(codes: list[str], work: Path) -> float:
-    """papermill CLI then nbconvert CLI per county, in sequence; returns seconds."""
+def _env() -> dict[str, str]:
     bindir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    t0 = time.perf_counter()
-    for code in codes:
+    return {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+
+
+def naive(codes: list[str], work: Path, jobs: int, processed: Path) -> float:
+    """papermill CLI then nbconvert CLI per county, ``jobs`` counties at a time; returns seconds."""
+    bindir, env = Path(sys.executable).parent, _env()
+
+    def one(code: str) -> None:
         out = work / f"{code}.ipynb"
         subprocess.run([str(bindir / "papermill"), str(NOTEBOOK), str(out), "-p", "county", code, "-p", "year",
-                        "2024", "-p", "lang", "zh", "--no-progress-bar"], check=True, env=env,
-                       capture_output=True)
+                        "2024", "-p", "lang", "zh", "-p", "processed_dir", str(processed), "--no-progress-bar"],
+                       check=True, env=env, capture_output=True)
         subprocess.run([str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
                        check=True, env=env, capture_output=True)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, codes))
     return time.perf_counter() - t0
 
 
-def engine(codes: list[str], work: Path, jobs: int) -> float:
-    """``impact report all`` as a separate process (start-up included); returns seconds."""
+def cli(args: list[str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "impact", "report", "all", "--year", "2024", "--counties", ",".join(codes),
-                    "--jobs", str(jobs), "--force", "--no-precompute", "--no-progress", "--notebook", str(NOTEBOOK),
-                    "--reports-dir", str(work / "reports"), "--data-dir", str(work / "nodata"),
-                    "--processed-dir", str(work / "nodata")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "impact", *args], check=True, capture_output=True, env=_env())
     return time.perf_counter() - t0
 
 
@@ -65,27 +77,35 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--naive", type=int, default=6, help="counties for the naive pipeline (extrapolated to 129)")
     ap.add_argument("--engine", type=int, default=N_COUNTIES, help="counties for the engine (extrapolated to 129)")
-    ap.add_argument("--jobs", type=int, default=2, help="engine workers")
+    ap.add_argument("--jobs", type=int, default=2, help="processes on both sides")
     args = ap.parse_args()
+    from impact import config
+
     codes = county_codes()
     with tempfile.TemporaryDirectory(prefix="impact-bench-") as tmp:
         work = Path(tmp)
-        (work / "naive").mkdir()
-        t_naive = naive(codes[: args.naive], work / "naive")
-        t_engine = engine(codes[: args.engine], work, args.jobs)
+        processed = work / "processed"  # a copy, so the benchmark's shared tables are its own
+        shutil.copytree(config.DATA_PROCESSED, processed, ignore=shutil.ignore_patterns("report_cache", "*.duckdb*"))
+        common = ["--year", "2024", "--processed-dir", str(processed)]
+        t_one = cli(["report", "county", codes[0], *common, "--reports-dir", str(work / "one")])
+        t_engine = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
+                        str(args.jobs), "--force", "--no-progress", "--reports-dir", str(work / "reports")])
+        t_province = cli(["report", "province", *common, "--force", "--reports-dir", str(work / "reports")])
         made = len(list((work / "reports" / "2024" / "counties").glob("*.html")))
+        (work / "naive").mkdir()
+        t_naive = naive(codes[: args.naive], work / "naive", args.jobs, processed)
     if made != args.engine:
         sys.exit(f"engine made {made} reports, expected {args.engine}")
     naive_129 = t_naive / args.naive * N_COUNTIES
-    # the engine has a fixed start-up cost; extrapolate only its per-report part when run on a subset
     engine_129 = t_engine if args.engine == N_COUNTIES else t_engine / args.engine * N_COUNTIES
-    print(f"cores available: {len(os.sched_getaffinity(0))}, engine workers: {args.jobs}")
-    print(f"naive  (papermill CLI + nbconvert CLI, sequential): {args.naive} reports in {t_naive:.1f} s "
-          f"= {t_naive / args.naive:.2f} s/report -> 129 reports: {naive_129:.0f} s"
-          + ("" if args.naive == N_COUNTIES else " (extrapolated)"))
-    print(f"engine (impact report all, warm kernels):            {args.engine} reports in {t_engine:.1f} s "
-          f"= {t_engine / args.engine:.2f} s/report -> 129 reports: {engine_129:.0f} s"
-          + ("" if args.engine == N_COUNTIES else " (extrapolated, start-up counted per report: pessimistic)"))
+    print(f"cores available: {len(os.sched_getaffinity(0))}, processes on both sides: {args.jobs}, "
+          f"load average before: {os.getloadavg()[0]:.1f}")
+    print(f"one county from the command line (cold, no shared tables): {t_one:.1f} s")
+    print(f"engine (impact report all, real notebook): {args.engine} reports in {t_engine:.1f} s "
+          f"-> 129 reports: {engine_129:.0f} s" + ("" if args.engine == N_COUNTIES else " (extrapolated)"))
+    print(f"province report: {t_province:.1f} s; county reports + province: {engine_129 + t_province:.0f} s")
+    print(f"naive  (papermill CLI + nbconvert CLI, {args.jobs} at a time): {args.naive} reports in {t_naive:.1f} s "
+          f"-> 129 reports: {naive_129:.0f} s" + ("" if args.naive == N_COUNTIES else " (extrapolated)"))
     print(f"speed-up (naive / engine, 129 reports): {naive_129 / engine_129:.1f}x")
 
 

@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_sections.py [--counties N] [--no-synth]``
 
-Prints the time of :func:`impact.report.sections.precompute` (all counties) and the
-mean time of :func:`impact.report.sections.county_report` per county reading its slice
+Prints the time of :func:`impact.report.cache.precompute` (all counties) and the
+mean time of :func:`impact.report.county.county_report` per county reading its slice
 of the cache, versus computing its own tables (the ratio is what the cache saves per
 report). Works on a temporary copy of the processed folder, so ``data/processed`` is
 not touched. ``--no-synth`` leaves the county panel out (no synthetic control), to time
@@ -28,7 +28,10 @@ def main() -> None:
     ap.add_argument("--no-synth", action="store_true", help="leave the county panel out")
     args = ap.parse_args()
 
-    from impact.report import sections as S
+    from impact.report.cache import precompute
+    from impact.report.county import county_report
+    from impact.report.inputs import load_inputs
+    from impact.report.tables import exposure_tables
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
@@ -40,28 +43,28 @@ def main() -> None:
                 shutil.copy(f, raw / "simulated" / f.name)
         proc = Path(tmp) / "processed"
         proc.mkdir()
-        panel_codes = S.load_inputs(raw, proc).counties["county_code"].tolist()
+        panel_codes = load_inputs(raw, proc).counties["county_code"].tolist()
         # paired counties first: they carry the most sections
-        inputs = S.load_inputs(raw, proc)
-        progs = S.exposure_tables(inputs.registry)["programs"]
+        inputs = load_inputs(raw, proc)
+        progs = exposure_tables(inputs.registry)["programs"]
         codes = list(dict.fromkeys(progs["county_code"].tolist() + panel_codes))[: args.counties]
 
         t0 = time.perf_counter()
-        S.county_report(codes[0], args.year, "zh", raw, proc)  # warm imports (fonts, geopandas, seaborn)
+        county_report(codes[0], args.year, "zh", raw, proc)  # warm imports (fonts, geopandas, seaborn)
         warm = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         for c in codes:
-            S.county_report(c, args.year, "zh", raw, proc)
+            county_report(c, args.year, "zh", raw, proc)
         direct = (time.perf_counter() - t0) / len(codes)
 
         t0 = time.perf_counter()
-        S.precompute(args.year, data_dir=raw, processed_dir=proc, force=True)
+        precompute(args.year, data_dir=raw, processed_dir=proc, force=True)
         pre = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         for c in codes:
-            S.county_report(c, args.year, "zh", raw, proc)
+            county_report(c, args.year, "zh", raw, proc)
         cached = (time.perf_counter() - t0) / len(codes)
 
     print(f"first report (imports warm-up): {warm:.2f} s")

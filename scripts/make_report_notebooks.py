@@ -1,7 +1,7 @@
 """Write the report notebooks (notebooks/*.ipynb) without outputs or execution counts.
 
-The notebooks are thin: they call :mod:`impact.report.sections` and display what it
-returns. Edit the cells here and rerun ``python scripts/make_report_notebooks.py``;
+The notebooks are thin: they call :mod:`impact.report.county` or
+:mod:`impact.report.province` and show what they return with :mod:`impact.report.render`. Edit the cells here and rerun ``python scripts/make_report_notebooks.py``;
 ``tests/test_notebooks.py`` checks the committed files equal what this writes.
 """
 
@@ -32,22 +32,24 @@ def county_report() -> nbformat.NotebookNode:
         _params('county = "景谷县"\nyear = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""'),
         _code(
             "# Build every section of the report from the library; sections that do not apply are None.\n"
-            "from impact.report import sections as S\n\n"
-            "rep = S.county_report(county, year, lang, data_dir, processed_dir)\n"
-            "S.collect_report(rep)\n"
-            "S.show(rep)  # title, code, prefecture and, when simulated data is used, the banner"
+            "from impact.report.county import INDICATOR_SECTORS, county_report\n"
+            "from impact.report.render import collect_report, show\n\n"
+            "rep = county_report(county, year, lang, data_dir, processed_dir)\n"
+            "collect_report(rep)\n"
+            "show(rep)  # title, code, prefecture and, when simulated data is used, the banner"
         ),
-        _code('S.show(rep.section("summary"))'),
-        _code('S.show(rep.section("maps"))'),
-        _code('S.show(rep.section("exposure"))'),
+        _code('show(rep.section("summary"))'),
+        _code('show(rep.section("maps"))'),
+        _code('show(rep.section("exposure"))'),
         _code(
             "# Indicators, one section per sector active in the county\n"
-            "for key in S.INDICATOR_SECTORS:\n"
-            "    S.show(rep.section(key))"
+            "for key in INDICATOR_SECTORS:\n"
+            "    show(rep.section(key))"
         ),
-        _code('S.show(rep.section("bcr"))  # benefit–cost ratio with sensitivity, where costs and benefits are known'),
-        _code('S.show(rep.section("causal"))'),
-        _code('S.show(rep.section("appendix"))'),
+        _code('show(rep.section("bcr"))  # benefit–cost ratio with sensitivity, where costs and benefits are known'),
+        _code('show(rep.section("causal"))'),
+        _code('show(rep.section("appendix"))'),
+        _code('show(rep.section("notes"))  # estimator warnings and parts not computed, with reasons'),
     ]
     return _notebook(cells)
 
@@ -56,17 +58,19 @@ def province_report() -> nbformat.NotebookNode:
     cells = [
         _params('year = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""'),
         _code(
-            "from impact.report import sections as S\n\n"
-            "rep = S.province_report(year, lang, data_dir, processed_dir)\n"
-            "S.collect_report(rep)\n"
-            "S.show(rep)"
+            "from impact.report.province import province_report\n"
+            "from impact.report.render import collect_report, show\n\n"
+            "rep = province_report(year, lang, data_dir, processed_dir)\n"
+            "collect_report(rep)\n"
+            "show(rep)"
         ),
-        _code('S.show(rep.section("staggered"))'),
-        _code('S.show(rep.section("heterogeneity"))'),
-        _code('S.show(rep.section("choropleth"))'),
-        _code('S.show(rep.section("league"))'),
-        _code('S.show(rep.section("reconcile"))'),
-        _code('S.show(rep.section("appendix"))'),
+        _code('show(rep.section("staggered"))'),
+        _code('show(rep.section("heterogeneity"))'),
+        _code('show(rep.section("choropleth"))'),
+        _code('show(rep.section("league"))'),
+        _code('show(rep.section("reconcile"))'),
+        _code('show(rep.section("appendix"))'),
+        _code('show(rep.section("notes"))  # estimator warnings and parts not computed, with reasons'),
     ]
     return _notebook(cells)
 
@@ -125,8 +129,8 @@ def explore() -> nbformat.NotebookNode:
             "提供人口表后同一查询即得人均资金。"
         ),
         _code(
-            "from impact.report.sections import funds_by_county\n\n"
-            "county_funds = funds_by_county({'facts': facts}).reset_index()\n"
+            "from impact.registry import funds_by_county\n\n"
+            "county_funds = funds_by_county(facts).reset_index()\n"
             "population = None  # e.g. impact.io.read_table('my_population.csv', dtype={'county_code': str})\n"
             "by_pref = duckdb.sql('''\n"
             "    SELECT c.prefecture, SUM(f.funds) AS funds_stated, SUM(c.area_km2) AS area_km2,\n"
@@ -158,14 +162,14 @@ def explore() -> nbformat.NotebookNode:
         new_markdown_cell("## Charts and maps / 图表与地图"),
         _code(
             "from impact import plots\n"
-            "from impact.report.sections import programs_by_county\n\n"
+            "from impact.registry import programs_by_county\n\n"
             "per_sector = programs.groupby('sector').size().rename('n').reset_index()\n"
             "per_sector['label'] = per_sector['sector'].map(lambda s: i18n.sector_name(s, lang))\n"
             "plots.to_image(plots.bar_chart(per_sector, 'label', 'n', lang=lang, xlabel=i18n.t('fig.programs', lang)))"
         ),
         _code(
             "from impact import maps\n\n"
-            "plots.to_image(maps.province_choropleth(programs_by_county({'program_sites': sites}), lang=lang,\n"
+            "plots.to_image(maps.province_choropleth(programs_by_county(sites), lang=lang,\n"
             "                                        label=i18n.column_name('n_programs', lang)))"
         ),
         new_markdown_cell(

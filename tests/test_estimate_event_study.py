@@ -81,5 +81,5 @@ def test_plot_has_band(data):
 
     matplotlib.use("Agg")
     res = event_study(data, "y", idname="sid", tname="year", gname="g", window=(-5, 4))
-    ax = res.plot()
-    assert len(ax.collections) >= 1 and "pre-trend" in ax.get_title()
+    ax = res.plot(lang="en")
+    assert len(ax.collections) >= 1 and "pre-trend" in ax.get_title(loc="left")

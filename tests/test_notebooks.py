@@ -71,20 +71,42 @@ def test_notebooks_are_thin():
         assert len(src.splitlines()) < 40
 
 
+def _imported_modules(name: str) -> set[str]:
+    nb = nbformat.read(NB / name, as_version=4)
+    out: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Import):
+                out |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                out |= {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+    return out
+
+
+def test_explore_imports_only_public_modules():
+    """The explore notebook uses the library's public modules, not report internals or private ones."""
+    mods = {m for m in _imported_modules("explore.ipynb") if m.startswith("impact")}
+    assert mods, "the explore notebook imports the library"
+    assert not [m for m in mods if m.startswith("impact.report")], mods
+    assert not [m for m in mods if any(part.startswith("_") for part in m.split("."))], mods
+
+
+def test_report_notebooks_name_the_module_of_each_job():
+    """A reader finds the module behind each cell: county/province builds, render shows."""
+    assert {"impact.report.county", "impact.report.render"} <= _imported_modules("county_report.ipynb")
+    assert {"impact.report.province", "impact.report.render"} <= _imported_modules("province_report.ipynb")
+
+
 # --------------------------------------------------------------------------- execution
 
 
 def _execute(name: str, out: Path, parameters: dict) -> nbformat.NotebookNode:
     """Run with the engine (a fresh kernel of this interpreter over IPC), or plain papermill."""
-    try:
-        from impact.report.engine import execute
-        from impact.report.kernel import KernelHandle
-    except ImportError:  # pragma: no cover - only while the engine is being written
-        import papermill as pm
+    from impact.report.engine import execute
+    from impact.report.kernel import KernelHandle
 
-        pm.execute_notebook(str(NB / name), str(out), parameters=parameters, progress_bar=False,
-                            cwd=str(NB), kernel_name="python3")
-        return nbformat.read(out, as_version=4)
     with KernelHandle(cwd=NB) as kernel:
         nb = execute(NB / name, parameters, kernel, output_path=out)
     nbformat.write(nb, out)
@@ -174,7 +196,7 @@ def test_explore_notebook_runs(tmp_path):
 @pytest.fixture(scope="module")
 def full_data(tmp_path_factory):
     """A data copy with the county panel, precomputed once (as the batch does)."""
-    from impact.report.sections import precompute
+    from impact.report.cache import precompute
 
     raw, proc = _data_copy(tmp_path_factory.mktemp("full"), panel=True)
     precompute(2024, data_dir=raw, processed_dir=proc)

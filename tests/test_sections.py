@@ -21,7 +21,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from impact import config, i18n
-from impact.report import sections as S
+from impact.report.cache import cache_dir, precompute, read_cache
+from impact.report.causal import SYNTH_DONORS
+from impact.report.county import county_report
+from impact.report.inputs import load_inputs
+from impact.report.province import league_from_facts, reconcile_totals
+from impact.report.render import Section, data_hashes, fig_png
+from impact.report.tables import compute_tables, exposure_tables
 
 REG = config.REGISTRY_DIR
 SIM = config.SIMULATED_DIR
@@ -94,7 +100,7 @@ def _no_missing_glyphs(make):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = make()
-        png = S.fig_png(fig)
+        png = fig_png(fig)
     missing = [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
     assert not missing, missing
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -141,8 +147,8 @@ def test_figure_png_is_deterministic():
 
 @needs_registry
 def test_exposure_tables_match_the_registry():
-    inputs = S.load_inputs()
-    exp = S.exposure_tables(inputs.registry)
+    inputs = load_inputs()
+    exp = exposure_tables(inputs.registry)
     pair, sites = _csv("pairings"), _csv("program_sites")
     for code in sorted(set(pair["county_code"].dropna()) | set(sites["county_code"].dropna())):
         got_orgs = set(exp["orgs"].loc[exp["orgs"]["county_code"] == code, "org_id"])
@@ -169,12 +175,12 @@ def test_fund_and_beneficiary_patterns_classify_every_fact():
 @needs_registry
 def test_summary_numbers_for_maguan_match_the_article(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=False)
-    rep = S.county_report("马关县", 2024, "zh", raw, proc, figures=False)
+    rep = county_report("马关县", 2024, "zh", raw, proc, figures=False)
     facts = _csv("facts")
     mine = facts[(facts["county_code"] == rep.code) & (facts["base_unit"] == "yuan")]
     assert len(mine) == 1 and "267万元" in mine["quote"].iloc[0]
     assert any("267万元" in s for s in rep.summary)
-    en = S.county_report("532625", 2024, "en", raw, proc, figures=False)
+    en = county_report("532625", 2024, "en", raw, proc, figures=False)
     assert any("2,670,000 yuan" in s for s in en.summary)
     n_orgs = _csv("pairings").query("county_code == @rep.code")["org_id"].nunique()
     assert rep.headlines()["organizations"][0] == n_orgs
@@ -183,7 +189,7 @@ def test_summary_numbers_for_maguan_match_the_article(tmp_path):
 @needs_registry
 def test_program_wide_funds_are_not_attributed_to_one_county(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=False)
-    rep = S.county_report("镇雄县", 2024, "zh", raw, proc, figures=False)
+    rep = county_report("镇雄县", 2024, "zh", raw, proc, figures=False)
     funds = fund_facts(rep.tables["facts"])
     assert set(funds["fact_county_code"].fillna("")) == {""}  # all program-wide
     assert rep.headlines()["funds_yuan"][0] is None
@@ -192,7 +198,7 @@ def test_program_wide_funds_are_not_attributed_to_one_county(tmp_path):
 
 @needs_registry
 def test_reconcile_totals():
-    rec = S.reconcile_totals(S.load_inputs().registry).set_index("measure")
+    rec = reconcile_totals(load_inputs().registry).set_index("measure")
     facts = _csv("facts").set_index("measure")
     orgs = _csv("organizations")
     for m in rec.index:
@@ -207,7 +213,7 @@ def test_reconcile_totals():
 
 @needs_registry
 def test_league_table_from_the_article():
-    league, skipped = S.league_from_facts(S.load_inputs().registry)
+    league, skipped = league_from_facts(load_inputs().registry)
     row = league.set_index("program_id").loc["cswf_free_lunch"]
     assert_allclose(row["cost_per_beneficiary"], 2_670_000 / 8955, rtol=1e-12)
     assert list(league["cost_per_beneficiary"]) == sorted(league["cost_per_beneficiary"])
@@ -237,12 +243,12 @@ def test_sections_that_do_not_apply_are_left_out(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=True)
     sites, progs = _csv("program_sites"), _csv("programs")
     health_codes = set(sites.merge(progs, on="program_id").query("sector == 'health'")["county_code"].dropna())
-    rep = S.county_report("马关县", 2024, "zh", raw, proc)
+    rep = county_report("马关县", 2024, "zh", raw, proc)
     assert rep.code not in health_codes
     assert rep.section("health") is None and rep.section("agriculture") is None
     html = "".join(s.to_html() for s in rep.sections.values() if s is not None)
     assert i18n.t("section.sector.health", "zh") not in html
-    jg = S.county_report("景谷县", 2024, "zh", raw, proc)
+    jg = county_report("景谷县", 2024, "zh", raw, proc)
     assert jg.code in health_codes and jg.section("health") is not None
 
 
@@ -252,7 +258,7 @@ def test_health_indicator_matches_an_independent_computation(tmp_path):
     from impact.indicators import cost_savings
 
     raw, proc = _data_copy(tmp_path, simulated=True)
-    rep = S.county_report("景谷县", 2024, "en", raw, proc)
+    rep = county_report("景谷县", 2024, "en", raw, proc)
     pat = pd.read_parquet(SIM / "patients_simulated.parquet")
     pat = pat[(pat["county_code"] == "530824") & (pat["year"] <= 2024)]
     year = pat["year"].max()
@@ -273,7 +279,7 @@ def test_health_indicator_matches_an_independent_computation(tmp_path):
 @needs_sim
 def test_simulated_banner_wherever_simulated_data_is_used(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=True)
-    rep = S.county_report("景谷县", 2024, "zh", raw, proc)
+    rep = county_report("景谷县", 2024, "zh", raw, proc)
     assert rep.simulated
     assert 'class="simulated-banner"' in rep.header_html()
     for key, sec in rep.sections.items():
@@ -285,7 +291,7 @@ def test_simulated_banner_wherever_simulated_data_is_used(tmp_path):
             assert not sec.simulated and 'class="simulated-banner"' not in sec.to_html()
         assert (sec.simulated) == ('class="simulated-banner"' in sec.to_html()), key
     # the data hash table marks simulated files
-    hashes = S.data_hashes(S.load_inputs(raw, proc), "en")
+    hashes = data_hashes(load_inputs(raw, proc), "en")
     sim_rows = hashes[hashes["File"].str.contains("simulated")]
     assert len(sim_rows) > 0 and set(sim_rows["Simulated"]) == {"yes"}
 
@@ -293,7 +299,7 @@ def test_simulated_banner_wherever_simulated_data_is_used(tmp_path):
 @needs_registry
 def test_no_banner_without_simulated_data(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=False)
-    rep = S.county_report("景谷县", 2024, "zh", raw, proc, figures=False)
+    rep = county_report("景谷县", 2024, "zh", raw, proc, figures=False)
     assert not rep.simulated
     assert 'class="simulated-banner"' not in rep.header_html()
     assert all('class="simulated-banner"' not in s.to_html() for s in rep.sections.values() if s is not None)
@@ -307,7 +313,7 @@ def test_data_derived_text_is_escaped(tmp_path):
     evil = '<script>alert("x")</script>'
     df.loc[df["program_id"] == "cswf_free_lunch", "name"] = evil
     df.to_csv(path, index=False)
-    rep = S.county_report("马关县", 2024, "zh", raw, proc, figures=False)
+    rep = county_report("马关县", 2024, "zh", raw, proc, figures=False)
     html = rep.header_html() + "".join(s.to_html() for s in rep.sections.values() if s is not None)
     assert "<script>" not in html
     assert re.search(r"&lt;script&gt;alert\((&quot;|\")x(&quot;|\")\)&lt;/script&gt;", html)
@@ -315,7 +321,7 @@ def test_data_derived_text_is_escaped(tmp_path):
 
 def test_section_html_escapes_every_part():
     evil = "<b>x</b>&"
-    sec = S.Section("k<", evil, "zh", paragraphs=[evil], tables=[(evil, pd.DataFrame({evil: [evil]}))],
+    sec = Section("k<", evil, "zh", paragraphs=[evil], tables=[(evil, pd.DataFrame({evil: [evil]}))],
                     figures=[(evil, b"png")], notes=[evil], simulated=True, seed="<1>")
     out = sec.to_html()
     assert "<b>" not in out and out.count("&lt;b&gt;x&lt;/b&gt;&amp;") >= 6
@@ -329,13 +335,13 @@ def test_section_html_escapes_every_part():
 @needs_sim
 def test_precompute_then_slice_equals_direct_computation(tmp_path):
     raw, proc = _data_copy(tmp_path, simulated=True)
-    out = S.precompute(2024, data_dir=raw, processed_dir=proc)
-    assert out == S.cache_dir(2024, proc) and (out / "meta.json").is_file()
-    inputs = S.load_inputs(raw, proc)
+    out = precompute(2024, data_dir=raw, processed_dir=proc)
+    assert out == cache_dir(2024, proc) and (out / "meta.json").is_file()
+    inputs = load_inputs(raw, proc)
     for county in ("530824", "530627", "532625"):
-        cached = S._read_cache(out, 2024, inputs.digest(), county)
+        cached = read_cache(out, 2024, inputs.digest(), county)
         assert cached is not None
-        direct = S.compute_tables(inputs, 2024, [county])
+        direct = compute_tables(inputs, 2024, [county])
         for name in ("orgs", "programs", "facts", "indicators"):
             a = cached[name].reset_index(drop=True)
             b = direct[name][direct[name]["county_code"] == county].reset_index(drop=True)
@@ -344,7 +350,7 @@ def test_precompute_then_slice_equals_direct_computation(tmp_path):
     # a change of the inputs invalidates the cache
     (raw / "registry" / "facts.csv").write_text(
         (raw / "registry" / "facts.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert S._read_cache(out, 2024, S.load_inputs(raw, proc).digest(), "530824") is None
+    assert read_cache(out, 2024, load_inputs(raw, proc).digest(), "530824") is None
 
 
 # ----------------------------------------------------------------------------- causal (slow: synthetic control)
@@ -356,7 +362,7 @@ def test_precompute_then_slice_equals_direct_computation(tmp_path):
 def test_causal_section_matches_the_estimator():
     from impact.estimate.synth import synth
 
-    rep = S.county_report("镇雄县", 2024, "zh", figures=True)
+    rep = county_report("镇雄县", 2024, "zh", figures=True)
     sec = rep.section("causal")
     assert sec is not None and sec.simulated and 'class="simulated-banner"' in sec.to_html()
     row = rep.tables["synth"].iloc[0]
@@ -366,7 +372,7 @@ def test_causal_section_matches_the_estimator():
     never = panel.groupby("county_code")["cohort"].max()
     never = list(never[never == 0].index)
     pre = panel[panel["year"] < cohort].groupby("county_code")[outcome].mean()
-    donors = list((pre.reindex(never) - pre[rep.code]).abs().sort_values(kind="stable").index[:S.SYNTH_DONORS])
+    donors = list((pre.reindex(never) - pre[rep.code]).abs().sort_values(kind="stable").index[:SYNTH_DONORS])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = synth(panel[panel["county_code"].isin(donors + [rep.code])], outcome, idname="county_code", tname="year",
@@ -387,7 +393,7 @@ def test_benefit_cost_section_where_costs_are_recorded(tmp_path):
                           "month": ["2022-06", "2023-06", "2024-06"], "item": "training",
                           "amount_yuan": [200_000.0, 150_000.0, 150_000.0], "funder": "external"})
     pd.concat([led, extra.astype(led.dtypes.to_dict())], ignore_index=True).to_parquet(path)
-    rep = S.county_report("景谷县", 2024, "en", raw, proc)
+    rep = county_report("景谷县", 2024, "en", raw, proc)
     sec = rep.section("bcr")
     assert sec is not None and sec.simulated and 'class="simulated-banner"' in sec.to_html()
     # independent: yearly total saving = (mean provincial − mean local cost) × local patients
@@ -405,4 +411,4 @@ def test_benefit_cost_section_where_costs_are_recorded(tmp_path):
     assert_allclose(got, expected, rtol=1e-9)
     assert f"{expected:.2f}" in sec.to_html()
     # other counties have no ledger for a sector with monetized benefits: no section
-    assert S.county_report("马关县", 2024, "en", raw, proc, figures=False).section("bcr") is None
+    assert county_report("马关县", 2024, "en", raw, proc, figures=False).section("bcr") is None

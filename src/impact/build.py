@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -47,6 +46,7 @@ from typing import Any
 import pandas as pd
 
 from impact import config
+from impact.digest import code_digest, file_sha256
 from impact.errors import ImpactError, InputError, Problem
 from impact.io import is_under, make_temp_dir, read_parquet_metadata, read_table, write_json, write_parquet, write_text
 from impact.schemas import ExtraColumnWarning, kind_for_file, validate
@@ -73,37 +73,27 @@ DUCKDB_NAME = "impact.duckdb"
 _OUTPUT_SUFFIXES = (".parquet",)
 _OUTPUT_NAMES = (MANIFEST_NAME, DUCKDB_NAME, DUCKDB_NAME + ".wal")
 
-#: Modules whose code decides what the build writes (a change makes the processed data stale).
-_CODE_FILES = ("build.py", "schemas.py", "io.py", "units.py", "geo.py", "userdata.py")
 
 
 # --------------------------------------------------------------------------- hashing
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+    """Hex sha256 of a file's bytes (:func:`impact.digest.file_sha256`)."""
+    return file_sha256(path, chunk=chunk)
 
 
 def _code_hash() -> str:
-    h = hashlib.sha256()
-    for name in _CODE_FILES:
-        p = config.PACKAGE_DIR / name
-        if p.is_file():
-            h.update(name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
+    """The code part of the one content hash (:func:`impact.digest.code_digest`)."""
+    return code_digest()
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
+    try:
         return version("impact")
-    except Exception:  # noqa: BLE001 - metadata missing in an uninstalled checkout
+    except PackageNotFoundError:  # metadata missing in an uninstalled checkout
         import impact  # noqa: PLC0415
 
         return getattr(impact, "__version__", "unknown")

@@ -86,6 +86,10 @@ class ReportError(ImpactError):
     """A report could not be produced."""
 
 
+class OptionError(ImpactError, ValueError):
+    """An option outside its valid values (the message lists them); also a ``ValueError``."""
+
+
 class ImpactWarning(UserWarning):
     """Base class of warnings users can filter."""
 

@@ -45,12 +45,15 @@ def use_cjk_font() -> str:
 
     path = font_path()
     fm = font_manager.fontManager
-    fm.addfont(str(path))
-    # A system copy of Noto Sans CJK (Debian's fonts-noto-cjk) has the same family name; findfont
-    # keeps the first of equally good matches, so the bundled file goes first to win every tie.
-    fm.ttflist = ([f for f in fm.ttflist if Path(f.fname) == path]
-                  + [f for f in fm.ttflist if Path(f.fname) != path])
+    if not any(f.fname == str(path) for f in fm.ttflist):
+        fm.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
+    # A system copy of the same family (e.g. Debian's fonts-noto-cjk .ttc) would otherwise win the
+    # match by name: keep only the bundled file, so figures are the same on every machine.
+    others = [f for f in fm.ttflist if f.name == family and f.fname != str(path)]
+    if others:
+        fm.ttflist = [f for f in fm.ttflist if f not in others]
+        type(fm)._findfont_cached.cache_clear()  # the lookup by name is cached per FontManager
     current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
     mpl.rcParams["font.sans-serif"] = [family, *current]
     mpl.rcParams["font.family"] = "sans-serif"

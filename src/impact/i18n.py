@@ -22,10 +22,9 @@ Only user-facing text is translated; code, comments and docs stay in English.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[str, ...] = ("zh", "en")
+from impact.vocab import LANGS, Lang  # noqa: F401 - the vocabularies live in impact.vocab
 
 
 def _check_lang(lang: str) -> str:
@@ -155,6 +154,9 @@ COLUMNS: dict[str, dict[str, str]] = {
     "file": {"zh": "文件", "en": "File"},
     "sha256": {"zh": "SHA-256 校验值", "en": "SHA-256"},
     "package": {"zh": "软件包", "en": "Package"},
+    "part": {"zh": "部分", "en": "Part"},
+    "note_kind": {"zh": "类别", "en": "Type"},
+    "message": {"zh": "说明", "en": "Message"},
     "version": {"zh": "版本", "en": "Version"},
     "source": {"zh": "来源", "en": "Source"},
     "simulated": {"zh": "模拟数据", "en": "Simulated"},
@@ -368,6 +370,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.event_title": {"zh": "事件研究：{sector}领域全部结对县", "en": "Event study: all counties paired in {sector}"},
     "fig.effect_map": {"zh": "合成控制效应估计：{outcome}", "en": "Synthetic-control effect: {outcome}"},
     "fig.no_data": {"zh": "无数据", "en": "No data"},
+    "fig.pretrend": {"zh": "事件研究；事前趋势检验 p = {p}", "en": "Event study; pre-trend test p = {p}"},
+    "fig.synth_title": {"zh": "合成控制：{unit}（置换检验 p = {p}）", "en": "Synthetic control: {unit} (placebo p = {p})"},
+    "fig.treated_unit": {"zh": "处理单位", "en": "Treated unit"},
+    "fig.pointwise": {"zh": "逐点置信区间", "en": "Pointwise interval"},
+    "fig.uniform": {"zh": "一致置信带", "en": "Uniform band"},
+    "fig.cohort": {"zh": "{g}年结对组", "en": "Cohort {g}"},
+    "fig.pscore": {"zh": "倾向得分", "en": "Propensity score"},
+    "fig.density": {"zh": "密度", "en": "Density"},
+    "fig.treated_group": {"zh": "处理组", "en": "Treated"},
+    "fig.control_group": {"zh": "对照组", "en": "Control"},
+    "fig.overlap": {"zh": "共同支撑：{method}", "en": "Overlap: {method}"},
     # appendix
     "appendix.sources": {
         "zh": "登记表中的每个事实都附有原文引文。来源：《云南日报》报道《携手共绘乡村振兴新画卷》（郎晶晶）。",
@@ -376,6 +389,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "appendix.hashes": {"zh": "数据文件校验值", "en": "Data file hashes"},
     "appendix.versions": {"zh": "软件版本", "en": "Package versions"},
+    "section.notes": {"zh": "注记：估计警告与未计算部分", "en": "Notes: estimation warnings and parts not computed"},
+    "notes.intro": {"zh": "以下列出本报告计算中估计方法发出的警告，以及未能计算的部分及其原因。",
+                    "en": "Warnings raised by the estimators while this report was computed, and the parts that "
+                          "could not be computed, with the reason."},
+    "notes.none": {"zh": "本报告计算中没有警告，所有部分均已计算。",
+                   "en": "No warnings were raised and every part was computed."},
+    "notes.warning": {"zh": "警告", "en": "warning"},
+    "notes.skipped": {"zh": "未计算", "en": "not computed"},
+    "notes.note": {"zh": "说明", "en": "note"},
     "appendix.methods": {"zh": "方法说明", "en": "Methods"},
     "appendix.registry_facts": {"zh": "本县相关的原文事实", "en": "Registry facts for this county"},
 }

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from impact import geo
+from impact.vocab import LANGS, Lang
 from impact.errors import InputError, Problem
 from impact.i18n import t
 from impact.plots import PALETTE, new_figure
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-Lang = Literal["zh", "en"]
+
 Labels = Literal["none", "prefecture", "county"]
 
 NO_DATA_COLOR = "#d9d9d9"
@@ -41,7 +42,7 @@ PREFECTURE_EDGE = "#4d4d4d"
 
 def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
     if ax is None:
-        return new_figure(width, height)
+        return new_figure(width, height, layout="constrained")  # room for the colour bar
     from impact.fonts import use_cjk_font
 
     use_cjk_font()
@@ -95,7 +96,7 @@ def county_locator_map(
     with ``ax``, the prefecture is drawn on it and the province as an inset in its
     lower-left corner. ``county`` is anything :func:`impact.geo.resolve_county` accepts.
     """
-    check_option("lang", lang, ("zh", "en"))
+    check_option("lang", lang, LANGS)
     c = county if isinstance(county, geo.County) else geo.resolve_county(county)
     color = color or PALETTE["accent"]
     if ax is None:
@@ -200,7 +201,7 @@ def province_choropleth(
     ``labels`` writes prefecture short names (``"prefecture"``), county short names
     (``"county"``) or nothing.
     """
-    check_option("lang", lang, ("zh", "en"))
+    check_option("lang", lang, LANGS)
     check_option("labels", labels, ("none", "prefecture", "county"))
     from matplotlib.patches import Patch
 

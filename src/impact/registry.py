@@ -780,3 +780,23 @@ def province_facts(tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataF
     out = cov[cov["coverage"].isin(["province", "prefecture"])].copy()
     out["_order"] = (out["coverage"] == "prefecture").astype(int)
     return out.sort_values(["_order", "fact_id"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def funds_by_county(facts: pd.DataFrame) -> pd.Series:
+    """Funds (yuan) the article states for one county alone, by ``county_code``.
+
+    Sums the values of the fund facts (:func:`fund_facts`) that carry a ``county_code``;
+    program-wide figures covering several counties are left out (they are no one county's).
+    """
+    if facts.empty:
+        return pd.Series(dtype=float, name="funds")
+    f = facts[facts["county_code"].notna() & (facts["county_code"] != "")]
+    f = fund_facts(f.assign(value=pd.to_numeric(f["value"], errors="coerce")))
+    return f.groupby("county_code")["value"].sum().rename("funds")
+
+
+def programs_by_county(sites: pd.DataFrame) -> pd.Series:
+    """Number of registry programs sited in each county (``program_sites`` rows), by ``county_code``."""
+    if sites.empty:
+        return pd.Series(dtype=float, name="programs")
+    return sites.dropna(subset=["county_code"]).groupby("county_code")["program_id"].nunique().rename("programs")

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from impact.errors import OptionError
+from impact.vocab import LANGS, Lang, values
 
 TIDY_COLUMNS: tuple[str, ...] = (
     "term",
@@ -34,14 +37,17 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "method",
 )
 
-Lang = Literal["zh", "en"]
+def check_option(name: str, value: Any, valid: Sequence[Any] | Any) -> Any:
+    """Return ``value`` if it is one of ``valid``; otherwise raise :class:`~impact.errors.OptionError`.
 
-
-def check_option(name: str, value: Any, valid: Sequence[Any]) -> Any:
-    """Return ``value`` if it is one of ``valid``; otherwise raise a ValueError listing them."""
-    if value not in valid:
-        listed = ", ".join(repr(v) for v in valid)
-        raise ValueError(f"{name}={value!r} is not valid; expected one of {listed}")
+    ``valid`` is a sequence of values or a ``Literal[...]`` type (its values are read with
+    :func:`impact.vocab.values`, so an option's type and its check cannot disagree). The
+    message names the option, the value and every valid value.
+    """
+    allowed = values(valid) or tuple(valid)
+    if value not in allowed:
+        listed = ", ".join(repr(v) for v in allowed)
+        raise OptionError(f"{name}={value!r} is not valid; expected one of {listed}")
     return value
 
 
@@ -198,7 +204,7 @@ class Result:
 
     def sentence(self, lang: Lang = "zh") -> str:
         """One plain sentence per headline, for reports."""
-        check_option("lang", lang, ("zh", "en"))
+        check_option("lang", lang, LANGS)
         if self.text is None:
             raise NotImplementedError(f"{self.method}: no plain-language text defined")
         return self.text(lang)

@@ -42,6 +42,7 @@ import pandas as pd
 
 from impact.errors import ImpactError, ImpactWarning, InputError, Problem
 from impact.results import check_option
+from impact.vocab import BASE_UNITS, LEVELS, ORG_KINDS, QUALIFIERS, SECTORS
 
 __all__ = [
     "Column",
@@ -76,20 +77,7 @@ class ExtraColumnWarning(ImpactWarning):
 
 # --------------------------------------------------------------------------- vocabularies
 
-LEVELS = ("national", "out_of_province", "provincial", "prefecture", "county")
-ORG_KINDS = (
-    "foundation", "trade_association", "chamber_of_commerce", "social_work_agency",
-    "professional_association", "ngo", "enterprise", "other",
-)
-SECTORS = (
-    "agriculture", "health", "education", "child_protection", "elderly_care", "disability",
-    "culture", "tourism", "ecommerce", "employment", "governance", "other",
-)
-BASE_UNITS = (
-    "yuan", "mu", "kg", "person", "person_time", "school", "unit", "percent",
-    "organization", "county", "project",
-)
-QUALIFIERS = ("exact", "more_than", "about", "nearly", "up_to", "at_least")
+# LEVELS, ORG_KINDS, SECTORS, BASE_UNITS and QUALIFIERS come from impact.vocab (imported above).
 SCOPES = ("province", "prefecture", "county", "program")
 COUNTY_KINDS = ("县", "自治县", "市", "区")
 ARMS = ("treated", "check")
@@ -99,31 +87,19 @@ FUNDERS = ("public", "external")
 SEXES = ("female", "male")
 
 #: Units as written in the article, used when :mod:`impact.units` is not importable.
-_FALLBACK_UNITS = (
-    "元", "万元", "亿元", "亩", "万亩", "公斤", "千克", "斤", "吨", "人", "万人", "人次", "万人次",
-    "所", "个", "家", "户", "名", "位", "次", "项", "套", "台", "件", "%", "％",
-)
-
-
 def known_units() -> tuple[str, ...]:
     """Units a ``unit_as_written`` cell may hold: every unit of :data:`impact.units.UNITS`
     alone or after a multiplier of :data:`impact.units.MULTIPLIERS` (元, 万元, 亿元, 亩, ...)."""
-    try:
-        from impact.units import MULTIPLIERS, UNITS  # noqa: PLC0415
-    except ImportError:
-        return _FALLBACK_UNITS
+    from impact.units import MULTIPLIERS, UNITS  # noqa: PLC0415
+
     out = list(UNITS)
     out += [m + u for m in MULTIPLIERS for u in UNITS]
     return tuple(dict.fromkeys(out))
 
 
 def base_units() -> tuple[str, ...]:
-    """Base units of ``facts.value`` (the contract's list, plus any :mod:`impact.units` adds)."""
-    try:
-        from impact.units import BASE_UNITS as _B  # noqa: PLC0415
-    except ImportError:
-        _B = ()
-    return tuple(dict.fromkeys([*BASE_UNITS, *_B]))
+    """Base units of ``facts.value`` (:data:`impact.vocab.BASE_UNITS`)."""
+    return BASE_UNITS
 
 
 # --------------------------------------------------------------------------- spec types

@@ -55,9 +55,10 @@ import re
 import unicodedata
 from decimal import Decimal
 from dataclasses import dataclass
-from typing import Literal, TypeVar, get_args
+from typing import TypeVar
 
 from impact.errors import InputError, Problem
+from impact.vocab import BASE_UNITS, QUALIFIERS, BaseUnit, Qualifier  # noqa: F401 - part of impact.units' API
 
 __all__ = [
     "BASE_UNITS",
@@ -76,24 +77,6 @@ __all__ = [
     "quantity_text",
 ]
 
-BaseUnit = Literal[
-    "yuan",
-    "mu",
-    "kg",
-    "person",
-    "person_time",
-    "school",
-    "unit",
-    "percent",
-    "organization",
-    "county",
-    "project",
-    "year",
-]
-Qualifier = Literal["exact", "more_than", "about", "nearly", "up_to", "at_least"]
-
-BASE_UNITS: tuple[str, ...] = get_args(BaseUnit)
-QUALIFIERS: tuple[str, ...] = get_args(Qualifier)
 
 #: Base units that count things; a count written with one classifier (个, 家, 人, ...)
 #: may be re-labelled as another count with ``count_of=``.

@@ -9,73 +9,52 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 import numpy as np
 import pandas as pd
 
+from impact import validate
 from impact.errors import DesignError, DesignWarning, ImpactError, InputError, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DATA = "<data>"
+from impact.validate import DATA
 
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: str = DATA) -> None:
-    """Raise :class:`InputError` listing every missing column."""
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(Problem(what, None, None, type(data).__name__, "a pandas DataFrame"))
-    missing = [c for c in columns if c is not None and c not in data.columns]
-    if missing:
-        raise InputError(
-            [Problem(what, None, c, None, f"a column named {c!r} (columns present: {', '.join(map(str, data.columns[:20]))})") for c in missing],
-            title="missing columns",
-        )
+    """Raise :class:`InputError` listing every missing column (:func:`impact.validate.require_columns`)."""
+    validate.require_columns(data, columns, what)
 
 
 def require_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str = DATA) -> None:
-    """Raise :class:`InputError` at the first non-numeric, non-missing cell of each column."""
-    problems = []
-    for c in columns:
-        s = data[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            continue
-        conv = pd.to_numeric(s, errors="coerce")
-        bad = conv.isna() & s.notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            v = s.iloc[i]
-            problems.append(Problem(what, i + 2, c, v.item() if isinstance(v, np.generic) else v, "a number"))
-    if problems:
-        raise InputError(problems, title="non-numeric values")
+    """Raise :class:`InputError` for non-numeric, non-missing cells, at the user's row numbers
+    (:func:`impact.validate.require_numeric`; missing values are handled by :func:`drop_missing`)."""
+    validate.require_numeric(data, columns, what, allow_na=True)
 
 
 def require_binary(data: pd.DataFrame, column: str, *, what: str = DATA) -> None:
-    """Raise :class:`InputError` at the first value that is neither 0 nor 1.
+    """Raise :class:`InputError` for a treatment indicator other than 0/1, at the user's row numbers.
 
     Missing values pass (they are dropped, with a warning, by :func:`drop_missing`); call
-    this on the user's table before dropping rows so the row number is the user's own
-    (header = row 1, first data row = row 2).
+    this on the user's table before dropping rows so the row numbers are the user's own.
     """
-    s = data[column]
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = s.to_numpy()
-        ok = (v == 0) | (v == 1) | pd.isna(v)
-    else:
-        ok = (pd.to_numeric(s, errors="coerce").isin([0, 1]) | s.isna()).to_numpy()
-    if not ok.all():
-        i = int(np.flatnonzero(~ok)[0])
-        v = s.iloc[i]
-        raise InputError(Problem(what, i + 2, column, v.item() if isinstance(v, np.generic) else v, "0 or 1 (treatment indicator)"))
+    present = data[column].notna().to_numpy()
+    validate.require_binary(data.loc[present] if not present.all() else data, column, what)
 
 
 def require_weights(data: pd.DataFrame, column: str | None, *, what: str = DATA) -> None:
-    """Raise :class:`InputError` at the first weight that is not a positive finite number
-    (missing weights pass: the row is dropped with the other missing values)."""
+    """Raise :class:`InputError` at every weight that is not a positive finite number, at the
+    user's row numbers (missing weights pass: the row is dropped with the other missing values)."""
     if column is None:
         return
     s = data[column]
     v = pd.to_numeric(s, errors="coerce").to_numpy(float)
     bad = ~((v > 0) & np.isfinite(v)) & s.notna().to_numpy()
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        val = s.iloc[i]
-        raise InputError(Problem(what, i + 2, column, val.item() if isinstance(val, np.generic) else val, "a positive weight"))
+        rows = validate.user_rows(data, bad)
+        vals = s.to_numpy()[np.flatnonzero(bad)]
+        problems = [Problem(what, int(r), column, v.item() if isinstance(v, np.generic) else v, "a positive weight")
+                    for r, v in zip(rows[:validate.MAX_LISTED], vals[:validate.MAX_LISTED])]
+        if len(rows) > validate.MAX_LISTED:
+            problems.append(Problem(what, None, column, f"{len(rows) - validate.MAX_LISTED} more rows",
+                                    "a positive weight"))
+        raise InputError(problems, title=f"{what}: invalid weights in '{column}'")
 
 
 class FewTreatedClustersWarning(DesignWarning):

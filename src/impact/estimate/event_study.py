@@ -18,13 +18,14 @@ contaminated (Sun & Abraham 2021); :func:`impact.estimate.staggered.aggte`
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from impact.errors import DesignError, DesignWarning
+from impact.plots import plot_event_study
 from impact.results import Result
 
 from ._common import covariate_names, drop_missing, keyword_only, require_columns, require_numeric, require_weights
@@ -154,26 +155,6 @@ def event_study(
     vterms = [f"e={e}" for e, _ in kept]
     vcov = pd.DataFrame(np.asarray(V)[np.ix_(pos, pos)], index=vterms, columns=vterms)
     res = Result(table=table, method="Event study (TWFE leads and lags, pyfixest)", assumptions=ASSUMPTIONS_ES,
-                 info=info, diagnostics={"pretrend": pre, "vcov": vcov}, plotter=_plot, level=1 - alpha)
+                 info=info, diagnostics={"pretrend": pre, "vcov": vcov}, plotter=plot_event_study, level=1 - alpha)
     res.fit = fit  # type: ignore[attr-defined]
     return res
-
-
-def _plot(result: Result, ax: Any = None, **kw: Any) -> Any:
-    import matplotlib.pyplot as plt
-
-    t = result.table
-    if ax is None:
-        _, ax = plt.subplots(figsize=kw.pop("figsize", (7, 4)))
-    x = t["event_time"].to_numpy(float)
-    y = t["estimate"].to_numpy(float)
-    ax.fill_between(x, t["conf_low"].fillna(0), t["conf_high"].fillna(0), alpha=0.2, color="C0", label=f"{result.level:.0%} CI")
-    ax.plot(x, y, "o-", color="C0", label="estimate")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
-    ax.set_xlabel("event time (periods since treatment) / 相对处理期")
-    ax.set_ylabel(str(t["unit"].iloc[0]))
-    p = result.diagnostics["pretrend"]["p_value"].iloc[0]
-    ax.set_title(f"Event study; pre-trend p = {p:.3g}", fontsize=9)
-    ax.legend(fontsize=8)
-    return ax

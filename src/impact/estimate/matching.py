@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from impact.errors import DesignError, DesignWarning
+from impact.plots import plot_overlap
 from impact.results import Result, check_option, normal_ci
 
 from ._common import (
@@ -204,7 +205,7 @@ def _result(df: pd.DataFrame, yname: str, dname: str, covs: list[str], est: floa
         bad = bal.loc[bal["smd_after"].abs() > 0.1, "covariate"].tolist()
         info["Imbalance after adjustment (|SMD| > 0.1)"] = ", ".join(bad)
     res = Result(table=pd.DataFrame([row]), method=method, assumptions=ASSUMPTIONS_SOO, info=info,
-                 diagnostics={"balance": bal, "pscore": pdf}, plotter=_plot_overlap, level=1 - alpha)
+                 diagnostics={"balance": bal, "pscore": pdf}, plotter=plot_overlap, level=1 - alpha)
     res.text = lambda lang: (
         f"{estimand} 对 {yname} 的估计为 {est:,.3g}（{1 - alpha:.0%}置信区间 [{float(lo):,.3g}, {float(hi):,.3g}]）。" if lang == "zh"
         else f"The estimated {estimand} on {yname} is {est:,.3g} ({1 - alpha:.0%} CI {float(lo):,.3g} to {float(hi):,.3g})."
@@ -427,20 +428,3 @@ def nn_match(data: pd.DataFrame, yname: str, *, dname: str, covariates: str | Se
                    ps, wts, alpha, {"Matched treated": N1, "Distinct controls used": int((Kw[ctrl] > 0).sum()),
                                     "Treated units with tied matches": n_tied if ties == "average" else "ties broken by row order",
                                     "Standard error": "Abadie-Imbens (2006)"}, balance=bal)
-
-
-def _plot_overlap(result: Result, ax: Any = None, **kw: Any) -> Any:
-    """Overlap plot: propensity score histograms by arm."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=kw.pop("figsize", (7, 4)))
-    p = result.diagnostics["pscore"]
-    bins = np.linspace(0, 1, kw.pop("bins", 41))
-    ax.hist(p.loc[p["treated"] == 1, "pscore"], bins=bins, alpha=0.5, density=True, label="treated / 处理组", color="C3")
-    ax.hist(p.loc[p["treated"] == 0, "pscore"], bins=bins, alpha=0.5, density=True, label="control / 对照组", color="C0")
-    ax.set_xlabel("propensity score / 倾向得分")
-    ax.set_ylabel("density")
-    ax.set_title(f"Overlap: {result.method}", fontsize=9)
-    ax.legend(fontsize=8)
-    return ax

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from impact.errors import DesignError, DesignWarning, InputError, MissingDataWarning, Problem
+from impact.plots import plot_staggered
 from impact.results import Result, check_option
 
 from ._common import covariate_names, keyword_only, require_columns, require_numeric
@@ -612,7 +613,7 @@ def att_gt(
                                                if np.isfinite(r["wald"]) else str(r["note"]))
     return StaggeredResult(
         table=table, method=method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics={"pretrend": pre},
-        plotter=_plot_gt, level=1 - alpha, fit=fit,
+        plotter=plot_staggered, level=1 - alpha, fit=fit,
     )
 
 
@@ -824,7 +825,7 @@ def aggte(
     res = StaggeredResult(
         table=table, method=_method_name(covs, o.get("est_method", "dr")) + f"; aggregation: {type}",
         assumptions=ASSUMPTIONS_CS, info={**_info(fit, covs, bstrap, biters, float(inf_["crit"][-1])), "Aggregation": type},
-        plotter=_plot_agg, level=1 - alpha, fit=fit, diagnostics={"vcov": vcov},
+        plotter=plot_staggered, level=1 - alpha, fit=fit, diagnostics={"vcov": vcov},
     )
     est0 = est_arr[0]
     lo, hi = inf_["conf_low"][0], inf_["conf_high"][0]
@@ -949,52 +950,6 @@ def staggered(
                 DesignWarning, stacklevel=3,
             )
     res = Result(table=table, method=gt.method, assumptions=ASSUMPTIONS_CS, info=info, diagnostics=diag,
-                 plotter=_plot_agg, level=1 - alpha)
+                 plotter=plot_staggered, level=1 - alpha)
     res.text = simple.text
     return res
-
-
-# ---------------------------------------------------------------------------
-# plots
-# ---------------------------------------------------------------------------
-
-def _plot_agg(result: Result, ax: Any = None, **kw: Any) -> Any:
-    import matplotlib.pyplot as plt
-
-    t = result.table
-    t = t[t["term"] != "ATT"]
-    if ax is None:
-        _, ax = plt.subplots(figsize=kw.pop("figsize", (7, 4)))
-    xcol = next((c for c in ("event_time", "group", "time") if c in t and t[c].notna().any()), None)
-    if xcol is None:
-        x = np.arange(len(t))
-    else:
-        x = t[xcol].to_numpy(float)
-    y = t["estimate"].to_numpy()
-    ax.fill_between(x, t["cband_low"], t["cband_high"], alpha=0.15, color="C0", label="uniform band", step=None)
-    ax.errorbar(x, y, yerr=[y - t["conf_low"], t["conf_high"] - y], fmt="o", color="C0", capsize=3, label="pointwise CI")
-    ax.axhline(0, color="grey", lw=0.8)
-    if xcol == "event_time":
-        ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
-    ax.set_xlabel({"event_time": "event time (years since pairing)", "group": "cohort", "time": "year"}.get(xcol or "", ""))
-    ax.set_ylabel(str(t["unit"].iloc[0]) if len(t) else "")
-    ax.set_title(result.method, fontsize=9)
-    ax.legend(fontsize=8)
-    return ax
-
-
-def _plot_gt(result: Result, ax: Any = None, **kw: Any) -> Any:
-    import matplotlib.pyplot as plt
-
-    t = result.table
-    if ax is None:
-        _, ax = plt.subplots(figsize=kw.pop("figsize", (7, 4)))
-    for i, (g, sub) in enumerate(t.groupby("group")):
-        x = sub["time"].to_numpy(float) + (i - 1) * 0.1
-        y = sub["estimate"].to_numpy()
-        ax.errorbar(x, y, yerr=[y - sub["cband_low"], sub["cband_high"] - y], fmt="o", capsize=2, label=f"cohort {g}")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("year")
-    ax.set_ylabel(str(t["unit"].iloc[0]) if len(t) else "")
-    ax.legend(fontsize=8)
-    return ax

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from impact.errors import DesignError, DesignWarning
+from impact.plots import plot_synth
 from impact.results import Result
 
 from ._common import keyword_only, require_columns, require_numeric
@@ -228,39 +229,12 @@ def synth(
             "Donors with weight > 1%": int((w > 0.01).sum()), "Pre-period RMSPE": pre_rmspe, "Post/pre RMSPE ratio": float(ratio1),
             "Placebo p-value": p}
     res = Result(table=table, method="Synthetic control (Abadie-Diamond-Hainmueller)", assumptions=ASSUMPTIONS_SC,
-                 info=info, diagnostics=diag, plotter=_plot)
+                 info=info, diagnostics=diag, plotter=plot_synth)
     res.text = lambda lang: (
         f"{treated_unit} 在处理后 {yname} 比合成对照平均高 {att:,.3g}（安慰剂检验 p = {p:.3g}）。" if lang == "zh"
         else f"After treatment, {treated_unit}'s {yname} was on average {att:,.3g} above its synthetic control (placebo p = {p:.3g})."
     )
     return res
-
-
-def _plot(result: Result, ax: Any = None, kind: str = "gap", **kw: Any) -> Any:
-    """``kind="gap"``: treated minus synthetic with placebo gaps in grey; ``"path"``: both series."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=kw.pop("figsize", (7, 4)))
-    path = result.diagnostics["path"]
-    t0 = path.loc[path["post"], "time"].min()
-    if kind == "path":
-        ax.plot(path["time"], path["treated"], "-", color="C3", label="treated / 处理县")
-        ax.plot(path["time"], path["synthetic"], "--", color="C0", label="synthetic / 合成对照")
-    else:
-        pg = result.diagnostics["placebo_gaps"]
-        plac = result.diagnostics["placebos"].set_index("unit")
-        cutoff = 5 * plac["pre_rmspe"].iloc[0]
-        for u in pg.columns[1:]:
-            if plac.loc[u, "pre_rmspe"] <= cutoff:
-                ax.plot(pg.index, pg[u], color="grey", alpha=0.3, lw=0.8)
-        ax.plot(path["time"], path["gap"], color="C3", lw=2, label="treated gap / 处理县差距")
-        ax.axhline(0, color="black", lw=0.8)
-    ax.axvline(t0 - 0.5, color="grey", ls="--", lw=0.8)
-    ax.set_xlabel("year / 年份")
-    ax.set_title(f"Synthetic control: {result.info['Treated unit']} (placebo p = {result.info['Placebo p-value']:.3g})", fontsize=9)
-    ax.legend(fontsize=8)
-    return ax
 
 
 # ---------------------------------------------------------------------------

@@ -5,16 +5,15 @@ Nothing here is public API; the families import what they need.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impact.errors import InputError, Problem
+from impact.errors import ImpactError, InputError, Problem
 
-#: Rows listed per problem kind before an error message says "and N more".
-MAX_LISTED = 5
+from impact.validate import MAX_LISTED
 
 from impact.units import ha_to_mu, jin_to_kg, kg_to_jin, mu_to_ha
 
@@ -42,91 +41,16 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- input checks
-def _rows(mask: np.ndarray) -> np.ndarray:
-    """Spreadsheet row numbers (header = row 1) of the True entries of ``mask``."""
-    return np.flatnonzero(mask) + 2
-
-
-def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise :class:`InputError` listing every required column missing from ``df``."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(
-            Problem(table, None, None, type(df).__name__, "a pandas DataFrame"),
-            title=f"{table}: wrong input type",
-        )
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            [Problem(table, None, c, None, "this column to be present") for c in missing],
-            title=f"{table}: missing columns",
-        )
-
-
-def require_nonempty(df: pd.DataFrame, table: str, what: str = "rows") -> None:
-    """Raise :class:`InputError` if ``df`` has no rows."""
-    if len(df) == 0:
-        raise InputError(
-            Problem(table, None, None, 0, f"at least one of {what}"), title=f"{table}: no {what}"
-        )
-
-
-def _listed(problems: list[Problem], extra: int, table: str, column: str, expected: str) -> list[Problem]:
-    if extra > 0:
-        problems.append(Problem(table, None, column, f"{extra} more rows", expected))
-    return problems
-
-
-def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str, allow_na: bool = False) -> None:
-    """Raise :class:`InputError` for non-numeric or (unless ``allow_na``) missing values."""
-    problems: list[Problem] = []
-    for col in columns:
-        raw = df[col]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = num.isna().to_numpy() & raw.notna().to_numpy()
-        if not allow_na:
-            bad |= raw.isna().to_numpy()
-        if bad.any():
-            rows = _rows(bad)
-            vals = raw.to_numpy()[np.flatnonzero(bad)]
-            for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED]):
-                problems.append(
-                    Problem(table, int(r), col, None if pd.isna(v) else v, "a number" + ("" if allow_na else " (not missing)"))
-                )
-            _listed(problems, len(rows) - MAX_LISTED, table, col, "a number")
-    if problems:
-        raise InputError(problems, title=f"{table}: non-numeric or missing values")
-
-
-def require_nonnegative(df: pd.DataFrame, columns: Iterable[str], table: str, strict: bool = False) -> None:
-    """Raise :class:`InputError` for negative (or, if ``strict``, non-positive) values; NaN passes."""
-    problems: list[Problem] = []
-    for col in columns:
-        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        bad = (v <= 0) if strict else (v < 0)
-        if bad.any():
-            rows = _rows(bad)
-            exp = "a positive number" if strict else "a number >= 0"
-            for r, x in zip(rows[:MAX_LISTED], v[np.flatnonzero(bad)][:MAX_LISTED]):
-                problems.append(Problem(table, int(r), col, float(x), exp))
-            _listed(problems, len(rows) - MAX_LISTED, table, col, exp)
-    if problems:
-        raise InputError(problems, title=f"{table}: invalid values")
-
-
-def require_categories(df: pd.DataFrame, column: str, valid: Sequence[str], table: str) -> None:
-    """Raise :class:`InputError` for values of ``column`` outside ``valid`` (missing included)."""
-    raw = df[column]
-    bad = ~raw.isin(list(valid)).to_numpy()
-    if bad.any():
-        rows = _rows(bad)
-        vals = raw.to_numpy()[np.flatnonzero(bad)]
-        exp = "one of " + ", ".join(repr(v) for v in valid)
-        problems = [
-            Problem(table, int(r), column, None if pd.isna(v) else v, exp)
-            for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED])
-        ]
-        _listed(problems, len(rows) - MAX_LISTED, table, column, exp)
-        raise InputError(problems, title=f"{table}: unknown values in '{column}'")
+# One set of checks for indicators and estimators: impact.validate (the user's own row numbers).
+from impact.validate import (  # noqa: E402
+    _listed,
+    require_categories,
+    require_columns,
+    require_nonempty,
+    require_nonnegative,
+    require_numeric,
+    user_rows as _rows,
+)
 
 
 # --------------------------------------------------------------------------- grouping
@@ -231,12 +155,12 @@ def county_label(code: Any, lang: str = "zh") -> str:
     if key in _NAME_CACHE:
         return _NAME_CACHE[key]
     label = str(code)
-    try:  # geo is another module; its absence must not break indicators
-        from impact.geo import resolve_county  # type: ignore[attr-defined]
+    from impact.geo import resolve_county
 
+    try:
         c = resolve_county(str(code))
         label = c.name if lang == "zh" else f"{c.name} ({c.code})"
-    except Exception:  # noqa: BLE001 - any failure falls back to the code
+    except ImpactError:  # not one county (a user's own grouping code): the code itself
         label = str(code)
     _NAME_CACHE[key] = label
     return label
@@ -279,7 +203,7 @@ def year_from_month(month: pd.Series, table: str) -> pd.Series:
     ok = s.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False).to_numpy(dtype=bool)
     if not ok.all():
         bad = ~ok
-        rows = _rows(bad)
+        rows = _rows(month.to_frame(), bad)
         vals = month.to_numpy()[np.flatnonzero(bad)]
         problems = [
             Problem(table, int(r), "month", None if pd.isna(v) else v, "a month as 'YYYY-MM'")

@@ -310,7 +310,11 @@ def income_increase(
     by_ = as_by(by)
     name = str(households) if isinstance(households, (str, Path)) else TABLE
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    # Inside a Jupyter kernel DuckDB starts with the progress bar off and refuses any change of
+    # the setting without ipywidgets ("Could not change the progress bar setting"): switch it
+    # off only where it is on (a terminal).
+    if con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]:
+        con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = false")
     try:
         if isinstance(households, (str, Path)):

@@ -48,7 +48,8 @@ def snapshot() -> None:
         import matplotlib
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
+            warnings.simplefilter("ignore", FutureWarning)
             _STATE["rcparams"] = copy.deepcopy(dict(matplotlib.rcParams))
     if "numpy" in sys.modules:
         import numpy as np
@@ -96,13 +97,15 @@ def reset(collect_dir: str | None = None) -> dict[str, Any]:
         import matplotlib
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
+            warnings.simplefilter("ignore", FutureWarning)
             matplotlib.rcParams.update(copy.deepcopy(_STATE["rcparams"]))
     if "pandas" in sys.modules:
         import pandas as pd
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
+            warnings.simplefilter("ignore", FutureWarning)
             pd.reset_option("all")
     if "np_err" in _STATE:
         import numpy as np

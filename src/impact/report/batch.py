@@ -20,367 +20,48 @@ temporary files in the target folder and then renamed over the targets
 Skipping: a report is up to date when its state file records the same content
 hash, which covers the notebook file, the parameters, the language and formats,
 every input file under ``data_dir`` and ``processed_dir`` (except the derived
-``report_cache``), the code of the ``impact`` package (``*.py`` and templates)
-and the versions of the libraries that shape the output. ``force=True`` runs
-everything anyway.
+``report_cache``), the code of the ``impact`` package, the notebooks and the versions
+of the libraries that shape the output (:mod:`impact.digest`, the one content hash
+also used by the build and the shared report tables). ``force=True`` remakes
+everything, the shared tables of :mod:`impact.report.cache` included.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
-import re
-import shutil
-import socket
 import sys
-import tempfile
 import time
-import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Sequence
 
 from impact import config
+from impact.digest import code_digest
 from impact.errors import ReportError
+from impact.report.jobs import (  # noqa: F401 - JobResult, staged: part of the batch's public surface
+    COUNTY_NOTEBOOK,
+    FORMATS,
+    LANGS,
+    PROVINCE_CODE,
+    PROVINCE_NAME,
+    PROVINCE_NOTEBOOK,
+    BatchSummary,
+    Job,
+    JobResult,
+    county_stem,
+    execute_job,
+    inputs_digest,
+    is_up_to_date,
+    job_digest,
+    staged,
+    year_dir,
+)
 from impact.results import check_option
 
-Lang = Literal["zh", "en"]
-Format = Literal["html", "pdf"]
-LANGS: tuple[str, ...] = ("zh", "en")
-FORMATS: tuple[str, ...] = ("html", "pdf")
-ENGINE_VERSION = "1"
-PROVINCE_CODE = "530000"
-PROVINCE_NAME = "云南省"
-#: Libraries whose version changes what a report shows (part of the content hash).
-HASHED_LIBRARIES = ("pandas", "numpy", "geopandas", "matplotlib", "seaborn", "papermill", "nbconvert",
-                    "statsmodels", "pyfixest", "ipykernel")
-
-#: Derived database files left out of the input hash (rebuilt from the Parquet files,
-#: and their bytes change when they are merely opened).
-DERIVED_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal")
-
-COUNTY_NOTEBOOK = config.NOTEBOOKS / "county_report.ipynb"
-PROVINCE_NOTEBOOK = config.NOTEBOOKS / "province_report.ipynb"
-
-
-# ----------------------------------------------------------------- jobs
-
-
-@dataclass(frozen=True)
-class Job:
-    """One report to make. Paths are absolute strings (jobs travel to other processes)."""
-
-    key: str
-    kind: str  # "county" or "province"
-    notebook: str
-    parameters: dict[str, Any]
-    out_dir: str
-    stem: str
-    title: str
-    lang: str
-    formats: tuple[str, ...]
-    state_dir: str
-    log_dir: str
-    digest: str
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def outputs(self) -> dict[str, Path]:
-        """Output file of each kind (``ipynb``, ``html``, ``xlsx`` and ``pdf`` if asked)."""
-        out = Path(self.out_dir)
-        paths = {"ipynb": out / f"{self.stem}.ipynb", "html": out / f"{self.stem}.html",
-                 "xlsx": out / f"{self.stem}.xlsx"}
-        if "pdf" in self.formats:
-            paths["pdf"] = out / f"{self.stem}.pdf"
-        return paths
-
-    @property
-    def state_file(self) -> Path:
-        return Path(self.state_dir) / f"{self.stem}.json"
-
-    @property
-    def log_file(self) -> Path:
-        return Path(self.log_dir) / f"{self.stem}.log"
-
-
-@dataclass
-class JobResult:
-    """What happened to one :class:`Job`."""
-
-    key: str
-    stem: str
-    status: str  # "ok", "skipped", "failed"
-    seconds: float = 0.0
-    error: str | None = None
-    log: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-
-
-@dataclass
-class BatchSummary:
-    """Results of a batch, in job order, and its wall time."""
-
-    results: list[JobResult]
-    seconds: float
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    @property
-    def ok(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "ok"]
-
-    @property
-    def skipped(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "skipped"]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-    def as_text(self) -> str:
-        """Plain summary: counts, wall time, then one line per failure with its log."""
-        lines = [
-            f"reports: {len(self.ok)} made, {len(self.skipped)} unchanged (skipped), {len(self.failed)} failed "
-            f"in {self.seconds:.1f} s / 报告：生成 {len(self.ok)}，未变化跳过 {len(self.skipped)}，失败 {len(self.failed)}"
-        ]
-        lines += [f"note: {n}" for n in self.notes]
-        if self.failed:
-            lines.append("failed / 失败:")
-            for r in self.failed:
-                lines.append(f"  {r.stem}: {r.error} (log: {r.log})")
-        return "\n".join(lines)
-
-
-# ----------------------------------------------------------------- hashing
-
-
-def _sha256_file(path: Path, h: Any) -> None:
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-
-
-def tree_digest(folder: str | os.PathLike[str] | None, exclude: Sequence[str] = ("report_cache",)) -> str:
-    """SHA-256 over the relative paths and bytes of the files under ``folder``.
-
-    Hidden files and folders (atomic-write temporaries, ``.git``), DuckDB files
-    (:data:`DERIVED_SUFFIXES`) and top-level folders named in ``exclude`` are
-    left out. A missing folder hashes as empty.
-    """
-    h = hashlib.sha256()
-    if folder:
-        root = Path(folder)
-        if root.is_file():
-            _sha256_file(root, h)
-        elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                rel_dir = Path(dirpath).relative_to(root)
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not d.startswith(".") and d != "__pycache__" and not (rel_dir == Path(".") and d in exclude)
-                )
-                for name in sorted(filenames):
-                    if name.startswith(".") or name.endswith(DERIVED_SUFFIXES):
-                        continue
-                    h.update(str(rel_dir / name).encode() + b"\0")
-                    _sha256_file(Path(dirpath) / name, h)
-                    h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """SHA-256 of the ``impact`` package code (``*.py``, templates) and key library versions."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    h = hashlib.sha256()
-    pkg = config.PACKAGE_DIR
-    files = sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and (p.suffix in (".py", ".j2", ".css", ".json", ".toml") or p.parent.name == "templates"))
-    for p in files:
-        h.update(str(p.relative_to(pkg)).encode() + b"\0")
-        _sha256_file(p, h)
-    for lib in HASHED_LIBRARIES:
-        try:
-            h.update(f"{lib}={version(lib)}\0".encode())
-        except PackageNotFoundError:
-            h.update(f"{lib}=-\0".encode())
-    h.update(f"python={sys.version_info[:3]}\0engine={ENGINE_VERSION}".encode())
-    return h.hexdigest()
-
-
-def job_digest(notebook: str | os.PathLike[str], parameters: dict[str, Any], lang: str,
-               formats: Sequence[str], inputs_digest: str, code: str) -> str:
-    """Content hash of one report: notebook bytes + parameters + inputs + code."""
-    h = hashlib.sha256()
-    _sha256_file(Path(notebook), h)
-    h.update(json.dumps({"parameters": parameters, "lang": lang, "formats": sorted(formats)},
-                        sort_keys=True, ensure_ascii=False).encode())
-    h.update(inputs_digest.encode())
-    h.update(code.encode())
-    return h.hexdigest()
-
-
-def is_up_to_date(job: Job) -> bool:
-    """True when ``job``'s state file records its hash and every output exists."""
-    try:
-        state = json.loads(job.state_file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    return (state.get("status") == "ok" and state.get("digest") == job.digest
-            and all(p.exists() for p in job.outputs().values() if p.suffix != ".xlsx" or state.get("has_xlsx")))
-
-
-# ----------------------------------------------------------------- writing
-
-
-@contextlib.contextmanager
-def staged(targets: Sequence[Path]):
-    """Yield hidden temp paths beside ``targets``; rename them over the targets on success.
-
-    All contents are written before the first rename, and nothing is renamed if
-    the block raises (the temporaries are removed).
-    """
-    temps: list[Path] = []
-    try:
-        for t in targets:
-            t.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{t.name}.", suffix=".tmp", dir=t.parent)
-            os.close(fd)
-            os.chmod(name, 0o644)
-            temps.append(Path(name))
-        yield temps
-        for tmp, t in zip(temps, targets):
-            os.replace(tmp, t)
-    finally:
-        for tmp in temps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-
-
-def _remove(paths: Iterable[Path]) -> None:
-    for p in paths:
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
-def _one_line(err: BaseException) -> str:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(err, PapermillExecutionError):
-        text = f"cell [{err.exec_count}] raised {err.ename}: {err.evalue}"
-    elif isinstance(err, ReportError):
-        text = str(err)
-    else:
-        text = f"{type(err).__name__}: {err}"
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
-    return " ".join(text.split())[:500]
-
-
-def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
-    from papermill.exceptions import PapermillExecutionError
-
-    log = job.log_file
-    log.parent.mkdir(parents=True, exist_ok=True)
-    parts = [
-        f"report: {job.stem} ({job.kind} {job.key})",
-        f"notebook: {job.notebook}",
-        f"parameters: {json.dumps(job.parameters, ensure_ascii=False, sort_keys=True)}",
-        f"time: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  after {seconds:.1f} s",
-        f"error: {_one_line(err)}",
-        "",
-    ]
-    if isinstance(err, PapermillExecutionError):
-        parts += ["failing cell source:", err.source, "", "traceback in the kernel:",
-                  re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(err.traceback))]
-    else:
-        parts += ["traceback in the runner:", "".join(traceback.format_exception(err))]
-    with staged([log]) as (tmp,):
-        tmp.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    nb = getattr(err, "nb", None)
-    if nb is not None:
-        import nbformat
-
-        with contextlib.suppress(Exception), staged([log.with_suffix(".failed.ipynb")]) as (tmp,):
-            tmp.write_text(nbformat.writes(nb), encoding="utf-8")
-    return log
-
-
-def execute_job(job: Job, kernel: Any) -> JobResult:
-    """Run ``job`` on warm kernel ``kernel``; never raises (failures become a result)."""
-    from impact.report import collect, excel
-    from impact.report.html import to_html
-
-    t0 = time.perf_counter()
-    out_dir = Path(job.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = job.outputs()
-    side = Path(tempfile.mkdtemp(prefix=f".{job.stem}.collect-", dir=out_dir))
-    try:
-        nb = kernel.run(job.notebook, job.parameters, output_path=str(outputs["ipynb"]), collect_dir=str(side))
-        page = to_html(nb, title=job.title, lang=job.lang, name=job.stem)
-        tables = collect.read_tables(side)
-        headlines = collect.read_headlines(side)
-        import nbformat
-
-        ipynb_text = nbformat.writes(nb)
-        kinds = (["xlsx"] if tables else []) + ["ipynb"] + (["pdf"] if "pdf" in job.formats else []) + ["html"]
-        with staged([outputs[k] for k in kinds]) as temps:
-            tmp = dict(zip(kinds, temps))
-            if tables:
-                excel.write_workbook(tables, tmp["xlsx"], title=job.title, parameters=job.parameters)
-            tmp["ipynb"].write_text(ipynb_text, encoding="utf-8")
-            tmp["html"].write_text(page, encoding="utf-8")
-            if "pdf" in job.formats:
-                from impact.report import pdf
-
-                pdf.html_to_pdf(page, tmp["pdf"])
-        if not tables:
-            _remove([outputs["xlsx"]])
-        seconds = time.perf_counter() - t0
-        state = {"status": "ok", "digest": job.digest, "key": job.key, "kind": job.kind, "stem": job.stem,
-                 "lang": job.lang, "title": job.title, "meta": job.meta, "headlines": headlines,
-                 "has_xlsx": bool(tables), "outputs": {k: p.name for k, p in outputs.items()
-                                                       if k != "xlsx" or tables},
-                 "seconds": round(seconds, 3)}
-        with staged([job.state_file]) as (tmp,):
-            tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-        _remove([job.log_file, job.log_file.with_suffix(".failed.ipynb")])
-        return JobResult(job.key, job.stem, "ok", seconds, outputs={k: str(p) for k, p in outputs.items()
-                                                                     if k != "xlsx" or tables})
-    except Exception as err:  # noqa: BLE001 - isolate every failure
-        seconds = time.perf_counter() - t0
-        try:
-            log = str(_write_log(job, err, seconds))
-        except Exception as log_err:  # noqa: BLE001
-            log = f"(log not written: {log_err})"
-        # Stale outputs of an earlier run no longer match the inputs: remove them.
-        _remove(list(outputs.values()) + [job.state_file])
-        failed_state = {"status": "failed", "digest": job.digest, "key": job.key, "kind": job.kind,
-                        "stem": job.stem, "lang": job.lang, "title": job.title, "meta": job.meta,
-                        "error": _one_line(err), "log": log}
-        with contextlib.suppress(Exception), staged([job.state_file]) as (tmp,):
-            tmp.write_text(json.dumps(failed_state, ensure_ascii=False, indent=1), encoding="utf-8")
-        return JobResult(job.key, job.stem, "failed", seconds, error=_one_line(err), log=log)
-    finally:
-        shutil.rmtree(side, ignore_errors=True)
 
 
 # ----------------------------------------------------------------- building jobs
 
 
-def year_dir(year: int, root: str | os.PathLike[str] | None = None) -> Path:
-    """``reports/<year>`` (under ``root`` when given)."""
-    return Path(root or config.REPORTS) / str(int(year))
-
-
-def county_stem(code: str, name: str, lang: str) -> str:
-    """``<code>_<official name>`` plus ``.en`` for English."""
-    return f"{code}_{name}" + ("" if lang == "zh" else f".{lang}")
 
 
 def _title(kind: str, name: str, year: int, lang: str) -> str:
@@ -424,7 +105,7 @@ def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, noteboo
     ddir, pdir = _default_dirs(data_dir, processed_dir)
     ydir = year_dir(year, out_root)
     folder = Path(out_dir).resolve() if out_dir else ydir / "counties"
-    inputs = hashlib.sha256((tree_digest(ddir) + tree_digest(pdir)).encode()).hexdigest()
+    inputs = inputs_digest(ddir, pdir)
     code = code_digest()
     jobs = []
     for i, c in enumerate(resolved):
@@ -456,7 +137,7 @@ def province_job(year: int, lang: str = "zh", *, notebook: str | os.PathLike[str
     params = {"year": int(year), "lang": lang, "data_dir": ddir, "processed_dir": pdir}
     _check_notebook(nb, params)
     ydir = year_dir(year, out_root)
-    inputs = hashlib.sha256((tree_digest(ddir) + tree_digest(pdir)).encode()).hexdigest()
+    inputs = inputs_digest(ddir, pdir)
     return Job(
         key="province", kind="province", notebook=str(nb), parameters=params, out_dir=str(ydir / "province"),
         stem=county_stem(PROVINCE_CODE, PROVINCE_NAME, lang), title=_title("province", PROVINCE_NAME, year, lang),
@@ -506,10 +187,7 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
     notes: list[str] = []
     if todo:
         if precompute is not None:
-            try:
-                precompute()
-            except Exception as err:  # noqa: BLE001 - reports can still compute their own slice
-                notes.append(f"precompute failed ({_one_line(err)}); each report computed its own tables")
+            precompute()  # a failure here is the batch's failure: every report would meet it
         runner = get_executor(executor, n_jobs=n_jobs, scheduler=scheduler)
         counts = {"ok": 0, "failed": 0}
         # one group per notebook: a warm kernel pre-imports exactly its notebook's modules
@@ -540,7 +218,7 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
             data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
             progress: bool = True, write_index: bool = True, run_precompute: bool = True) -> BatchSummary:
     """Make the county reports of ``year`` (all 129, or ``counties``) and the index page."""
-    from impact.report import precompute, precompute_dir
+    from impact.report.cache import cache_dir, precompute
 
     if counties is None:
         from impact.geo import county_table
@@ -550,7 +228,7 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
                        processed_dir=processed_dir)
     pdir = jobs[0].parameters["processed_dir"] if jobs else ""
     ddir = jobs[0].parameters["data_dir"] if jobs else ""
-    pre = (lambda: precompute(year, precompute_dir(year, pdir), data_dir=ddir, processed_dir=pdir)) \
+    pre = (lambda: precompute(year, cache_dir(year, pdir), data_dir=ddir, processed_dir=pdir, force=force)) \
         if run_precompute else None
     summary = run_jobs(jobs, executor=executor, n_jobs=n_jobs, scheduler=scheduler, force=force,
                        progress=progress, precompute=pre, desc=f"county reports {year}")

@@ -29,7 +29,7 @@ yourself (e.g. with ``srun``) and run ``impact report all --year 2024
 --executor dask --scheduler tcp://HOST:8786``. One thread per worker process
 gives one warm kernel per core.
 
-Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.batch.JobResult`
+Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.jobs.JobResult`
 objects as reports complete; a failure of the infrastructure itself (a worker
 process dying) becomes a failed result for the affected job, never an
 exception that stops the batch.
@@ -41,10 +41,11 @@ import atexit
 import multiprocessing
 import os
 import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence
 
 from impact.errors import ReportError
+from impact.report.kernel import KernelError
 
 #: executor name -> class; extend with :func:`register`.
 EXECUTORS: dict[str, type] = {}
@@ -76,7 +77,7 @@ def default_jobs() -> int:
 
 
 def _failed(job: Any, err: BaseException) -> Any:
-    from impact.report.batch import JobResult
+    from impact.report.jobs import JobResult
 
     return JobResult(job.key, job.stem, "failed", error=f"executor: {type(err).__name__}: {err}")
 
@@ -98,19 +99,19 @@ def _worker_init(preload: Sequence[str], cwd: str) -> None:
 
 
 def _worker_run(job: Any) -> Any:
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
 
     return execute_job(job, _WORKER_KERNEL)
 
 
 def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
     from impact.report.warm import WarmKernel
 
     kernel = WarmKernel(preload, cwd=os.getcwd())
     try:
         kernel.start()
-    except Exception as err:  # noqa: BLE001
+    except (KernelError, OSError, RuntimeError, TimeoutError) as err:  # the kernel did not start: every job fails
         for job in jobs:
             yield _failed(job, err)
         return
@@ -144,7 +145,7 @@ class LocalExecutor:
             yield from _in_process(jobs, preload)
             return
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["impact.report.batch", "impact.report.engine", "impact.report.html"])
+        ctx.set_forkserver_preload(["impact.report.jobs", "impact.report.engine", "impact.report.html"])
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
                                  initargs=(list(preload), os.getcwd())) as pool:
             pending = {pool.submit(_worker_run, job): job for job in jobs}
@@ -154,7 +155,7 @@ class LocalExecutor:
                     job = pending.pop(fut)
                     try:
                         yield fut.result()
-                    except Exception as err:  # noqa: BLE001 - worker died / pool broken
+                    except (BrokenExecutor, CancelledError, OSError) as err:  # worker died / pool broken
                         yield _failed(job, err)
 
 
@@ -169,7 +170,7 @@ class ThreadExecutor:
         self.n_jobs = _local_jobs(n_jobs, scheduler)
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
-        from impact.report.batch import execute_job
+        from impact.report.jobs import execute_job
         from impact.report.warm import WarmPool
 
         n = max(1, min(self.n_jobs, len(jobs)))
@@ -186,7 +187,7 @@ class ThreadExecutor:
                     job = pending.pop(fut)
                     try:
                         yield fut.result()
-                    except Exception as err:  # noqa: BLE001
+                    except (BrokenExecutor, CancelledError, OSError) as err:
                         yield _failed(job, err)
 
 
@@ -200,14 +201,14 @@ def _stop_dask_kernels() -> None:
     for k in list(_DASK_KERNELS.values()):
         try:
             k.stop()
-        except Exception:  # noqa: BLE001 - best effort at exit
+        except (KernelError, OSError, RuntimeError):  # best effort at exit
             pass
     _DASK_KERNELS.clear()
 
 
 def dask_run(job: Any, preload: Sequence[str]) -> Any:
     """Dask task: run ``job`` on this worker thread's warm kernel (started on first use)."""
-    from impact.report.batch import execute_job
+    from impact.report.jobs import execute_job
     from impact.report.warm import WarmKernel
 
     key = (threading.get_ident(), tuple(preload))

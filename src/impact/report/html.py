@@ -22,6 +22,7 @@ import re
 from functools import lru_cache
 from typing import Any, Literal
 
+from impact.vocab import LANGS
 from impact.errors import ReportError
 from impact.report._fastimport import import_notebook_stack
 from impact.results import check_option
@@ -105,7 +106,7 @@ def to_html(nb: Any, *, title: str, lang: Literal["zh", "en"] = "zh", name: str 
     ``<html lang>`` attribute. Raises :class:`ReportContentError` if ``nb``
     shows an error or a traceback.
     """
-    check_option("lang", lang, ("zh", "en"))
+    check_option("lang", lang, LANGS)
     check_no_errors(nb, name)
     body, _ = _exporter(lang).from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body

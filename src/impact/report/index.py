@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from impact.report.batch import staged, year_dir
+from impact.report.jobs import staged, year_dir
 
 _SORT_JS = """
 document.querySelectorAll('table.sortable th').forEach(function (th, col) {
@@ -95,12 +95,9 @@ def _href(ydir: Path, state: dict[str, Any]) -> str | None:
 
 
 def _all_counties() -> list[dict[str, str]]:
-    try:
-        from impact.geo import county_table
+    from impact.geo import county_table
 
-        tab = county_table()
-    except Exception:  # noqa: BLE001 - the index still lists the counties with reports
-        return []
+    tab = county_table()
     return [{"code": str(r.county_code), "name": str(r.name), "prefecture": str(r.prefecture)}
             for r in tab.itertuples()]
 

@@ -25,7 +25,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Sequence
 
-from impact.report.kernel import KernelHandle
+from impact.report.kernel import KernelError, KernelHandle
 
 #: The heavy stack pre-imported when the notebook's imports cannot be read.
 DEFAULT_PRELOAD: tuple[str, ...] = (
@@ -80,7 +80,7 @@ def preload_code(modules: Sequence[str]) -> str:
         "            continue\n"
         "        try:\n"
         "            importlib.import_module(m)\n"
-        "        except Exception:\n"
+        "        except ImportError:\n"
         "            pass  # the notebook will report the real error when it imports it\n"
         "    import impact.report._kernelside as ks\n"
         "    ks.snapshot()\n"
@@ -188,7 +188,7 @@ class WarmPool:
         for k in self.kernels:
             try:
                 k.stop()
-            except Exception:  # noqa: BLE001 - best effort at shutdown
+            except (KernelError, OSError, RuntimeError):  # best effort at shutdown
                 pass
 
     @contextmanager

@@ -1,0 +1,91 @@
+"""The shared report tables: computed once for every county, stored, read back per county.
+
+:func:`precompute` computes :func:`impact.report.tables.compute_tables` for all
+counties and writes one Parquet file per table to :func:`cache_dir` with
+``meta.json`` recording the content hash (:meth:`impact.report.inputs.Inputs.digest`:
+inputs, code, library versions). :func:`read_cache` returns one county's slice only
+when the recorded hash equals the current one, so a stale cache is never served; a
+report whose cache is stale or absent computes its own county instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from impact.io import write_json, write_parquet
+from impact.report.inputs import Inputs, codes_as_str, load_inputs, resolve_dirs
+from impact.report.tables import compute_tables
+
+__all__ = ["cache_dir", "precompute", "precomputed_synth", "read_cache"]
+
+#: Tables stored per county (read with a ``county_code`` filter).
+COUNTY_TABLES: tuple[str, ...] = ("orgs", "programs", "facts", "indicators", "synth", "gaps", "bcr", "bcr_grid")
+
+
+def cache_dir(year: int, processed_dir: str | Path = "") -> Path:
+    """Folder of the precomputed tables for ``year``: ``<processed_dir>/report_cache/<year>``.
+
+    Derived data: left out of the input hash of :mod:`impact.report.batch`.
+    """
+    return resolve_dirs("", processed_dir)[1] / "report_cache" / str(int(year))
+
+
+def _meta(out: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _current(meta: dict[str, Any] | None, year: int, digest: str) -> bool:
+    return meta is not None and meta.get("inputs_sha256") == digest and int(meta.get("year", -1)) == int(year)
+
+
+def precompute(year: int, out_dir: str | Path | None = None, *, data_dir: str | Path = "",
+               processed_dir: str | Path = "", force: bool = False) -> Path:
+    """Compute all counties' report tables once and write them to ``out_dir``.
+
+    ``out_dir`` defaults to :func:`cache_dir`. Writes one Parquet file per table
+    and ``meta.json`` (``year``, ``inputs_sha256``), each atomically (``meta.json``
+    last, so a reader never sees a half-made cache as valid). Returns ``out_dir``.
+    Does nothing when ``meta.json`` already records the same content hash and year,
+    unless ``force``. The batch runner calls this before running the county
+    notebooks (with its own ``force``); each notebook then reads its slice.
+    """
+    out = Path(out_dir) if out_dir is not None else cache_dir(year, processed_dir)
+    inputs = load_inputs(data_dir, processed_dir)
+    digest = inputs.digest()
+    if not force and _current(_meta(out), year, digest):
+        return out
+    (out / "meta.json").unlink(missing_ok=True)  # invalid while the tables are rewritten
+    tables = compute_tables(inputs, int(year))
+    for name, df in tables.items():
+        write_parquet(df, out / f"{name}.parquet")
+    write_json({"year": int(year), "inputs_sha256": digest}, out / "meta.json")
+    return out
+
+
+def read_cache(out: Path, year: int, digest: str, code: str) -> dict[str, Any] | None:
+    """County ``code``'s slice of the tables in ``out``; ``None`` unless ``out/meta.json``
+    records ``digest`` and ``year`` (a stale or half-written cache is never read)."""
+    if not _current(_meta(out), year, digest):
+        return None
+    tables: dict[str, Any] = {}
+    for name in COUNTY_TABLES:
+        tables[name] = codes_as_str(pd.read_parquet(out / f"{name}.parquet", filters=[("county_code", "==", code)]))
+    tables["event_study"] = pd.read_parquet(out / "event_study.parquet")
+    notes = codes_as_str(pd.read_parquet(out / "notes.parquet"))
+    tables["notes"] = notes[notes["county_code"].isna() | (notes["county_code"] == code)].reset_index(drop=True)
+    return tables
+
+
+def precomputed_synth(year: int, inputs: Inputs, processed_dir: str | Path = "") -> pd.DataFrame | None:
+    """All counties' synthetic-control estimates from the cache (when it is current)."""
+    out = cache_dir(year, processed_dir)
+    if not _current(_meta(out), year, inputs.digest()):
+        return None
+    return codes_as_str(pd.read_parquet(out / "synth.parquet"))

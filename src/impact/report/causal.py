@@ -1,0 +1,213 @@
+"""Causal estimates behind the reports: synthetic control per county, event studies and
+staggered-adoption ATTs per sector, heterogeneity by organization level and kind.
+
+Each function runs an estimator of :mod:`impact.estimate` through
+:func:`impact.report.notes.call`, so the estimator's :class:`~impact.errors.DesignWarning` s
+and refusals (:class:`~impact.errors.DesignError`) end up in the report's notes section.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from impact.estimate.staggered import staggered
+from impact.estimate.synth import synth
+from impact.plots import synth_gaps
+from impact.report.inputs import Inputs
+from impact.report.notes import Notes, call
+
+__all__ = ["SECTOR_OUTCOME", "SYNTH_DONORS", "event_study_table", "heterogeneity", "staggered_by_sector",
+           "synth_table"]
+
+#: Seed of every bootstrap behind a report (multiplier bootstrap of the staggered estimator):
+#: a report made twice from the same inputs shows the same standard errors and bands.
+BOOTSTRAP_SEED = 0
+#: Outcome of the causal section per sector (county_panel column).
+SECTOR_OUTCOME: dict[str, str] = {
+    "agriculture": "income_per_capita",
+    "health": "referral_out_share",
+    "child_protection": "children_reached",
+}
+
+
+#: Donor pool size of the county synthetic control (never-paired counties closest in the
+#: pre-pairing mean of the outcome). Restricting the pool to similar units limits
+#: interpolation bias (Abadie 2021, J. Econ. Lit. 59(2)); 20 donors allow a smallest
+#: placebo p-value of 1/21 < 0.05.
+SYNTH_DONORS = 20
+
+
+def _synth_design(panel: pd.DataFrame, code: str, year: int) -> tuple[str, str, int] | None:
+    """(sector, outcome, pairing year) of county ``code``: its first sector with an outcome
+    and a cohort by ``year``; else income per capita at its first pairing; None if unpaired."""
+    crow = panel[panel["county_code"] == code]
+    if crow.empty:
+        return None
+    crow = crow.iloc[0]
+    for sector, outcome in SECTOR_OUTCOME.items():
+        col = f"cohort_{sector}"
+        if col in panel.columns and 0 < int(crow[col]) <= year:
+            return sector, outcome, int(crow[col])
+    if 0 < int(crow["cohort"]) <= year:
+        return "any", "income_per_capita", int(crow["cohort"])
+    return None
+
+
+def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *,
+                notes: Notes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic control (:func:`impact.estimate.synth`) for each county paired by ``year``.
+
+    Outcome: the county's first sector outcome (:data:`SECTOR_OUTCOME`), or income per
+    capita for counties paired in other sectors. Donors: the :data:`SYNTH_DONORS`
+    never-paired counties closest in pre-pairing mean outcome. Panel years up to
+    ``year`` only. Returns ``summary`` (``county_code, sector, outcome, cohort,
+    estimate, p_value, pre_rmspe, outcome_sd, n_donors, n_pre, method, simulated``),
+    ``gaps`` (``county_code, unit, year, gap``: the county and the placebos whose
+    pre-period RMSPE is at most 5 times the county's, as in Abadie et al. 2010). Counties
+    not estimated, and the estimator's warnings, are recorded in ``notes``.
+    """
+    notes = notes if notes is not None else Notes()
+    empty = (pd.DataFrame(columns=["county_code", "sector", "outcome", "cohort", "estimate", "p_value",
+                                   "pre_rmspe", "outcome_sd", "n_donors", "n_pre", "method", "simulated"]),
+             pd.DataFrame(columns=["county_code", "unit", "year", "gap"]))
+    panel = inputs.data.get("county_panel")
+    if panel is None:
+        notes.skipped("synth", "no county_panel table")
+        return empty
+    panel = panel[pd.to_numeric(panel["year"]) <= year]
+    first = panel.groupby("county_code")["cohort"].max()
+    never = list(first[first == 0].index)
+    targets = [c for c in first.index if 0 < first[c] <= year]
+    if codes is not None:
+        targets = [c for c in targets if c in set(codes)]
+    summaries, gaps = [], []
+    for code in targets:
+        design = _synth_design(panel, code, year)
+        if design is None:
+            continue
+        sector, outcome, cohort = design
+        pre_mean = panel[panel["year"] < cohort].groupby("county_code")[outcome].mean()
+        dist = (pre_mean.reindex(never) - pre_mean.get(code, np.nan)).abs().dropna()
+        donors = list(dist.sort_values(kind="stable").index[:SYNTH_DONORS])
+        sub = panel[panel["county_code"].isin(donors + [code])]
+        res = call(notes, "synth", synth, sub, yname=outcome, idname="county_code", tname="year",
+                   treated_unit=code, treat_time=cohort, donors=donors, county_code=code)
+        if res is None:  # DesignError, e.g. too few pre-periods: recorded in notes
+            continue
+        head = res.tidy().iloc[0]
+        gaps.append(synth_gaps(res).assign(county_code=code)[["county_code", "unit", "year", "gap"]])
+        pre = sub[(sub["county_code"] == code) & (sub["year"] < cohort)][outcome]
+        summaries.append({
+            "county_code": code, "sector": sector, "outcome": outcome, "cohort": cohort,
+            "estimate": float(head["estimate"]), "p_value": float(head["p_value"]),
+            "pre_rmspe": float(res.info["Pre-period RMSPE"]),
+            "outcome_sd": float(pre.std(ddof=1)) if len(pre) > 1 else np.nan,
+            "n_donors": int(res.info["Donors"]), "n_pre": int(len(pre)),
+            "method": res.method, "simulated": bool(inputs.simulated.get("county_panel", False)),
+        })
+    s = pd.DataFrame(summaries) if summaries else empty[0]
+    gp = pd.concat(gaps, ignore_index=True) if gaps else empty[1]
+    if not gp.empty:
+        gp["unit"] = gp["unit"].astype("string")
+        gp["county_code"] = gp["county_code"].astype("string")
+    return s, gp
+
+
+def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | None = None, biters: int = 999,
+                      notes: Notes | None = None) -> pd.DataFrame:
+    """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, never-paired
+    controls, :func:`impact.estimate.staggered`), pooled over all counties paired in the sector.
+
+    Columns: ``sector, outcome, time`` (years since pairing), ``estimate, conf_low, conf_high``
+    (pointwise), ``cband_low, cband_high`` (uniform band), plus the overall ATT as
+    ``time = NaN`` rows with term ``ATT``; ``simulated``. Only ``sectors`` when given (the
+    county reports need the sector of their own synthetic control). Sectors not estimated, and the
+    estimator's warnings, are recorded in ``notes``.
+    """
+    notes = notes if notes is not None else Notes()
+    panel = inputs.data.get("county_panel")
+    if panel is None:
+        notes.skipped("event_study", "no county_panel table")
+        return pd.DataFrame()
+    panel = panel[pd.to_numeric(panel["year"]) <= year]
+    rows = []
+    for sector, outcome in SECTOR_OUTCOME.items():
+        if sectors is not None and sector not in sectors:
+            continue
+        g = f"cohort_{sector}"
+        if g not in panel.columns or not (panel[g] > 0).any():
+            continue
+        res = call(notes, f"event_study {sector}", staggered, panel, yname=outcome, tname="year",
+                   idname="county_code", gname=g, biters=biters, seed=BOOTSTRAP_SEED, twfe=False)
+        if res is None:
+            continue
+        tab = res.tidy()
+        tab["time"] = pd.to_numeric(tab.get("event_time"), errors="coerce")
+        rows.append(tab.assign(sector=sector, outcome=outcome,
+                               simulated=bool(inputs.simulated.get("county_panel", False))))
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    keep = ["sector", "outcome", "term", "time", "estimate", "std_error", "conf_low", "conf_high", "cband_low",
+            "cband_high", "p_value", "n", "method", "simulated"]
+    return out[[c for c in keep if c in out.columns]]
+
+
+def staggered_by_sector(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
+    """Callaway–Sant'Anna overall ATT per sector on the county panel (never-treated controls).
+
+    Columns: ``group`` (sector), ``outcome``, tidy columns, ``simulated``. Empty when there
+    is no panel; sectors not estimated, and the estimator's warnings, are recorded in ``notes``.
+    """
+    notes = notes if notes is not None else Notes()
+    panel = inputs.data.get("county_panel")
+    if panel is None:
+        notes.skipped("staggered", "no county_panel table")
+        return pd.DataFrame()
+    panel = panel[pd.to_numeric(panel["year"]) <= year]
+    rows = []
+    for sector, outcome in SECTOR_OUTCOME.items():
+        g = f"cohort_{sector}"
+        if g not in panel.columns:
+            continue
+        res = call(notes, f"staggered {sector}", staggered, panel, yname=outcome, idname="county_code",
+                   tname="year", gname=g, seed=BOOTSTRAP_SEED)
+        if res is None:
+            continue
+        tab = res.tidy().iloc[[0]].assign(group=sector, outcome=outcome,
+                                          simulated=bool(inputs.simulated.get("county_panel", False)))
+        tw = res.diagnostics.get("twfe")
+        tab["twfe_estimate"] = float(tw["estimate"].iloc[0]) if tw is not None else np.nan
+        tab["twfe_std_error"] = float(tw["std_error"].iloc[0]) if tw is not None else np.nan
+        rows.append(tab)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def heterogeneity(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
+    """Overall ATT on income per capita for counties paired with organizations of each
+    level and each kind (never-treated counties as controls in every subgroup). Subgroups not
+    estimated, and the estimator's warnings, are recorded in ``notes``."""
+    notes = notes if notes is not None else Notes()
+    panel = inputs.data.get("county_panel")
+    pair, orgs = inputs.registry.get("pairings", pd.DataFrame()), inputs.registry.get("organizations", pd.DataFrame())
+    if panel is None or pair.empty or orgs.empty:
+        notes.skipped("heterogeneity", "no county_panel table or no pairings and organizations in the registry")
+        return pd.DataFrame()
+    panel = panel[pd.to_numeric(panel["year"]) <= year]
+    link = pair.merge(orgs[["org_id", "level", "kind"]], on="org_id")
+    never = panel.groupby("county_code")["cohort"].max()
+    never = set(never[never == 0].index)
+    rows = []
+    for dim in ("level", "kind"):
+        for value, g in link.groupby(dim):
+            sub = panel[panel["county_code"].isin(set(g["county_code"]) | never)]
+            res = call(notes, f"heterogeneity {dim}:{value}", staggered, sub, yname="income_per_capita",
+                       idname="county_code", tname="year", gname="cohort", seed=BOOTSTRAP_SEED)
+            if res is None:
+                continue
+            rows.append(res.tidy().iloc[[0]].assign(group=f"{dim}:{value}", outcome="income_per_capita",
+                                                    simulated=bool(inputs.simulated.get("county_panel", False))))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -1,0 +1,351 @@
+"""The county report: what the county notebook shows, section by section.
+
+:func:`county_report` reads the county's slice of the shared tables
+(:mod:`impact.report.cache`) when they are current, else computes its own county
+(:func:`impact.report.tables.compute_tables`), and builds each section: summary,
+maps, exposure (paired organizations and programs with the article's quotes), one
+indicator section per active sector, benefit–cost ratio, causal estimate, appendix
+and notes. Sections that do not apply to the county are ``None``. Numbers are
+language-independent; sentences come from :mod:`impact.report.text`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from impact.i18n import column_name, fmt_ci, fmt_money, fmt_number, kind_name, level_name, sector_name, t
+from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, new_figure, sensitivity_heatmap
+from impact.registry import fund_facts
+from impact.report.cache import cache_dir, read_cache
+from impact.report.inputs import Inputs, load_inputs
+from impact.report.render import (
+    REPORT_CSS,
+    Section,
+    data_hashes,
+    display_frame,
+    fig_png,
+    notes_section,
+    package_versions,
+    period_text,
+    simulated_banner,
+)
+from impact.report.tables import active_sectors, compute_tables
+from impact.report.text import (
+    HEADLINE_TERMS,
+    OUTCOME_LABEL,
+    causal_sentence,
+    facts_frame,
+    indicator_label,
+    indicator_sentence,
+    is_local,
+    summary_sentences,
+    synth_caveats,
+    unit_label,
+)
+from impact.results import check_option
+from impact.vocab import INDICATOR_SECTORS, LANGS, Lang
+
+__all__ = ["INDICATOR_SECTORS", "CountyReport", "county_report"]
+
+
+@dataclass
+class CountyReport:
+    """Everything the county notebook displays, in order; absent sections are ``None``."""
+
+    code: str
+    name: str
+    short_name: str
+    prefecture: str
+    year: int
+    lang: str
+    sections: dict[str, Section | None]
+    summary: list[str]
+    simulated: bool
+    seed: str | None
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """``{part: reason}`` of the parts not computed (from the ``notes`` table)."""
+        notes = self.tables.get("notes")
+        if not isinstance(notes, pd.DataFrame) or notes.empty:
+            return {}
+        s = notes[notes["kind"] == "skipped"]
+        return dict(zip(s["part"].astype(str), s["message"].astype(str)))
+
+    def title(self) -> str:
+        return t("report.county.title", self.lang, name=self.name, year=self.year)
+
+    def header_html(self) -> str:
+        e = html.escape
+        out = [REPORT_CSS, f"<h1>{e(self.title())}</h1>",
+               f"<p>{e(t('report.identity', self.lang, code=self.code, prefecture=self.prefecture))}</p>"]
+        if self.simulated:
+            out.append(simulated_banner(self.lang, self.seed, top=True))
+        return "\n".join(out)
+
+    def section(self, key: str) -> Section | None:
+        return self.sections.get(key)
+
+    def applies(self, key: str) -> bool:
+        return self.sections.get(key) is not None
+
+    def export_tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables for the workbook (non-empty ones only)."""
+        out = {}
+        for key in ("orgs", "programs", "facts", "indicators", "synth"):
+            df = self.tables.get(key)
+            if isinstance(df, pd.DataFrame) and not df.empty:
+                out[key] = df.reset_index(drop=True)
+        return out
+
+
+    def headlines(self) -> dict[str, tuple[Any, str, str | None]]:
+        """Headline figures ``{name: (value, label, unit)}`` for the index page."""
+        lang = self.lang
+        orgs, progs = self.tables["orgs"], self.tables["programs"]
+        funds = fund_facts(self.tables["facts"])
+        funds = funds[is_local(funds, self.code)] if not funds.empty else funds
+        out: dict[str, tuple[Any, str, str | None]] = {
+            "organizations": (int(orgs["org_id"].nunique()) if not orgs.empty else 0, column_name("n_organizations", lang), None),
+            "programs": (int(progs["program_id"].nunique()) if not progs.empty else 0, column_name("n_programs", lang), None),
+            "funds_yuan": (float(funds["value"].sum()) if not funds.empty else None, column_name("funds", lang),
+                           "元" if lang == "zh" else "yuan"),
+        }
+        syn = self.tables.get("synth")
+        if isinstance(syn, pd.DataFrame) and not syn.empty:
+            out["synth_effect"] = (float(syn["estimate"].iloc[0]), t("section.causal", lang), None)
+            out["synth_p"] = (float(syn["p_value"].iloc[0]), column_name("p_value", lang), None)
+        out["simulated"] = (bool(self.simulated), column_name("simulated", lang), None)
+        return out
+
+
+def _county_rows(df: pd.DataFrame, code: str, *, keep_shared: bool = False) -> pd.DataFrame:
+    """Rows of county ``code`` (and rows about no county in particular when ``keep_shared``)."""
+    mine = df["county_code"] == code
+    if keep_shared:
+        mine = mine | df["county_code"].isna()
+    return df[mine.fillna(False).astype(bool)].reset_index(drop=True)
+
+
+def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_dir: str | Path = "",
+                  processed_dir: str | Path = "", *, figures: bool = True) -> CountyReport:
+    """Build the county report's sections for ``county`` (any form the resolver accepts).
+
+    Reads the precomputed slice when :func:`precompute` has run on the same
+    inputs, else computes this county's tables. Raises ``UnknownCountyError`` /
+    ``AmbiguousCountyError`` for a bad county.
+    """
+    from impact.geo import resolve_county
+
+    check_option("lang", lang, LANGS)
+    c = resolve_county(county)
+    year = int(year)
+    inputs = load_inputs(data_dir, processed_dir)
+    tables = read_cache(cache_dir(year, processed_dir), year, inputs.digest(), c.code)
+    if tables is None:
+        tables = compute_tables(inputs, year, [c.code])
+    tables = {k: (_county_rows(v, c.code, keep_shared=(k == "notes"))
+                  if isinstance(v, pd.DataFrame) and "county_code" in v.columns else v)
+              for k, v in tables.items()}
+    es = tables.get("event_study")
+    if isinstance(es, pd.DataFrame) and "sector" in es.columns:  # the sector of this county's estimate only
+        tables["event_study"] = es[es["sector"].isin(set(tables["synth"].get("sector", [])))].reset_index(drop=True)
+    sections: dict[str, Section | None] = {}
+    panel = inputs.data.get("county_panel")
+    sectors = active_sectors(tables["programs"], panel, c.code, year)
+    sections["summary"] = summary_section(c, tables, sectors, lang, inputs)
+    sections["maps"] = maps_section(c, tables, lang) if figures else None
+    sections["exposure"] = exposure_section(c, tables, lang)
+    for s in INDICATOR_SECTORS:
+        sections[s] = sector_section(s, c, tables, sectors, lang, inputs, figures=figures)
+    sections["bcr"] = bcr_section(c, tables, sectors, lang, inputs, figures=figures)
+    sections["causal"] = causal_section(c, tables, lang, inputs, figures=figures)
+    sections["appendix"] = appendix_section(c, tables, lang, inputs)
+    sections["notes"] = notes_section(tables["notes"], lang)
+    used_sim = any(sec is not None and sec.simulated for sec in sections.values())
+    return CountyReport(code=c.code, name=c.name, short_name=c.short_name, prefecture=c.prefecture,
+                        year=year, lang=lang, sections=sections,
+                        summary=sections["summary"].paragraphs if sections["summary"] else [],
+                        simulated=used_sim, seed=inputs.seed, tables=tables)
+
+
+def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: str, inputs: Inputs) -> Section:
+    sentences = summary_sentences(c, tables, sectors, lang)
+    used = tables["indicators"]
+    used = used[used["sector"].isin(sectors) & used["term"].isin(HEADLINE_TERMS)] if not used.empty else used
+    sim = bool(not used.empty and used["simulated"].any())
+    syn = tables.get("synth")
+    if isinstance(syn, pd.DataFrame) and not syn.empty:
+        sentences.append(causal_sentence(syn.iloc[0], lang))
+        sim = sim or bool(syn["simulated"].iloc[0])
+    return Section("summary", t("section.summary", lang), lang, paragraphs=sentences, simulated=sim,
+                   seed=inputs.seed, box=True)
+
+
+def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
+    """County within prefecture and province (from :mod:`impact.maps`); programs by town."""
+    sec = Section("maps", t("section.maps", lang), lang)
+    from impact import maps
+
+    fig, ax = new_figure(7.5, 5.5, layout="constrained")
+    res = maps.county_locator_map(c.code, ax=ax, lang=lang)
+    fig = getattr(res, "figure", None) or (res if hasattr(res, "savefig") else fig)
+    sec.figures.append((t("fig.in_province", lang, name=c.name), fig_png(fig)))
+    progs = tables["programs"]
+    towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
+    if not towns.empty:
+        d = towns.assign(sector=towns["sector"].map(lambda s: sector_name(s, lang)))
+        sec.tables.append((column_name("town", lang), display_frame(d, ["towns", "program", "sector"], lang)
+                           .rename(columns={"towns": column_name("town", lang)})))
+    return sec if (sec.figures or sec.tables) else None
+
+
+def exposure_section(c: Any, tables: dict[str, Any], lang: str) -> Section:
+    """Paired organizations and programs, with the article's verbatim quotes."""
+    sec = Section("exposure", t("section.exposure", lang), lang)
+    orgs, progs = tables["orgs"], tables["programs"]
+    if orgs.empty and progs.empty:
+        sec.paragraphs.append(t("note.no_programs", lang))
+        return sec
+    if not orgs.empty:
+        d = orgs.assign(level=orgs["level"].map(lambda v: level_name(v, lang)),
+                        kind=orgs["kind"].map(lambda v: kind_name(v, lang)))
+        sec.tables.append((t("section.exposure", lang),
+                           display_frame(d, ["organization", "level", "kind", "year", "event", "quote"], lang)))
+    if not progs.empty:
+        d = progs.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
+                         period=progs.apply(lambda r: period_text(r, lang), axis=1))
+        sec.tables.append((column_name("program", lang),
+                           display_frame(d, ["program", "organization", "sector", "period", "towns", "delivered",
+                                              "quote"], lang).rename(columns={"towns": column_name("town", lang)})))
+        counts = progs.groupby("sector").size().rename("n").reset_index()
+        counts["label"] = counts["sector"].map(lambda s: sector_name(s, lang))
+        sec.figures.append((t("fig.programs", lang), fig_png(bar_chart(counts, "label", "n", lang=lang,
+                                                                        xlabel=t("fig.programs", lang)))))
+    return sec
+
+
+def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: str,
+                   inputs: Inputs, *, figures: bool = True) -> Section | None:
+    """Indicators of one sector; ``None`` when the sector is not active in the county."""
+    if sector not in sectors:
+        return None
+    sec = Section(sector, t(f"section.sector.{sector}", lang), lang, seed=inputs.seed)
+    progs = tables["programs"]
+    sp = progs[progs["sector"] == sector] if not progs.empty else progs
+    if not sp.empty:
+        sec.tables.append((column_name("program", lang),
+                           display_frame(sp, ["program", "organization", "delivered", "quote"], lang)))
+        ids = set(sp["program_id"])
+        f = tables["facts"]
+        f = f[f["program_id"].isin(ids)] if not f.empty else f
+        if not f.empty:
+            sec.tables.append((t("appendix.registry_facts", lang), facts_frame(f, lang)))
+    ind = tables["indicators"]
+    ind = ind[ind["sector"] == sector] if not ind.empty else ind
+    if not ind.empty:
+        shown = ind.copy()
+        names = dict(zip(tables["programs"].get("program_id", []), tables["programs"].get("program", [])))
+        shown["label"] = [indicator_label(r, lang, names) for _, r in shown.iterrows()]
+        shown["ci"] = ["—" if pd.isna(a) or pd.isna(b) else fmt_ci(a, b, lang)
+                       for a, b in zip(shown["conf_low"], shown["conf_high"])]
+        shown["estimate_s"] = [fmt_number(v, lang) for v in shown["estimate"]]
+        shown["unit"] = shown["unit"].map(lambda u: unit_label(u, lang))
+        shown["n"] = shown["n"].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
+        sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "unit", "method"]]
+                           .rename(columns={"label": column_name("indicator", lang),
+                                            "estimate_s": column_name("estimate", lang),
+                                            "ci": column_name("ci", lang), "n": column_name("n", lang),
+                                            "unit": column_name("unit", lang), "method": column_name("method", lang)})))
+        sec.paragraphs += [indicator_sentence(r, lang, names) for _, r in ind.iterrows()
+                           if not r.get("note") and pd.notna(r["estimate"])]
+        sec.notes += [f"{r['term']}: {r['note']}" for _, r in ind.iterrows() if r.get("note")]
+        sec.simulated = bool(ind["simulated"].any())
+        if figures:
+            ok = shown[shown["estimate"].notna() & shown["conf_low"].notna()]
+            for unit, g in ok.groupby("unit", sort=True):
+                sec.figures.append((t("section.indicators", lang), fig_png(forest_plot(g, "label", lang=lang,
+                                                                                        xlabel=str(unit)))))
+    if not sec.tables and not sec.paragraphs:
+        return None
+    return sec
+
+
+def bcr_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: str, inputs: Inputs,
+                *, figures: bool = True) -> Section | None:
+    """Benefit–cost ratio with its sensitivity over discount rates and horizons; ``None``
+    where the data hold no benefit and cost series for the county."""
+    head, grid = tables.get("bcr"), tables.get("bcr_grid")
+    if not isinstance(head, pd.DataFrame) or head.empty:
+        return None
+    head = head[head["sector"].isin(sectors)]
+    if head.empty:
+        return None
+    sec = Section("bcr", t("section.bcr", lang), lang, simulated=bool(head["simulated"].any()), seed=inputs.seed)
+    for sector, h in head.groupby("sector", sort=True):
+        e = dict(zip(h["term"], h["estimate"]))
+        sec.paragraphs.append(t("bcr.sentence", lang, sector=sector_name(sector, lang), bcr=f"{e.get('bcr', np.nan):.2f}",
+                                npv=fmt_money(e.get("npv"), lang), rate=f"{float(h['rate'].iloc[0]):.0%}"
+                                if "rate" in h.columns else "8%"))
+        g = grid[(grid["sector"] == sector) & (grid["term"] == "bcr")] if isinstance(grid, pd.DataFrame) else None
+        if g is not None and not g.empty:
+            shown = g.pivot_table(index="rate", columns="horizon", values="estimate", aggfunc="first")
+            shown.index = [f"{v:.0%}" for v in shown.index]
+            shown = shown.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}").reset_index()
+            shown.columns = [column_name("discount_rate", lang)] + [str(x) for x in shown.columns[1:]]
+            sec.tables.append((column_name("bcr", lang), shown))
+            if figures:
+                sec.figures.append((column_name("bcr", lang), fig_png(sensitivity_heatmap(
+                    g.rename(columns={"rate": "discount_rate"}), lang=lang, title=sector_name(sector, lang)))))
+    return sec
+
+
+def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *, figures: bool = True) -> Section | None:
+    """Synthetic-control estimate with its gap plot, placebo p-value and caveats; ``None`` when
+    the county has no pairing cohort in the panel or the estimate could not be made."""
+    syn = tables["synth"]
+    if syn.empty:
+        return None
+    r = syn.iloc[0]
+    lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
+    sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed)
+    sec.paragraphs.append(causal_sentence(r, lang))
+    sec.paragraphs.append(t("causal.interpret", lang))
+    caveats = synth_caveats(r, lang)
+    sec.notes += caveats
+    if r["simulated"]:
+        sec.notes.append(t("caveat.simulated", lang))
+    if figures and not tables["gaps"].empty:
+        fig = gap_plot(tables["gaps"], treated=c.code, pairing_year=int(r["cohort"]), lang=lang,
+                       ylabel=f"{lab[lang]} {lab[f'unit_{lang}']}".strip())
+        sec.figures.append((t("fig.gap", lang), fig_png(fig)))
+    es = tables.get("event_study")
+    if isinstance(es, pd.DataFrame) and not es.empty:
+        es = es[(es["sector"] == r["sector"]) & es["time"].notna()]
+        if not es.empty:
+            sec.paragraphs.append(t("causal.event_study", lang))
+            if figures:
+                fig = event_study_plot(es, lang=lang, ylabel=f"{lab[lang]} {lab[f'unit_{lang}']}".strip(),
+                                       title=t("fig.event_title", lang, sector=sector_name(r["sector"], lang)))
+                sec.figures.append((t("fig.event_title", lang, sector=sector_name(r["sector"], lang)), fig_png(fig)))
+    return sec
+
+
+def appendix_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) -> Section:
+    """Sources with quotes, data hashes and package versions (what was not computed, and the
+    estimators' warnings, are in the notes section)."""
+    sec = Section("appendix", t("section.appendix", lang), lang, seed=inputs.seed)
+    sec.paragraphs.append(t("appendix.sources", lang))
+    f = tables["facts"]
+    if not f.empty:
+        sec.tables.append((t("appendix.registry_facts", lang), facts_frame(f, lang)))
+    sec.tables.append((t("appendix.hashes", lang), data_hashes(inputs, lang)))
+    sec.tables.append((t("appendix.versions", lang), package_versions(lang)))
+    return sec

@@ -1,0 +1,182 @@
+"""How a report is shown: sections as escaped HTML, figures as PNG, the notes section.
+
+A :class:`Section` is data (a title, plain-text paragraphs, display-ready tables,
+rendered figures, notes and a ``simulated`` flag); :meth:`Section.to_html` escapes
+every data-derived string (``html.escape``), so a program named ``<script>`` shows as
+text. :func:`show` displays a section or a report header in a notebook (nothing for
+``None``: a section that does not apply leaves no empty heading); :func:`collect_report`
+registers a report's tables and headline figures with the report engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import pandas as pd
+
+from impact.digest import file_sha256
+from impact.i18n import column_name, t
+from impact.report.inputs import Inputs
+
+__all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
+           "package_versions", "show", "simulated_banner"]
+
+
+@dataclass
+class Section:
+    """One report section: plain text and data, rendered (escaped) by :meth:`to_html`."""
+
+    key: str
+    title: str
+    lang: str = "zh"
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[tuple[str, bytes]] = field(default_factory=list, repr=False)
+    notes: list[str] = field(default_factory=list)
+    simulated: bool = False
+    seed: str | None = None
+    level: int = 2
+    box: bool = False
+
+    def to_html(self) -> str:
+        e = html.escape
+        style = (' style="border:1px solid #1f5f8b;border-radius:6px;padding:4px 16px;background:#f4f8fb"'
+                 if self.box else "")
+        parts = [f'<section class="impact-section{" summary-box" if self.box else ""}" id="sec-{e(self.key)}"{style}>',
+                 f"<h{self.level}>{e(self.title)}</h{self.level}>"]
+        if self.simulated:
+            parts.append(simulated_banner(self.lang, self.seed))
+        parts += [f"<p>{e(p)}</p>" for p in self.paragraphs]
+        for caption, fig in self.figures:
+            data = base64.b64encode(fig).decode("ascii")
+            parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}" '
+                         f'style="max-width:100%"><figcaption>{e(caption)}</figcaption></figure>')
+        for caption, df in self.tables:
+            parts.append(f"<h{self.level + 1}>{e(caption)}</h{self.level + 1}>" if caption else "")
+            parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—",
+                                    classes="impact-table"))
+        if self.notes:
+            parts.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
+        parts.append("</section>")
+        return "\n".join(p for p in parts if p)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+#: Small stylesheet shipped with the report header (tables left-aligned and wrapped, print-friendly).
+REPORT_CSS = (
+    "<style>.impact-table{border-collapse:collapse;margin:4px 0 12px;font-size:13px}"
+    ".impact-table th,.impact-table td{text-align:left!important;vertical-align:top;padding:3px 8px;"
+    "border-bottom:1px solid #e3e3e3;word-break:break-word}"
+    ".impact-section figure{margin:8px 0}.impact-section figcaption{font-size:12px;color:#555}"
+    ".impact-section ul.notes{font-size:12px;color:#444}"
+    "@media print{.impact-section{break-inside:avoid-page}.simulated-banner{-webkit-print-color-adjust:exact;"
+    "print-color-adjust:exact}}</style>"
+)
+
+
+def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = False) -> str:
+    """The visible simulated-data banner (HTML, class ``simulated-banner``)."""
+    key = "banner.simulated.top" if top else "banner.simulated"
+    text = t(key, lang, seed=seed if seed is not None else "?")
+    return ('<div class="simulated-banner" role="note" style="border:2px solid #d1495b;'
+            'background:#fde8ea;color:#7a1020;padding:8px 12px;margin:8px 0;font-weight:600">'
+            f"{html.escape(text)}</div>")
+
+
+def fig_png(fig: Any) -> bytes:
+    from impact.plots import to_png
+
+    return to_png(fig)
+
+
+def display_frame(df: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
+    """Select ``columns`` and rename them to display headers in ``lang``."""
+    cols = [c for c in columns if c in df.columns]
+    out = df[cols].astype(object)
+    out = out.where(out.notna(), "—")
+    return out.rename(columns={c: column_name(c, lang) for c in cols}).reset_index(drop=True)
+
+
+def period_text(row: pd.Series, lang: str) -> str:
+    a, b = row.get("period_start"), row.get("period_end")
+    a = "" if a is None or pd.isna(a) else str(a)
+    b = "" if b is None or pd.isna(b) else str(b)
+    if not a and not b:
+        return t("note.article_not_say", lang)
+    return a if a == b or not b else (f"{a}–{b}" if a else f"–{b}")
+
+
+def show(obj: Any) -> None:
+    """Display a section (or the report header) in a notebook; nothing for ``None``."""
+    from IPython.display import HTML, display
+
+    if obj is None:
+        return
+    if hasattr(obj, "header_html"):  # a CountyReport or ProvinceReport: title and banner
+        display(HTML(obj.header_html()))
+    elif isinstance(obj, Section):
+        display(HTML(obj.to_html()))
+    else:
+        display(obj)
+
+
+def collect_report(rep: Any) -> None:
+    """Register the report's tables and headline figures with the report engine
+    (:mod:`impact.report.collect`; a no-op outside the engine)."""
+    from impact.report import collect
+
+    for name, df in rep.export_tables().items():
+        collect.table(name, df)
+    for name, (value, label, unit) in rep.headlines().items():
+        collect.headline(name, value, label=label, unit=unit)
+
+
+def data_hashes(inputs: Inputs, lang: str = "zh") -> pd.DataFrame:
+    """SHA-256 of every input file (:func:`impact.digest.file_sha256`), with whether it is simulated."""
+    rows = []
+    for name, path in sorted(inputs.files.items()):
+        sim = "simulated" in path.name
+        rows.append({column_name("file", lang): name, column_name("sha256", lang): file_sha256(path),
+                     column_name("simulated", lang): ("是" if sim else "否") if lang == "zh" else ("yes" if sim else "no")})
+    return pd.DataFrame(rows)
+
+
+def package_versions(lang: str = "zh") -> pd.DataFrame:
+    from importlib.metadata import PackageNotFoundError, version
+
+    rows = []
+    for pkg in ("impact", "pandas", "numpy", "geopandas", "statsmodels", "pyfixest", "matplotlib", "seaborn",
+                "papermill"):
+        try:
+            v = version(pkg)
+        except PackageNotFoundError:
+            v = "—"
+        rows.append({column_name("package", lang): pkg, column_name("version", lang): v})
+    return pd.DataFrame(rows)
+
+
+def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
+    """The notes section: every estimator warning and every part not computed, with its reason.
+
+    ``notes`` is the table of :mod:`impact.report.notes` (``part, county_code, kind,
+    category, message``). A report with no notes says so in one sentence.
+    """
+    sec = Section("notes", t("section.notes", lang), lang)
+    if notes is None or notes.empty:
+        sec.paragraphs.append(t("notes.none", lang))
+        return sec
+    sec.paragraphs.append(t("notes.intro", lang))
+    kinds = {k: t(f"notes.{k}", lang) for k in ("warning", "skipped", "note")}
+    shown = pd.DataFrame({
+        column_name("part", lang): notes["part"].astype(str),
+        column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if isinstance(c, str) and c else "")
+                                         for k, c in zip(notes["kind"], notes["category"])],
+        column_name("message", lang): notes["message"].astype(str),
+    })
+    sec.tables.append(("", shown.reset_index(drop=True)))
+    return sec
