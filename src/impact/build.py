@@ -5,20 +5,21 @@ and writes ``data/processed/``:
 
 - ``<table>.parquet`` per table (simulated tables keep ``_simulated`` in their
   names and carry ``impact.simulated = "true"`` metadata);
-- ``impact.duckdb`` with one SQL view per table, reading the Parquet file by its
-  absolute path (so the database works from any working directory, a notebook
-  included; after the project moves, the next :func:`load` or build rebuilds it);
+- ``impact.duckdb`` with one SQL table per table (a self-contained copy, so it
+  works from any working directory and from SQL tools outside Python);
 - ``manifest.json``: the package version, a hash of the build code, and the
-  sha256, size and mtime of every input file read (written last: it marks a
-  complete build).
+  sha256, size and mtime of every input file read (it marks a complete build).
 
 The build is idempotent (nothing is written when the manifest's input hashes,
-code hash and location match) and atomic: tables are written into a temporary
-sibling folder, which is swapped in by two renames (old folder aside, new folder
-in); the DuckDB file and the manifest are then written in place, and if anything
-fails up to that point the new folder is removed and the old one renamed back.
-So a failed build leaves the previous processed data as it was. Concurrent
-builds (several notebooks calling :func:`load`) are serialised by a file lock.
+code hash and location match) and atomic: the new version is staged completely
+in a hidden sibling folder (Parquet, DuckDB, carried-over files, manifest last)
+and swapped in by one rename (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere
+two renames with SIGINT/SIGTERM held). A failure or an interruption at any
+moment leaves the previous complete version or the new complete one, never a
+mix; SIGTERM raises :class:`impact.io.Interrupted` during the build so clean-up
+runs and the command exits non-zero. Staging folders of a killed build
+(``kill -9``) are removed by the next build. Concurrent builds (several
+notebooks calling :func:`load`) are serialised by a file lock.
 
 Registry checks beyond the schemas: every ``quote`` is verbatim text of a file in
 ``data/raw/source/`` and every ``county`` resolves to its ``county_code``.
@@ -32,12 +33,15 @@ it with the files, :func:`write_raw_manifest` regenerates it
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +52,16 @@ import pandas as pd
 
 from impact import config
 from impact.errors import ImpactError, InputError, Problem
-from impact.io import is_under, make_temp_dir, read_parquet_metadata, read_table, write_json, write_parquet, write_text
+from impact.io import (
+    is_under,
+    make_temp_dir,
+    read_parquet_metadata,
+    read_table,
+    terminate_raises,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from impact.schemas import ExtraColumnWarning, kind_for_file, validate
 
 __all__ = [
@@ -296,7 +309,12 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     path = out.parent / f".{out.name}.lock.tmp"  # beside the folder it guards; *.tmp is git-ignored
-    with open(path, "a+") as fh:
+    try:
+        fh = open(path, "a+")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise ImpactError(f"cannot write beside {out}: {err.strerror} ({path}); "
+                          "choose an output folder you may write to (--out)") from None
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -322,6 +340,7 @@ def _up_to_date(out: Path, inputs: Mapping[str, str], manifest: Mapping[str, Any
 
 
 def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
+    """One DuckDB table per Parquet file (a self-contained copy: no path outside the file)."""
     import duckdb  # noqa: PLC0415
 
     tmp = path.with_name(f".{path.name}.tmp")
@@ -332,7 +351,7 @@ def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
         try:
             for name, file in table_files.items():
                 lit = str(file.resolve()).replace("'", "''")
-                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -342,24 +361,136 @@ def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
             p.unlink(missing_ok=True)
 
 
+# --------------------------------------------------------------------------- swap and signals
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux ``renameat2(RENAME_EXCHANGE)``.
+
+    Returns False when the system or file system does not offer it (the caller then
+    falls back to two renames with the termination signals blocked).
+    """
+    import ctypes  # noqa: PLC0415
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends (delivered right after it)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _swap_in(staged: Path, out: Path) -> None:
+    """Make the complete folder ``staged`` the new ``out`` in one step.
+
+    ``out`` absent: one :func:`os.rename`. ``out`` present: one
+    ``renameat2(RENAME_EXCHANGE)``, after which ``staged`` holds the previous version
+    (the caller removes it). Where exchange is not available, two renames run with
+    SIGINT/SIGTERM held, so that a signal cannot fall between them.
+    """
+    with _signals_blocked():
+        if not out.exists():
+            os.rename(staged, out)
+            return
+        if _exchange(staged, out):
+            return
+        aside = make_temp_dir(out, tag="old")
+        os.rmdir(aside)
+        os.rename(out, aside)
+        try:
+            os.rename(staged, out)
+        except BaseException:
+            os.rename(aside, out)
+            raise
+        os.rename(aside, staged)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove staging folders of interrupted builds (caller holds the build lock)."""
+    for p in out.parent.glob(f".{out.name}.*-*.tmp"):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_tables(staged: Path, inputs: list[_Input], frames: Mapping[str, pd.DataFrame],
+                  hashes: Mapping[str, str]) -> dict[str, int]:
+    table_rows: dict[str, int] = {}
+    for inp in inputs:
+        df = frames[inp.table]
+        meta = {
+            "impact.table": inp.table,
+            "impact.kind": inp.kind,
+            "impact.source": inp.rel,
+            "impact.source_sha256": hashes[inp.rel],
+            "impact.version": _version(),
+            "impact.simulated": "true" if inp.simulated else "false",
+        }
+        if inp.path.suffix.lower() == ".parquet":
+            src = read_parquet_metadata(inp.path)
+            meta.update({k: v for k, v in src.items() if k.startswith("impact.")
+                         and k not in ("impact.table", "impact.source")})
+            if inp.simulated:
+                meta["impact.simulated"] = "true"
+        write_parquet(df, staged / f"{inp.table}.parquet", meta)
+        table_rows[inp.table] = len(df)
+    return table_rows
+
+
 def build(
     raw: str | os.PathLike[str] = config.DATA_RAW,
     out: str | os.PathLike[str] = config.DATA_PROCESSED,
     force: bool = False,
 ) -> BuildReport:
-    """Validate ``raw`` and write ``out`` (Parquet per table, DuckDB views, manifest).
+    """Validate ``raw`` and write ``out`` (Parquet per table, DuckDB tables, manifest).
 
     Skips (``BuildReport.built is False``) when ``out/manifest.json`` records the same
     input hashes, build code and location, unless ``force``. Raises
-    :class:`InputError` listing every problem of every invalid file; on any failure
-    the previous ``out`` is left as it was.
+    :class:`InputError` listing every problem of every invalid file.
+
+    Notes
+    -----
+    The new version is staged completely in a hidden sibling folder (Parquet files,
+    ``impact.duckdb``, carried-over files, ``manifest.json`` last) and swapped in by
+    one rename (:func:`_swap_in`). Any failure or interruption (SIGINT, or SIGTERM,
+    which raises :class:`impact.io.Interrupted` while the build runs) therefore leaves
+    ``out`` as either the previous complete version or the new complete one; the
+    exception propagates, so an interrupted command exits non-zero.
     """
     raw = Path(raw).resolve()
     out = Path(out).resolve()
     if is_under(out, raw) or is_under(out, config.DATA_RAW):
         raise ImpactError(f"refusing to build into {out}: it is inside the raw data folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    if out.exists() and not out.is_dir():
+        raise ImpactError(f"refusing to build into {out}: it is a file, not a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ImpactError(f"cannot create {out.parent}: {err.strerror}; choose another output folder") from None
+    with terminate_raises(), _lock(out):
+        _remove_leftovers(out)
         inputs = _inputs(raw)
         hashes = {inp.rel: sha256_file(inp.path) for inp in inputs}
         manifest = _read_manifest(out)
@@ -367,43 +498,16 @@ def build(
             return BuildReport(out, False, dict(manifest.get("tables", {})), hashes, [])  # type: ignore[union-attr]
 
         frames, inputs, msgs = validate_raw(raw)
-        tmp = make_temp_dir(out, tag="new")
-        old: Path | None = None
-        swapped = False
+        staged = make_temp_dir(out, tag="new")
         try:
-            table_rows: dict[str, int] = {}
             tables_in = [inp for inp in inputs if inp.kind != "source"]
-            for inp in tables_in:
-                df = frames[inp.table]
-                meta = {
-                    "impact.table": inp.table,
-                    "impact.kind": inp.kind,
-                    "impact.source": inp.rel,
-                    "impact.source_sha256": hashes[inp.rel],
-                    "impact.version": _version(),
-                    "impact.simulated": "true" if inp.simulated else "false",
-                }
-                if inp.path.suffix.lower() == ".parquet":
-                    src = read_parquet_metadata(inp.path)
-                    meta.update({k: v for k, v in src.items() if k.startswith("impact.")
-                                 and k not in ("impact.table", "impact.source")})
-                    if inp.simulated:
-                        meta["impact.simulated"] = "true"
-                write_parquet(df, tmp / f"{inp.table}.parquet", meta)
-                table_rows[inp.table] = len(df)
+            table_rows = _write_tables(staged, tables_in, frames, hashes)
+            _write_duckdb(staged / DUCKDB_NAME, {t: staged / f"{t}.parquet" for t in table_rows})
             # carry over files that are not build outputs (README.md, .gitkeep, ...)
             if out.is_dir():
                 for p in out.iterdir():
                     if p.is_file() and p.suffix not in _OUTPUT_SUFFIXES and p.name not in _OUTPUT_NAMES:
-                        shutil.copy2(p, tmp / p.name)
-            # swap: out -> old, tmp -> out; the DuckDB file binds its views to the final paths
-            if out.exists():
-                old = make_temp_dir(out, tag="old")
-                os.rmdir(old)
-                os.replace(out, old)
-            os.replace(tmp, out)
-            swapped = True
-            _write_duckdb(out / DUCKDB_NAME, {t: out / f"{t}.parquet" for t in table_rows})
+                        shutil.copy2(p, staged / p.name)
             manifest = {
                 "package_version": _version(),
                 "code_sha256": _code_hash(),
@@ -414,17 +518,11 @@ def build(
                 "kinds": {inp.table: inp.kind for inp in tables_in},
                 "simulated": sorted(inp.table for inp in tables_in if inp.simulated),
             }
-            write_json(manifest, out / MANIFEST_NAME)
-        except BaseException:
-            if swapped:
-                shutil.rmtree(out, ignore_errors=True)
-                if old is not None:
-                    os.replace(old, out)
-                old = None
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            write_json(manifest, staged / MANIFEST_NAME)  # last: it marks a complete version
+            _swap_in(staged, out)
+        finally:
+            # before the swap: the unfinished new version; after it: the previous one
+            shutil.rmtree(staged, ignore_errors=True)
         return BuildReport(out, True, table_rows, hashes, msgs)
 
 
