@@ -506,11 +506,12 @@ def write_json(obj: Any, path: str | os.PathLike[str], *, allow_raw: bool = Fals
 
 
 def check_output_dir(path: str | os.PathLike[str], *, what: str = "--out") -> Path:
-    """Check that a folder can be created or written before a command starts; return it resolved.
+    """Check that a folder can be written before a command starts; return it resolved.
 
+    Creates the folder (as the command would) and writes a temporary file in it.
     Raises :class:`ImpactError` (one line naming the path) when ``path`` is under
     ``data/raw/`` (immutable input), is an existing file, has a file among its
-    parents, or lies in a folder the user may not write to.
+    parents, or cannot be created or written (permissions, read-only file system).
     """
     p = Path(path).expanduser()
     try:
@@ -523,16 +524,17 @@ def check_output_dir(path: str | os.PathLike[str], *, what: str = "--out") -> Pa
     if target.exists() and not target.is_dir():
         raise ImpactError(f"{what} {path}: is a file, not a folder; choose a folder")
     existing = target
-    while not existing.exists():
-        parent = existing.parent
-        if parent.exists() and not parent.is_dir():
-            break
-        existing = parent
-    if existing != target and existing.exists() and not existing.is_dir():
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
         raise ImpactError(f"{what} {path}: {existing} is a file, so no folder can be made below it")
-    probe = existing if existing.is_dir() else existing.parent
-    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        raise ImpactError(f"{what} {path}: no permission to write in {probe}; choose a folder you may write to")
+    try:  # the only reliable test (read-only file systems, /proc, root on NFS): make it and write in it
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as err:
+        raise ImpactError(f"{what} {path}: cannot write there ({err.strerror or err}); "
+                          "choose a folder you may write to") from None
     return target
 
 
