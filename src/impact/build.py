@@ -94,11 +94,19 @@ _CODE_FILES = ("build.py", "schemas.py", "io.py", "units.py", "geo.py")
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes.
+
+    Raises :class:`InputError` naming the file when it cannot be read (a symlink
+    loop or a dangling link, no permission, a folder).
+    """
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(chunk):
+                h.update(block)
+    except OSError as err:
+        what = "a symlink loop" if err.errno == errno.ELOOP else (err.strerror or str(err))
+        raise InputError(Problem(str(path), None, None, what, "a readable file (fix or remove it)")) from None
     return h.hexdigest()
 
 
@@ -176,8 +184,25 @@ def _inputs(raw: Path) -> list[_Input]:
     return found
 
 
+def _input_hashes(inputs: list[_Input]) -> dict[str, str]:
+    """sha256 of every input; one :class:`InputError` naming every unreadable file."""
+    hashes: dict[str, str] = {}
+    problems: list[Problem] = []
+    for inp in inputs:
+        try:
+            hashes[inp.rel] = sha256_file(inp.path)
+        except InputError as err:
+            problems.extend(Problem(inp.rel, None, None, p.value, p.expected) for p in err.problems)
+    if problems:
+        raise InputError(problems, title="build failed: unreadable input files")
+    return hashes
+
+
 def _stat(p: Path) -> dict[str, int]:
-    st = p.stat()
+    try:
+        st = p.stat()
+    except OSError:  # gone or a loop since: the hash comparison that follows names it
+        return {}
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
@@ -492,7 +517,7 @@ def build(
     with terminate_raises(), _lock(out):
         _remove_leftovers(out)
         inputs = _inputs(raw)
-        hashes = {inp.rel: sha256_file(inp.path) for inp in inputs}
+        hashes = _input_hashes(inputs)
         manifest = _read_manifest(out)
         if not force and _up_to_date(out, hashes, manifest):
             return BuildReport(out, False, dict(manifest.get("tables", {})), hashes, [])  # type: ignore[union-attr]
@@ -624,7 +649,12 @@ def _raw_files(raw: Path) -> list[Path]:
     files = []
     for p in sorted(raw.rglob("*")):
         rel = p.relative_to(raw)
-        if not p.is_file() or p.name == config.RAW_MANIFEST.name:
+        if p.name == config.RAW_MANIFEST.name or (not p.is_file() and not p.is_symlink()):
+            continue
+        if p.is_symlink() and not p.exists():  # a loop or a dangling link: hashing names it
+            files.append(p)
+            continue
+        if not p.is_file():
             continue
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or p.suffix == ".tmp":
             continue
@@ -635,7 +665,16 @@ def _raw_files(raw: Path) -> list[Path]:
 def raw_hashes(raw: str | os.PathLike[str] = config.DATA_RAW) -> dict[str, str]:
     """sha256 of every file under ``raw`` (relative POSIX path -> hex digest), hidden files left out."""
     raw = Path(raw)
-    return {p.relative_to(raw).as_posix(): sha256_file(p) for p in _raw_files(raw)}
+    hashes: dict[str, str] = {}
+    problems: list[Problem] = []
+    for p in _raw_files(raw):
+        try:
+            hashes[p.relative_to(raw).as_posix()] = sha256_file(p)
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems, title=f"{raw}: unreadable raw files")
+    return hashes
 
 
 def _manifest_text(hashes: Mapping[str, str]) -> str:
