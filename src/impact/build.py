@@ -53,6 +53,7 @@ import pandas as pd
 from impact import config
 from impact.errors import ImpactError, InputError, Problem
 from impact.io import (
+    Interrupted,
     is_under,
     make_temp_dir,
     read_parquet_metadata,
@@ -378,6 +379,8 @@ def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
                 lit = str(file.resolve()).replace("'", "''")
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
             con.execute("CHECKPOINT")
+        except duckdb.InterruptException:  # DuckDB turns Ctrl-C inside a query into its own error
+            raise Interrupted(signal.SIGINT) from None
         finally:
             con.close()
         os.replace(tmp, path)
