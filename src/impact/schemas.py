@@ -786,18 +786,17 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
                     txt = txt.mask(ok, txt.str.replace(",", "", regex=False))
                     reject = grouped & ~ok
                 num = pd.to_numeric(txt.mask(reject, "x"), errors="coerce").astype("Float64")
-                bad = num.isna() & ~txt.isna()
-                for i in np.flatnonzero(bad.to_numpy()):
-                    hint = ""
-                    if grouped.iloc[i]:
-                        hint = (" (thousands separators only in money and counts, grouped as 1,000 or 1,000,000; "
-                                "no comma as a decimal point)")
-                    elif na_word.iloc[i]:
-                        hint = " (this column may not be empty)"
-                    probs.append(Problem(file, int(i) + 2, c.name, raw.iloc[i], what + hint))
+                bad = np.flatnonzero((num.isna() & ~txt.isna()).to_numpy())
+                comma, na_w = grouped.to_numpy()[bad], na_word.to_numpy()[bad]
+                probs.extend(
+                    Problem(file, int(i) + 2, c.name, v, what + (
+                        " (thousands separators only in money and counts, grouped as 1,000 or 1,000,000; "
+                        "no comma as a decimal point)" if g else " (this column may not be empty)" if w else ""))
+                    for i, v, g, w in zip(bad, raw.to_numpy()[bad], comma, na_w))
             infinite = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
-            for i in np.flatnonzero(infinite):
-                probs.append(Problem(file, int(i) + 2, c.name, raw.iloc[i], f"{what}, finite"))
+            bad = np.flatnonzero(infinite)
+            probs.extend(Problem(file, int(i) + 2, c.name, v, f"{what}, finite")
+                         for i, v in zip(bad, raw.to_numpy()[bad]))
             num = num.mask(infinite, pd.NA)
             if c.type != "number":
                 frac = (num.notna() & (num.round() != num)).fillna(False)
