@@ -566,7 +566,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, allow_raw: bool
               encoding: str = "utf-8-sig") -> Path:
     """Write ``df`` as CSV atomically, text cells neutralised by :func:`neutralise_cell`.
 
-    UTF-8 with BOM by default, so Excel opens Chinese text correctly.
+    UTF-8 with BOM by default, so Excel opens Chinese text correctly; CRLF line ends.
     """
     safe = df.copy()
     for c in safe.columns:
@@ -575,7 +575,8 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, allow_raw: bool
     safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
     path = Path(path)
     with atomic_path(path, allow_raw=allow_raw) as tmp:
-        safe.to_csv(tmp, index=False, encoding=encoding, lineterminator="\n")
+        # RFC 4180 line ends: a field holding CR or LF is then quoted, never split into rows
+        safe.to_csv(tmp, index=False, encoding=encoding, lineterminator="\r\n")
     return path
 
 
