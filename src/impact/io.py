@@ -548,8 +548,8 @@ def write_json(obj: Any, path: str | os.PathLike[str], *, allow_raw: bool = Fals
 def check_output_dir(path: str | os.PathLike[str], *, what: str = "--out") -> Path:
     """Check that a folder can be written before a command starts; return it resolved.
 
-    Creates the folder (as the command would) and writes a temporary file in it.
-    Raises :class:`ImpactError` (one line naming the path) when ``path`` is under
+    Writes (and removes) a temporary file in the folder or its nearest existing
+    parent; creates nothing. Raises :class:`ImpactError` (one line naming the path) when ``path`` is under
     ``data/raw/`` (immutable input), is an existing file, has a file among its
     parents, or cannot be created or written (permissions, read-only file system).
     """
@@ -568,9 +568,8 @@ def check_output_dir(path: str | os.PathLike[str], *, what: str = "--out") -> Pa
         existing = existing.parent
     if not existing.is_dir():
         raise ImpactError(f"{what} {path}: {existing} is a file, so no folder can be made below it")
-    try:  # the only reliable test (read-only file systems, /proc, root on NFS): make it and write in it
-        target.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=target):
+    try:  # the only reliable test (read-only file systems, /proc, root): write a file where the folder goes
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as err:
         raise ImpactError(f"{what} {path}: cannot write there ({err.strerror or err}); "

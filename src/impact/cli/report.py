@@ -77,7 +77,10 @@ def _check_run(year: int | None, *, data_dir: Path | None, processed_dir: Path |
                               f"folder {data_dir}; choose another folder")
     if year is None:
         return
-    years = data_years(processed_dir, data_dir)
+    try:
+        years = data_years(processed_dir, data_dir)
+    except ImpactError:  # data the build cannot read: the reports name the problem; the range applies
+        return
     if year not in years:
         covered = _spans(list(years)) if years else "no year at all"
         raise ImpactError(f"--year {year}: the data hold no figures for {year} (they cover {covered}); "
