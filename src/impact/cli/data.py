@@ -82,7 +82,7 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None, encoding: str 
 def build_cmd(force: bool, raw: Path, out: Path) -> None:
     """Validate everything in data/raw and write data/processed (Parquet, DuckDB, manifest).
 
-    校验 data/raw 中全部数据，写出 data/processed（Parquet、DuckDB 视图、清单）；构建为原子操作。
+    校验 data/raw 中全部数据，写出 data/processed（Parquet、DuckDB 表、清单）；构建为原子操作。
     """
     from impact.build import build
 
