@@ -36,11 +36,15 @@ def _files(folder: Path) -> list[Path]:
 # --------------------------------------------------------------------------- report years
 
 
-@pytest.fixture()
-def small_data(tmp_path, raw_tree) -> tuple[Path, Path]:
-    processed = tmp_path / "processed"
-    B.build(raw_tree, processed)
-    return raw_tree, processed
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory) -> tuple[Path, Path]:
+    from conftest import make_raw
+
+    root = tmp_path_factory.mktemp("small_data")
+    raw = make_raw(root)
+    processed = root / "processed"
+    B.build(raw, processed)
+    return raw, processed
 
 
 @pytest.mark.parametrize("year", ["2099", "-5", "0", "1999"])
