@@ -56,6 +56,7 @@ __all__ = [
     "terminate_raises",
     "check_output_dir",
     "neutralise_cell",
+    "neutralise_frame",
     "write_csv",
     "read_table",
     "decode_csv_bytes",
@@ -601,17 +602,23 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with :func:`neutralise_cell` applied to every text cell and column name."""
+    safe = df.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or isinstance(safe[c].dtype, pd.StringDtype):
+            safe[c] = safe[c].map(neutralise_cell, na_action="ignore")
+    safe.columns = [neutralise_cell(c) for c in safe.columns]
+    return safe
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, allow_raw: bool = False,
               encoding: str = "utf-8-sig") -> Path:
     """Write ``df`` as CSV atomically, text cells neutralised by :func:`neutralise_cell`.
 
     UTF-8 with BOM by default, so Excel opens Chinese text correctly; CRLF line ends.
     """
-    safe = df.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object or isinstance(safe[c].dtype, pd.StringDtype):
-            safe[c] = safe[c].map(neutralise_cell, na_action="ignore")
-    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    safe = neutralise_frame(df)
     path = Path(path)
     with atomic_path(path, allow_raw=allow_raw) as tmp:
         # RFC 4180 line ends: a field holding CR or LF is then quoted, never split into rows

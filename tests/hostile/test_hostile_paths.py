@@ -213,3 +213,12 @@ def test_report_workbook_cells_are_not_formulas(tmp_path):
     cells = [c for row in ws.iter_rows(min_row=2) for c in row]
     assert [c.data_type for c in cells] == ["s"] * len(PAYLOADS)
     assert all(not str(c.value).startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_balance_workbook_cells_are_not_formulas(tmp_path):
+    from impact.estimate.balance import export_table
+
+    p = export_table(pd.DataFrame({"variable": PAYLOADS, "smd": 0.1}), tmp_path / "b.xlsx")
+    ws = openpyxl.load_workbook(p)["balance"]
+    assert [c.data_type for c in ws["A"][1:]] == ["s"] * len(PAYLOADS)
+    assert [c.value for c in ws["A"][1:]] == ["'" + v for v in PAYLOADS]
