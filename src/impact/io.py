@@ -41,6 +41,7 @@ import re
 import signal
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -245,7 +246,7 @@ def _read_csv(path: Path, file: str, dtype: Any, encoding: str | None = None) ->
     if not text.strip().lstrip("\ufeff").strip():
         raise InputError(Problem(file, None, None, "an empty file", "a header row followed by data rows"))
     try:
-        header = next(csv.reader(_io.StringIO(text[:1 << 20].lstrip("\ufeff"))))
+        header = next(csv.reader(_io.StringIO(text[:1 << 20].lstrip("\ufeff"), newline=None)))
     except (csv.Error, StopIteration) as err:
         raise InputError(Problem(file, 1, None, f"an unreadable header row ({err})", "a CSV header row")) from None
     dups = _header_problems(header, file)
@@ -257,15 +258,29 @@ def _read_csv(path: Path, file: str, dtype: Any, encoding: str | None = None) ->
     del raw_utf8
     if df is None:
         try:
-            # blank lines are kept (as empty rows) so that row numbers match a spreadsheet's
-            df = pd.read_csv(_io.StringIO(text), dtype=dtype, skip_blank_lines=False,
-                             **(_NA_KEPT if dtype is str else {}))
+            # blank lines are kept (as empty rows) so that row numbers match a spreadsheet's;
+            # a first row longer than the header must not turn into an index (shifted columns)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                df = pd.read_csv(_io.StringIO(text), dtype=dtype, skip_blank_lines=False, index_col=False,
+                                 **(_NA_KEPT if dtype is str else {}))
+        except pd.errors.ParserWarning:
+            raise InputError(Problem(file, 2, None, "more fields than header columns",
+                                     f"{len(header)} fields per line, one per header column "
+                                     "(a comma inside a value needs quotes)")) from None
         except pd.errors.ParserError as err:
             raise InputError(Problem(file, None, None, str(err).strip(),
                                      "a well-formed CSV table (same number of fields on every line)")) from None
         except (pd.errors.EmptyDataError, UnicodeError, ValueError) as err:
             raise InputError(Problem(file, None, None, f"unreadable CSV ({err})", "a CSV table")) from None
     del text
+    unnamed = [j for j, h in enumerate(header) if not h.strip()]
+    for j in unnamed:
+        if df.iloc[:, j].notna().any():
+            raise InputError(Problem(file, 1, _col_letter(j + 1), "an empty header cell above data",
+                                     "a column name in every used column of the header row"))
+    if unnamed:
+        df = df.drop(columns=df.columns[unnamed])
     empty = df.isna().all(axis=1).to_numpy()
     n = len(df)
     while n and empty[n - 1]:

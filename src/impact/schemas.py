@@ -749,6 +749,11 @@ _NA_WORDS = frozenset({"NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "N
 _GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 
 
+def _py(values: np.ndarray) -> list[Any]:
+    """Cells as Python values (``True``, not ``np.True_``) for messages."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
 def _groups_allowed(c: Column) -> bool:
     """Thousands separators are read only in money (yuan) and count columns."""
     unit = c.unit.lower()
@@ -770,7 +775,7 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
                 num = raw.astype("Float64")
             else:
                 if not _all_text(raw):  # XLSX cells: numbers, booleans, dates, text
-                    raw_t = raw.map(lambda v: int(v) if isinstance(v, (bool, np.bool_)) else v)
+                    raw_t = raw.map(lambda v: int(v) if isinstance(v, (bool, np.bool_)) and c.type == "flag" else v)
                     raw_t = raw_t.map(lambda v: pd.NA if _blank(v) else v).astype("string")
                 else:
                     raw_t = raw.astype("string")
@@ -792,11 +797,11 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
                     Problem(file, int(i) + 2, c.name, v, what + (
                         " (thousands separators only in money and counts, grouped as 1,000 or 1,000,000; "
                         "no comma as a decimal point)" if g else " (this column may not be empty)" if w else ""))
-                    for i, v, g, w in zip(bad, raw.to_numpy()[bad], comma, na_w))
+                    for i, v, g, w in zip(bad, _py(raw.to_numpy()[bad]), comma, na_w))
             infinite = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
             bad = np.flatnonzero(infinite)
             probs.extend(Problem(file, int(i) + 2, c.name, v, f"{what}, finite")
-                         for i, v in zip(bad, raw.to_numpy()[bad]))
+                         for i, v in zip(bad, _py(raw.to_numpy()[bad])))
             num = num.mask(infinite, pd.NA)
             if c.type != "number":
                 frac = (num.notna() & (num.round() != num)).fillna(False)

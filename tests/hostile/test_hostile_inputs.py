@@ -329,3 +329,37 @@ def test_million_garbage_rows_within_the_large_file_target(tmp_path):
         _read_validate(p)
     assert time.perf_counter() - t0 < 15
     assert len(ei.value.problems) <= 1001
+
+
+# --------------------------------------------------------------------------- CSV shapes
+
+
+def test_first_row_longer_than_the_header_is_not_an_index(tmp_path):
+    # pandas would take the extra leading fields as an index and shift every value left
+    p = _write(tmp_path, "ledger.csv", _ledger_text().replace("E1,", "E0,E1,", 1).encode())
+    with pytest.raises(InputError, match="ledger.csv, row 2: found 'more fields than header columns'"):
+        read_table(p, dtype=str)
+
+
+def test_later_row_longer_than_the_header(tmp_path):
+    p = _write(tmp_path, "ledger.csv", _ledger_text().replace("E2,", "E2,extra,", 1).encode())
+    with pytest.raises(InputError, match="Expected 7 fields in line 3, saw 8"):
+        read_table(p, dtype=str)
+
+
+def test_empty_header_cell_above_data(tmp_path):
+    p = _write(tmp_path, "ledger.csv", _ledger_text().replace(",funder", ",", 1).encode())
+    with pytest.raises(InputError, match="row 1, column 'G': found 'an empty header cell above data'"):
+        read_table(p, dtype=str)
+
+
+def test_old_mac_line_ends_are_read(tmp_path):
+    p = _write(tmp_path, "ledger.csv", _ledger_text().replace("\n", "\r").encode("gbk"))
+    assert len(_read_validate(p)) == 2
+
+
+def test_booleans_are_not_money():
+    df = frame("cost_ledger")
+    df["amount_yuan"] = [True, False]
+    with pytest.raises(InputError, match="amount_yuan': found True"):
+        validate(df, "cost_ledger")
