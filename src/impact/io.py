@@ -149,6 +149,9 @@ def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None
             Problem(file, None, None, "UTF-16 byte-order mark",
                     "a CSV file encoded as UTF-8 or GBK (in Excel: Save As > 'CSV UTF-8')")
         )
+    if b"\x00" in data[:4096]:
+        raise InputError(Problem(file, None, None, "NUL bytes (a binary file or UTF-16 text without a byte-order mark)",
+                                 f"a text CSV file: {_RESAVE}"))
     try:
         return data.decode("utf-8-sig", errors="strict"), "utf-8"
     except UnicodeDecodeError as err:
@@ -159,9 +162,6 @@ def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None
     looks_utf8 = sum("\u4e00" <= ch <= "\u9fff" for ch in prefix) >= 2
     if looks_utf8:
         raise _encoding_error(data, utf8_error.start, file, "text encoded as UTF-8 (the file is damaged here)")
-    if b"\x00" in data[:4096]:
-        raise InputError(Problem(file, None, None, "NUL bytes (a binary file or UTF-16 text without a byte-order mark)",
-                                 f"a text CSV file: {_RESAVE}"))
     try:
         text = data.decode("gb18030", errors="strict")
     except UnicodeDecodeError as err:

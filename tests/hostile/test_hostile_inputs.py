@@ -363,3 +363,10 @@ def test_booleans_are_not_money():
     df["amount_yuan"] = [True, False]
     with pytest.raises(InputError, match="amount_yuan': found True"):
         validate(df, "cost_ledger")
+
+
+def test_ascii_utf16_without_bom_is_refused(tmp_path):
+    # valid UTF-8 byte for byte (NUL is ASCII), but every other character would be a NUL
+    p = _write(tmp_path, "ledger.csv", _ledger_text().encode("utf-16-le"))
+    with pytest.raises(InputError, match="NUL bytes"):
+        read_table(p, dtype=str)
