@@ -60,7 +60,7 @@ def out(tmp_path: Path) -> Path:
     return o
 
 
-def test_build_writes_tables_views_and_manifest(raw, out, tmp_path, monkeypatch):
+def test_build_writes_tables_duckdb_and_manifest(raw, out, tmp_path, monkeypatch):
     report = B.build(raw, out)
     assert report.built
     expected = {"counties", "organizations", "pairings", "programs", "program_sites", "facts",
