@@ -60,7 +60,7 @@ def out(tmp_path: Path) -> Path:
     return o
 
 
-def test_build_writes_tables_views_and_manifest(raw, out, tmp_path, monkeypatch):
+def test_build_writes_tables_duckdb_and_manifest(raw, out, tmp_path, monkeypatch):
     report = B.build(raw, out)
     assert report.built
     expected = {"counties", "organizations", "pairings", "programs", "program_sites", "facts",
@@ -88,14 +88,14 @@ def test_build_writes_tables_views_and_manifest(raw, out, tmp_path, monkeypatch)
     assert meta["impact.simulated"] == "true" and meta["impact.seed"] == "7"
     assert read_parquet_metadata(out / "facts.parquet")["impact.simulated"] == "false"
 
-    # the DuckDB views work from another working directory (a notebook's folder)
+    # the DuckDB tables work from another working directory (a notebook's folder)
     elsewhere = tmp_path / "notebooks"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     con = duckdb.connect(str(out / "impact.duckdb"), read_only=True)
     try:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        assert views == expected
+        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
+        assert names == expected
         for name, n in report.tables.items():
             assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == n
         total = con.execute("SELECT sum(amount_yuan) FROM cost_ledger_simulated").fetchone()[0]
@@ -295,7 +295,7 @@ def test_moved_project_rebuilds_with_new_paths(raw, out, tmp_path, monkeypatch):
     shutil.move(str(out), moved / "processed")
     monkeypatch.setattr(config, "DATA_RAW", moved / "raw")
     monkeypatch.setattr(config, "DATA_PROCESSED", moved / "processed")
-    assert B.is_stale(moved / "processed", moved / "raw")  # views point at the old folder
+    assert B.is_stale(moved / "processed", moved / "raw")  # the manifest names the old folder
     assert len(B.load("programs", moved / "processed")) > 0  # raw defaults to the project's data/raw
     con = duckdb.connect(str(moved / "processed" / "impact.duckdb"), read_only=True)
     try:

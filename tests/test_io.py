@@ -186,3 +186,30 @@ def test_mixed_gbk_rows_read_as_gbk():
     text = "县名,乡镇\n巧家县,白鹤滩镇\n彝良县,角奎镇\n"
     decoded, enc = decode_csv_bytes(text.encode("gbk"))
     assert (decoded, enc) == (text, "gb18030")
+
+
+def test_large_csv_path_reads_what_pandas_reads(tmp_path, monkeypatch):
+    """Files above io.LARGE_CSV_BYTES are parsed by pyarrow: same cells, same missing values."""
+    import impact.io as io_mod
+
+    text = ('id,name,note,amount\n1,景谷县,"两行\n说明",1200\n2,,N/A,\n3,"含,逗号","""引号""",NA\n'
+            '4,  空格  ,-,0\n')
+    p = tmp_path / "t.csv"
+    p.write_bytes(text.encode("gbk"))
+    small = io_mod.read_table(p, dtype=str)
+    monkeypatch.setattr(io_mod, "LARGE_CSV_BYTES", 0)
+    large = io_mod.read_table(p, dtype=str)
+    assert isinstance(large["name"].dtype, pd.StringDtype)
+    assert large.astype(object).where(large.notna(), None).values.tolist() == \
+        small.astype(object).where(small.notna(), None).values.tolist()
+    assert small.loc[1, "note"] == "N/A" and small.loc[2, "amount"] == "NA"  # kept as written
+
+
+def test_large_csv_path_falls_back_on_blank_lines(tmp_path, monkeypatch):
+    import impact.io as io_mod
+
+    p = tmp_path / "t.csv"
+    p.write_text("a,b\n1,2\n\n3,4\n", encoding="utf-8")
+    monkeypatch.setattr(io_mod, "LARGE_CSV_BYTES", 0)
+    df = io_mod.read_table(p, dtype=str)
+    assert len(df) == 3 and df.iloc[1].isna().all()  # the blank line keeps its row number

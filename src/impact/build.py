@@ -5,20 +5,21 @@ and writes ``data/processed/``:
 
 - ``<table>.parquet`` per table (simulated tables keep ``_simulated`` in their
   names and carry ``impact.simulated = "true"`` metadata);
-- ``impact.duckdb`` with one SQL view per table, reading the Parquet file by its
-  absolute path (so the database works from any working directory, a notebook
-  included; after the project moves, the next :func:`load` or build rebuilds it);
+- ``impact.duckdb`` with one SQL table per table (a self-contained copy, so it
+  works from any working directory and from SQL tools outside Python);
 - ``manifest.json``: the package version, a hash of the build code, and the
-  sha256, size and mtime of every input file read (written last: it marks a
-  complete build).
+  sha256, size and mtime of every input file read (it marks a complete build).
 
 The build is idempotent (nothing is written when the manifest's input hashes,
-code hash and location match) and atomic: tables are written into a temporary
-sibling folder, which is swapped in by two renames (old folder aside, new folder
-in); the DuckDB file and the manifest are then written in place, and if anything
-fails up to that point the new folder is removed and the old one renamed back.
-So a failed build leaves the previous processed data as it was. Concurrent
-builds (several notebooks calling :func:`load`) are serialised by a file lock.
+code hash and location match) and atomic: the new version is staged completely
+in a hidden sibling folder (Parquet, DuckDB, carried-over files, manifest last)
+and swapped in by one rename (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere
+two renames with SIGINT/SIGTERM held). A failure or an interruption at any
+moment leaves the previous complete version or the new complete one, never a
+mix; SIGTERM raises :class:`impact.io.Interrupted` during the build so clean-up
+runs and the command exits non-zero. Staging folders of a killed build
+(``kill -9``) are removed by the next build. Concurrent builds (several
+notebooks calling :func:`load`) are serialised by a file lock.
 
 Registry checks beyond the schemas: every ``quote`` is verbatim text of a file in
 ``data/raw/source/`` and every ``county`` resolves to its ``county_code``.
@@ -32,13 +33,17 @@ it with the files, :func:`write_raw_manifest` regenerates it
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import fcntl
 import json
 import os
 import re
 import shutil
+import signal
+import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +53,17 @@ import pandas as pd
 from impact import config
 from impact.digest import code_digest, file_sha256
 from impact.errors import ImpactError, InputError, Problem
-from impact.io import is_under, make_temp_dir, read_parquet_metadata, read_table, write_json, write_parquet, write_text
+from impact.io import (
+    Interrupted,
+    is_under,
+    make_temp_dir,
+    read_parquet_metadata,
+    read_table,
+    terminate_raises,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from impact.schemas import ExtraColumnWarning, kind_for_file, validate
 
 __all__ = [
@@ -79,8 +94,16 @@ _OUTPUT_NAMES = (MANIFEST_NAME, DUCKDB_NAME, DUCKDB_NAME + ".wal")
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes (:func:`impact.digest.file_sha256`)."""
-    return file_sha256(path, chunk=chunk)
+    """Hex sha256 of a file's bytes (:func:`impact.digest.file_sha256`).
+
+    Raises :class:`InputError` naming the file when it cannot be read (a symlink
+    loop or a dangling link, no permission, a folder).
+    """
+    try:
+        return file_sha256(path, chunk=chunk)
+    except OSError as err:
+        what = "a symlink loop" if err.errno == errno.ELOOP else (err.strerror or str(err))
+        raise InputError(Problem(str(path), None, None, what, "a readable file (fix or remove it)")) from None
 
 
 def _code_hash() -> str:
@@ -233,8 +256,25 @@ def _inputs(raw: Path) -> list[_Input]:
     return found
 
 
+def _input_hashes(inputs: list[_Input]) -> dict[str, str]:
+    """sha256 of every input; one :class:`InputError` naming every unreadable file."""
+    hashes: dict[str, str] = {}
+    problems: list[Problem] = []
+    for inp in inputs:
+        try:
+            hashes[inp.rel] = sha256_file(inp.path)
+        except InputError as err:
+            problems.extend(Problem(inp.rel, None, None, p.value, p.expected) for p in err.problems)
+    if problems:
+        raise InputError(problems, title="build failed: unreadable input files")
+    return hashes
+
+
 def _stat(p: Path) -> dict[str, int]:
-    st = p.stat()
+    try:
+        st = p.stat()
+    except OSError:  # gone or a loop since: the hash comparison that follows names it
+        return {}
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
@@ -490,7 +530,12 @@ def provenance_rows(outputs: list[_Output]) -> list[dict[str, Any]]:
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     path = out.parent / f".{out.name}.lock.tmp"  # beside the folder it guards; *.tmp is git-ignored
-    with open(path, "a+") as fh:
+    try:
+        fh = open(path, "a+")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise ImpactError(f"cannot write beside {out}: {err.strerror} ({path}); "
+                          "choose an output folder you may write to (--out)") from None
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -516,6 +561,7 @@ def _up_to_date(out: Path, inputs: Mapping[str, str], manifest: Mapping[str, Any
 
 
 def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
+    """One DuckDB table per Parquet file (a self-contained copy: no path outside the file)."""
     import duckdb  # noqa: PLC0415
 
     tmp = path.with_name(f".{path.name}.tmp")
@@ -526,8 +572,10 @@ def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
         try:
             for name, file in table_files.items():
                 lit = str(file.resolve()).replace("'", "''")
-                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM read_parquet(\'{lit}\')')
             con.execute("CHECKPOINT")
+        except duckdb.InterruptException:  # DuckDB turns Ctrl-C inside a query into its own error
+            raise Interrupted(signal.SIGINT) from None
         finally:
             con.close()
         os.replace(tmp, path)
@@ -536,66 +584,151 @@ def _write_duckdb(path: Path, table_files: Mapping[str, Path]) -> None:
             p.unlink(missing_ok=True)
 
 
+# --------------------------------------------------------------------------- swap and signals
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux ``renameat2(RENAME_EXCHANGE)``.
+
+    Returns False when the system or file system does not offer it (the caller then
+    falls back to two renames with the termination signals blocked).
+    """
+    import ctypes  # noqa: PLC0415
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends (delivered right after it)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _swap_in(staged: Path, out: Path) -> None:
+    """Make the complete folder ``staged`` the new ``out`` in one step.
+
+    ``out`` absent: one :func:`os.rename`. ``out`` present: one
+    ``renameat2(RENAME_EXCHANGE)``, after which ``staged`` holds the previous version
+    (the caller removes it). Where exchange is not available, two renames run with
+    SIGINT/SIGTERM held, so that a signal cannot fall between them.
+    """
+    with _signals_blocked():
+        if not out.exists():
+            os.rename(staged, out)
+            return
+        if _exchange(staged, out):
+            return
+        aside = make_temp_dir(out, tag="old")
+        os.rmdir(aside)
+        os.rename(out, aside)
+        try:
+            os.rename(staged, out)
+        except BaseException:
+            os.rename(aside, out)
+            raise
+        os.rename(aside, staged)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove staging folders of interrupted builds (caller holds the build lock)."""
+    for p in out.parent.glob(f".{out.name}.*-*.tmp"):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_tables(staged: Path, outputs: Sequence[Any], hashes: Mapping[str, str]) -> dict[str, int]:
+    """Write each assembled table (:func:`assemble`) as Parquet into ``staged``, with its provenance metadata."""
+    table_rows: dict[str, int] = {}
+    for o in outputs:
+        meta = {
+            "impact.table": o.table,
+            "impact.kind": o.kind,
+            "impact.source": ",".join(i.rel for i in o.inputs),
+            "impact.source_sha256": ",".join(hashes[i.rel] for i in o.inputs),
+            "impact.version": _version(),
+        }
+        for inp in o.inputs:
+            if inp.path.suffix.lower() == ".parquet" and inp.origin != "user":
+                src = read_parquet_metadata(inp.path)
+                meta.update({k: v for k, v in src.items() if k.startswith("impact.")
+                             and k not in ("impact.table", "impact.source", "impact.source_sha256")})
+        meta["impact.simulated"] = o.simulated
+        write_parquet(o.frame, staged / f"{o.table}.parquet", meta)
+        table_rows[o.table] = len(o.frame)
+    return table_rows
+
+
 def build(
     raw: str | os.PathLike[str] = config.DATA_RAW,
     out: str | os.PathLike[str] = config.DATA_PROCESSED,
     force: bool = False,
 ) -> BuildReport:
-    """Validate ``raw`` and write ``out`` (Parquet per table, DuckDB views, manifest).
+    """Validate ``raw`` and write ``out`` (Parquet per table, DuckDB tables, manifest).
 
     Skips (``BuildReport.built is False``) when ``out/manifest.json`` records the same
     input hashes, build code and location, unless ``force``. Raises
-    :class:`InputError` listing every problem of every invalid file; on any failure
-    the previous ``out`` is left as it was.
+    :class:`InputError` listing every problem of every invalid file.
+
+    Notes
+    -----
+    The new version is staged completely in a hidden sibling folder (Parquet files,
+    ``impact.duckdb``, carried-over files, ``manifest.json`` last) and swapped in by
+    one rename (:func:`_swap_in`). Any failure or interruption (SIGINT, or SIGTERM,
+    which raises :class:`impact.io.Interrupted` while the build runs) therefore leaves
+    ``out`` as either the previous complete version or the new complete one; the
+    exception propagates, so an interrupted command exits non-zero.
     """
     raw = Path(raw).resolve()
     out = Path(out).resolve()
     if is_under(out, raw) or is_under(out, config.DATA_RAW):
         raise ImpactError(f"refusing to build into {out}: it is inside the raw data folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    if out.exists() and not out.is_dir():
+        raise ImpactError(f"refusing to build into {out}: it is a file, not a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ImpactError(f"cannot create {out.parent}: {err.strerror}; choose another output folder") from None
+    with terminate_raises(), _lock(out):
+        _remove_leftovers(out)
         inputs = _inputs(raw)
-        hashes = {inp.rel: sha256_file(inp.path) for inp in inputs}
+        hashes = _input_hashes(inputs)
         manifest = _read_manifest(out)
         if not force and _up_to_date(out, hashes, manifest):
             return BuildReport(out, False, dict(manifest.get("tables", {})), hashes, [])  # type: ignore[union-attr]
 
         frames, inputs, msgs = validate_raw(raw)
-        tmp = make_temp_dir(out, tag="new")
-        old: Path | None = None
-        swapped = False
+        staged = make_temp_dir(out, tag="new")
         try:
-            table_rows: dict[str, int] = {}
             outputs = assemble(frames, inputs)
-            for o in outputs:
-                meta = {
-                    "impact.table": o.table,
-                    "impact.kind": o.kind,
-                    "impact.source": ",".join(i.rel for i in o.inputs),
-                    "impact.source_sha256": ",".join(hashes[i.rel] for i in o.inputs),
-                    "impact.version": _version(),
-                }
-                for inp in o.inputs:
-                    if inp.path.suffix.lower() == ".parquet" and inp.origin != "user":
-                        src = read_parquet_metadata(inp.path)
-                        meta.update({k: v for k, v in src.items() if k.startswith("impact.")
-                                     and k not in ("impact.table", "impact.source", "impact.source_sha256")})
-                meta["impact.simulated"] = o.simulated
-                write_parquet(o.frame, tmp / f"{o.table}.parquet", meta)
-                table_rows[o.table] = len(o.frame)
+            table_rows = _write_tables(staged, outputs, hashes)
+            _write_duckdb(staged / DUCKDB_NAME, {t: staged / f"{t}.parquet" for t in table_rows})
             # carry over files that are not build outputs (README.md, .gitkeep, ...)
             if out.is_dir():
                 for p in out.iterdir():
                     if p.is_file() and p.suffix not in _OUTPUT_SUFFIXES and p.name not in _OUTPUT_NAMES:
-                        shutil.copy2(p, tmp / p.name)
-            # swap: out -> old, tmp -> out; the DuckDB file binds its views to the final paths
-            if out.exists():
-                old = make_temp_dir(out, tag="old")
-                os.rmdir(old)
-                os.replace(out, old)
-            os.replace(tmp, out)
-            swapped = True
-            _write_duckdb(out / DUCKDB_NAME, {t: out / f"{t}.parquet" for t in table_rows})
+                        shutil.copy2(p, staged / p.name)
             manifest = {
                 "package_version": _version(),
                 "code_sha256": _code_hash(),
@@ -608,17 +741,11 @@ def build(
                 "partly_simulated": sorted(o.table for o in outputs if o.simulated == "partial"),
                 "provenance": provenance_rows(outputs),
             }
-            write_json(manifest, out / MANIFEST_NAME)
-        except BaseException:
-            if swapped:
-                shutil.rmtree(out, ignore_errors=True)
-                if old is not None:
-                    os.replace(old, out)
-                old = None
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            write_json(manifest, staged / MANIFEST_NAME)  # last: it marks a complete version
+            _swap_in(staged, out)
+        finally:
+            # before the swap: the unfinished new version; after it: the previous one
+            shutil.rmtree(staged, ignore_errors=True)
         return BuildReport(out, True, table_rows, hashes, msgs)
 
 
@@ -723,7 +850,12 @@ def _raw_files(raw: Path) -> list[Path]:
     files = []
     for p in sorted(raw.rglob("*")):
         rel = p.relative_to(raw)
-        if not p.is_file() or p.name == config.RAW_MANIFEST.name:
+        if p.name == config.RAW_MANIFEST.name or (not p.is_file() and not p.is_symlink()):
+            continue
+        if p.is_symlink() and not p.exists():  # a loop or a dangling link: hashing names it
+            files.append(p)
+            continue
+        if not p.is_file():
             continue
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or p.suffix == ".tmp":
             continue
@@ -734,7 +866,16 @@ def _raw_files(raw: Path) -> list[Path]:
 def raw_hashes(raw: str | os.PathLike[str] = config.DATA_RAW) -> dict[str, str]:
     """sha256 of every file under ``raw`` (relative POSIX path -> hex digest), hidden files left out."""
     raw = Path(raw)
-    return {p.relative_to(raw).as_posix(): sha256_file(p) for p in _raw_files(raw)}
+    hashes: dict[str, str] = {}
+    problems: list[Problem] = []
+    for p in _raw_files(raw):
+        try:
+            hashes[p.relative_to(raw).as_posix()] = sha256_file(p)
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems, title=f"{raw}: unreadable raw files")
+    return hashes
 
 
 def _manifest_text(hashes: Mapping[str, str]) -> str:

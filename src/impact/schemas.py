@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import ImpactError, ImpactWarning, InputError, Problem
-from impact.results import check_option
+from impact.results import check_option  # noqa: F401 - kept for callers importing it here
 from impact.vocab import BASE_UNITS, LEVELS, ORG_KINDS, QUALIFIERS, SECTORS
 
 __all__ = [
@@ -618,9 +618,14 @@ SPECS: dict[str, TableSpec] = {s.kind: s for s in _SPECS}
 KINDS: tuple[str, ...] = tuple(SPECS)
 
 
+class UnknownKindError(ImpactError, ValueError):
+    """A table kind that is not one of :data:`KINDS` (also a ``ValueError``, as option errors are)."""
+
+
 def spec(kind: str) -> TableSpec:
-    """The :class:`TableSpec` of ``kind`` (raises :class:`ImpactError` listing the valid kinds)."""
-    check_option("kind", kind, KINDS)
+    """The :class:`TableSpec` of ``kind`` (raises :class:`UnknownKindError` listing the valid kinds)."""
+    if not isinstance(kind, str) or kind not in SPECS:
+        raise UnknownKindError(f"unknown table kind {kind!r}; expected one of {', '.join(KINDS)}")
     return SPECS[kind]
 
 
@@ -929,6 +934,25 @@ def _all_text(s: pd.Series) -> bool:
     return s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
 
 
+#: Text that means "no value"; an error in required numeric columns, missing in optional ones.
+_NA_WORDS = frozenset({"NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "None", "#N/A", "-", "—", "－"})
+#: A number with valid thousands grouping (1,000 / 1,000,000 / -12,345.5).
+_GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def _py(values: np.ndarray) -> list[Any]:
+    """Cells as Python values (``True``, not ``np.True_``) for messages."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _groups_allowed(c: Column) -> bool:
+    """Thousands separators are read only in money (yuan) and count columns."""
+    unit = c.unit.lower()
+    if c.type == "year" or "share" in unit or unit in ("years", "year"):
+        return False
+    return "yuan" in unit or "person" in unit or "household" in unit or unit == "base_unit"
+
+
 def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     out = df.copy()
     probs: list[Problem] = []
@@ -937,20 +961,39 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
             continue
         raw = df[c.name]
         if c.type in ("integer", "flag", "year", "number"):
+            what = "a whole number" if c.type != "number" else "a number"
             if raw.dtype.kind in "iuf" or str(raw.dtype) in ("Int64", "Float64"):
                 num = raw.astype("Float64")
             else:
-                if _all_text(raw):
-                    txt = raw.astype("string").str.strip().str.replace(",", "", regex=False)
-                    txt = txt.mask(txt == "", pd.NA)
+                if not _all_text(raw):  # XLSX cells: numbers, booleans, dates, text
+                    raw_t = raw.map(lambda v: int(v) if isinstance(v, (bool, np.bool_)) and c.type == "flag" else v)
+                    raw_t = raw_t.map(lambda v: pd.NA if _blank(v) else v).astype("string")
                 else:
-                    txt = raw.map(lambda v: pd.NA if _blank(v) else (str(v).strip().replace(",", "")
-                                                                     if isinstance(v, str) else v))
-                num = pd.to_numeric(txt, errors="coerce").astype("Float64")
-                bad = num.isna() & ~txt.isna()
-                for i in np.flatnonzero(bad.to_numpy()):
-                    probs.append(Problem(file, int(i) + 2, c.name, raw.iloc[i],
-                                         "a whole number" if c.type != "number" else "a number"))
+                    raw_t = raw.astype("string")
+                txt = raw_t.str.strip()
+                txt = txt.mask(txt == "", pd.NA)
+                na_word = txt.isin(_NA_WORDS).fillna(False).astype(bool)
+                if not c.required:  # NA, N/A, ... in an optional column: a missing value
+                    txt = txt.mask(na_word, pd.NA)
+                grouped = txt.str.contains(",", regex=False).fillna(False).astype(bool)
+                reject = grouped
+                if _groups_allowed(c):  # 1,000 / 1,000,000 in money and counts only
+                    ok = grouped & txt.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+                    txt = txt.mask(ok, txt.str.replace(",", "", regex=False))
+                    reject = grouped & ~ok
+                num = pd.to_numeric(txt.mask(reject, "x"), errors="coerce").astype("Float64")
+                bad = np.flatnonzero((num.isna() & ~txt.isna()).to_numpy())
+                comma, na_w = grouped.to_numpy()[bad], na_word.to_numpy()[bad]
+                probs.extend(
+                    Problem(file, int(i) + 2, c.name, v, what + (
+                        " (thousands separators only in money and counts, grouped as 1,000 or 1,000,000; "
+                        "no comma as a decimal point)" if g else " (this column may not be empty)" if w else ""))
+                    for i, v, g, w in zip(bad, _py(raw.to_numpy()[bad]), comma, na_w))
+            infinite = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
+            bad = np.flatnonzero(infinite)
+            probs.extend(Problem(file, int(i) + 2, c.name, v, f"{what}, finite")
+                         for i, v in zip(bad, _py(raw.to_numpy()[bad])))
+            num = num.mask(infinite, pd.NA)
             if c.type != "number":
                 frac = (num.notna() & (num.round() != num)).fillna(False)
                 for i in np.flatnonzero(frac.to_numpy()):

@@ -537,7 +537,7 @@ def _dates_as_written(df: pd.DataFrame, kind: str) -> pd.DataFrame:
 _PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
-def _read_csv_fast(path: Path, file: str) -> pd.DataFrame | None:
+def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.DataFrame | None:
     """A CSV read as text by pyarrow (multi-threaded; every cell a string, empty cells
     missing), after :func:`impact.io.decode_csv_bytes` decoded it strictly. None when the
     file has blank lines or ragged rows: :func:`impact.io.read_table` then reads it and
@@ -548,7 +548,7 @@ def _read_csv_fast(path: Path, file: str) -> pd.DataFrame | None:
     from impact.io import decode_csv_bytes  # noqa: PLC0415
 
     data = path.read_bytes()
-    text, enc = decode_csv_bytes(data, file=file)
+    text, enc = decode_csv_bytes(data, file=file, encoding=encoding)
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
     del text
@@ -628,20 +628,22 @@ def read_user_table(
     health: Mapping[str, int] | None = None,
     file: str | None = None,
     max_problems: int | None = 1000,
+    encoding: str | None = None,
 ) -> UserTable:
     """Read, translate (see the module notes) and validate one user file.
 
     Raises :class:`InputError` with every problem (up to ``max_problems``, then the count
-    of the rest), rows numbered as in the file (header = row 1)."""
+    of the rest), rows numbered as in the file (header = row 1). ``encoding`` overrides the
+    detection of a CSV file's encoding (:func:`impact.io.decode_csv_bytes`)."""
     from impact.io import read_table  # noqa: PLC0415
 
     p = Path(path)
     name = file or p.name
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
-    df = _read_csv_fast(p, name) if p.suffix.lower() == ".csv" and p.is_file() else None
+    df = _read_csv_fast(p, name, encoding) if p.suffix.lower() == ".csv" and p.is_file() else None
     if df is None:
-        df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None)
+        df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415

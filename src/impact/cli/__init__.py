@@ -3,13 +3,16 @@
 Sub-command groups live in sibling modules (``impact.cli.data``,
 ``impact.cli.simulate``, ``impact.cli.report``); each exposes ``cli`` (a click
 command or group). They are imported lazily so ``impact --help`` stays fast.
-Domain errors (:class:`impact.errors.ImpactError`) print as plain lines and exit
-with status 2; no traceback reaches the user.
+Domain errors (:class:`impact.errors.ImpactError`) and file-system errors
+(permissions, paths through files, symlink loops) print as plain lines and exit
+with status 2; an interruption (Ctrl-C, SIGTERM) exits with 128 + the signal
+number (130, 143). No traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
@@ -43,6 +46,16 @@ class LazyGroup(click.Group):
             for line in str(err).splitlines():
                 click.echo(f"error: {line}", err=True)
             ctx.exit(2)
+        except OSError as err:  # permissions, a path through a file, a symlink loop, a full disk
+            where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f)
+            click.echo(f"error: {err.strerror or err}{': ' + where if where else ''} "
+                       "/ 文件系统错误（权限、路径或磁盘空间）", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as impact.io.Interrupted
+            signum = getattr(err, "signum", signal.SIGINT)
+            click.echo(f"interrupted ({signal.Signals(signum).name}); nothing half-written was kept "
+                       "/ 已中断，未保留写了一半的文件", err=True)
+            ctx.exit(128 + int(signum))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -32,7 +32,9 @@ def cli() -> None:
               help="Table kind (guessed from the file name if omitted), e.g. plot_trials, cost_ledger. "
                    "表类型（省略时按文件名推断）。")
 @click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet). XLSX 工作表名（默认第一个）。")
-def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
+@click.option("--encoding", default=None, metavar="CODEC",
+              help="CSV encoding when it is not UTF-8 or GBK, e.g. big5. CSV 编码（非 UTF-8/GBK 时），如 big5。")
+def validate_cmd(file: Path, kind: str | None, sheet: str | None, encoding: str | None) -> None:
     """Check FILE (CSV, XLSX or Parquet) and list every problem at once.
 
     检查文件（CSV、XLSX 或 Parquet），一次列出全部问题（文件、行、列、值、期望）。
@@ -61,9 +63,10 @@ def validate_cmd(file: Path, kind: str | None, sheet: str | None) -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if kind in USER_KINDS:  # headers, values and county names as county offices write them
-                out = read_user_table(file, kind=kind, sheet=sheet).frame
+                out = read_user_table(file, kind=kind, sheet=sheet, encoding=encoding).frame
             else:
-                df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None)
+                df = read_table(file, sheet=sheet, dtype=str if file.suffix.lower() == ".csv" else None,
+                                encoding=encoding)
                 out = validate(df, kind, file=file.name)
     except InputError as err:
         for w in caught:
@@ -133,7 +136,7 @@ def add_cmd(files: tuple[Path, ...], kind: str | None, mapping: Path | None, she
 def build_cmd(force: bool, raw: Path, out: Path) -> None:
     """Validate everything in data/raw and write data/processed (Parquet, DuckDB, manifest).
 
-    校验 data/raw 中全部数据，写出 data/processed（Parquet、DuckDB 视图、清单）；构建为原子操作。
+    校验 data/raw 中全部数据，写出 data/processed（Parquet、DuckDB 表、清单）；构建为原子操作。
     """
     from impact.build import build
 

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import click
 
-YEAR = click.option("--year", "-y", type=int, required=True,
-                    help="Report year, e.g. 2024. 报告年份，例如 2024。")
+from impact import config
+from impact.errors import ImpactError
+from impact.schemas import YEAR_MAX, YEAR_MIN
+
+YEAR = click.option("--year", "-y", type=click.IntRange(YEAR_MIN, YEAR_MAX), required=True,
+                    help=f"Report year, one the data cover ({YEAR_MIN}–{YEAR_MAX}), e.g. 2024. "
+                         "报告年份（须为数据覆盖的年份），例如 2024。")
 LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                     help="Report language: zh (Chinese) or en (English). 报告语言：zh 中文，en 英文。")
 REPORTS_DIR = click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -20,6 +25,66 @@ PROCESSED_DIR = click.option("--processed-dir", type=click.Path(file_okay=False,
                              help="Processed data folder (default: data/processed). 处理后数据目录。")
 NOTEBOOK = click.option("--notebook", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
                         help="Use another report notebook (advanced). 使用其他报告笔记本（高级）。")
+
+
+def data_years(processed_dir: Path | None = None, data_dir: Path | None = None) -> dict[int, list[str]]:
+    """Years present in the processed data (``year`` columns and ``YYYY-MM`` months) -> tables.
+
+    Builds ``processed_dir`` first when it is missing or stale, as the reports would.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from impact.build import tables
+
+    proc = Path(processed_dir or config.DATA_PROCESSED).resolve()
+    years: dict[int, list[str]] = {}
+    for name in tables(proc, raw=data_dir):
+        file = proc / f"{name}.parquet"
+        cols = pq.read_schema(file).names
+        for col in ("year", "month"):
+            if col not in cols:
+                continue
+            values = pc.unique(pq.read_table(file, columns=[col]).column(0)).drop_null().to_pylist()
+            for v in values:
+                text = str(v)[:4]
+                if text.isdigit():
+                    years.setdefault(int(text), []).append(name)
+    return years
+
+
+def _spans(years: list[int]) -> str:
+    out: list[str] = []
+    for y in sorted(years):
+        if out and out[-1].split("–")[-1] == str(y - 1):
+            out[-1] = f"{out[-1].split('–')[0]}–{y}"
+        else:
+            out.append(str(y))
+    return ", ".join(out)
+
+
+def _check_run(year: int | None, *, data_dir: Path | None, processed_dir: Path | None,
+               **outputs: Path | None) -> None:
+    """Refuse, before anything runs, a year the data do not cover and unusable output folders."""
+    from impact.io import check_output_dir, is_under
+
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        where = check_output_dir(path, what=f"--{option.replace('_', '-')}")
+        if data_dir is not None and is_under(where, data_dir):
+            raise ImpactError(f"--{option.replace('_', '-')} {path}: refusing to write inside the raw data "
+                              f"folder {data_dir}; choose another folder")
+    if year is None:
+        return
+    try:
+        years = data_years(processed_dir, data_dir)
+    except ImpactError:  # data the build cannot read: the reports name the problem; the range applies
+        return
+    if year not in years:
+        covered = _spans(list(years)) if years else "no year at all"
+        raise ImpactError(f"--year {year}: the data hold no figures for {year} (they cover {covered}); "
+                          f"choose one of those years / 数据中没有 {year} 年的数据（覆盖：{covered}）")
 
 
 def _finish(summary, show_paths: bool = False) -> None:
@@ -63,6 +128,7 @@ def county_cmd(county, year, lang, out_dir, fmt, reports_dir, data_dir, processe
     """
     from impact.report.batch import run_county
 
+    _check_run(year, data_dir=data_dir, processed_dir=processed_dir, out=out_dir, reports_dir=reports_dir)
     if fmt == "pdf":
         from impact.report.pdf import require_chromium
 
@@ -106,6 +172,7 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
     """
     from impact.report.batch import run_all
 
+    _check_run(year, data_dir=data_dir, processed_dir=processed_dir, reports_dir=reports_dir)
     summary = run_all(year, lang, counties=_split(counties), n_jobs=n_jobs, force=force, executor=executor,
                       scheduler=scheduler, notebook=notebook, out_root=reports_dir, data_dir=data_dir,
                       processed_dir=processed_dir, progress=not no_progress, run_precompute=not no_precompute)
@@ -126,6 +193,7 @@ def province_cmd(year, lang, force, fmt, reports_dir, data_dir, processed_dir, n
     """Make the province annual evaluation report. 生成全省年度评估报告。"""
     from impact.report.batch import run_province
 
+    _check_run(year, data_dir=data_dir, processed_dir=processed_dir, reports_dir=reports_dir)
     if fmt == "pdf":
         from impact.report.pdf import require_chromium
 
@@ -142,4 +210,5 @@ def index_cmd(year, reports_dir) -> None:
     """Write reports/<year>/index.html from the reports made so far. 根据已生成的报告写索引页。"""
     from impact.report.index import write_index
 
+    _check_run(None, data_dir=None, processed_dir=None, reports_dir=reports_dir)
     click.echo(write_index(year, root=reports_dir))

@@ -88,7 +88,7 @@ def balance_table(
 
 def export_table(table: pd.DataFrame | Result, path: str | os.PathLike[str], *, float_format: str = "{:,.3f}") -> Path:
     """Write a table (or a Result's evaluator layout / tidy table) to ``.xlsx``, ``.tex`` or ``.html``, atomically."""
-    from impact.io import atomic_path
+    from impact.io import atomic_path, neutralise_frame
 
     if isinstance(table, Result):
         table = table.diagnostics.get("table", table.tidy())
@@ -104,7 +104,7 @@ def export_table(table: pd.DataFrame | Result, path: str | os.PathLike[str], *, 
     with atomic_path(path) as tmp:
         if suffix == ".xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                fmt.to_excel(xw, index=False, sheet_name="balance")
+                neutralise_frame(fmt).to_excel(xw, index=False, sheet_name="balance")  # no formula injection
         elif suffix == ".tex":
             Path(tmp).write_text(fmt.to_latex(index=False, escape=True), encoding="utf-8")
         else:
