@@ -180,6 +180,9 @@ def _unread_files(raw: Path) -> list[Problem]:
             ok = len(rel.parts) == 2  # the simulated loop names its own problems
         elif top == "user":
             ok = True  # impact.userdata.user_inputs names its own problems
+        elif top == "evaluation":
+            # indicator systems (impact.evaluation.system), checked by validate_raw
+            ok = len(rel.parts) == 2 and (p.name == "README.md" or p.suffix == ".csv")
         else:
             ok = False
         if not ok:
@@ -402,12 +405,27 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
         frames[inp.table] = out
         if inp.table == "counties":
             codes = frozenset(out["county_code"].astype(str))
+    problems += _check_indicator_systems(raw)
     if not problems:
         problems = _shadowed_rows(frames, inputs)
         bad_files = sorted({p.file for p in problems})
     if problems:
         raise InputError(problems, title=f"build failed: {len(bad_files)} invalid file(s) in {raw}")
     return frames, inputs, msgs
+
+
+def _check_indicator_systems(raw: Path) -> list[Problem]:
+    """Problems of the indicator system files in ``raw/evaluation/`` (read by
+    :func:`impact.evaluation.system.read_system`; they are not processed tables)."""
+    from impact.evaluation.system import read_system  # noqa: PLC0415
+
+    problems: list[Problem] = []
+    for p in sorted((raw / "evaluation").glob("*.csv")):
+        try:
+            read_system(p)
+        except InputError as err:
+            problems.extend(err.problems)
+    return problems
 
 
 def _read_user(inp: _Input, frames: Mapping[str, pd.DataFrame], own: list[pd.DataFrame]) -> pd.DataFrame:

@@ -308,7 +308,7 @@ def test_garbage_numbers_give_a_bounded_error(tmp_path):
     p = _garbage(tmp_path, 3_000)
     with pytest.raises(InputError) as ei:
         validate(read_table(p, dtype=str), "cost_ledger", file=p.name, max_problems=50)
-    assert len(ei.value.problems) == 51 and ei.value.problems[-1].value == "2950 more problems not shown"
+    assert len(ei.value.problems) == 51 and ei.value.problems[-1].value.startswith("2950 more problems not shown")
 
 
 def test_garbage_header_fails_fast(tmp_path):
