@@ -156,7 +156,9 @@ def test_unreadable_input_is_named(tmp_path, raw_tree, monkeypatch):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(B, "open", denying, raising=False)
+    import impact.digest
+
+    monkeypatch.setattr(impact.digest, "open", denying, raising=False)  # the one hasher
     with pytest.raises(InputError, match="registry/facts.csv: found 'Permission denied'"):
         B.build(raw_tree, tmp_path / "processed")
     assert not (tmp_path / "processed").exists()
