@@ -400,8 +400,8 @@ def indicator_table(inputs: Inputs, year: int, codes: Sequence[str] | None = Non
 # --------------------------------------------------------------- causal
 
 
-#: Donor pool size of the county synthetic control (never-paired counties closest in the
-#: pre-pairing mean of the outcome). Restricting the pool to similar units limits
+#: Donor pool size of the county synthetic control (counties without a program of the same
+#: sector closest in the pre-program mean of the outcome; :func:`impact.design.donor_pool`). Restricting the pool to similar units limits
 #: interpolation bias (Abadie 2021, J. Econ. Lit. 59(2)); 20 donors allow a smallest
 #: placebo p-value of 1/21 < 0.05.
 SYNTH_DONORS = 20
@@ -410,28 +410,14 @@ HEADLINE_TERMS: tuple[str, ...] = ("yield_gain_pct", "total_per_household", "sav
                                    "cost_per_beneficiary")
 
 
-def _synth_design(panel: pd.DataFrame, code: str, year: int) -> tuple[str, str, int] | None:
-    """(sector, outcome, pairing year) of county ``code``: its first sector with an outcome
-    and a cohort by ``year``; else income per capita at its first pairing; None if unpaired."""
-    crow = panel[panel["county_code"] == code]
-    if crow.empty:
-        return None
-    crow = crow.iloc[0]
-    for sector, outcome in SECTOR_OUTCOME.items():
-        col = f"cohort_{sector}"
-        if col in panel.columns and 0 < int(crow[col]) <= year:
-            return sector, outcome, int(crow[col])
-    if 0 < int(crow["cohort"]) <= year:
-        return "any", "income_per_capita", int(crow["cohort"])
-    return None
-
-
 def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Synthetic control (:func:`impact.estimate.synth`) for each county paired by ``year``.
 
     Outcome: the county's first sector outcome (:data:`SECTOR_OUTCOME`), or income per
     capita for counties paired in other sectors. Donors: the :data:`SYNTH_DONORS`
-    never-paired counties closest in pre-pairing mean outcome. Panel years up to
+    counties without a program of the same sector closest in pre-program mean outcome
+    (:func:`impact.design.donor_pool`; every county is paired, so counties without a
+    sector program get no county-specific estimate). Panel years up to
     ``year`` only. Returns ``summary`` (``county_code, sector, outcome, cohort,
     estimate, p_value, pre_rmspe, outcome_sd, n_donors, n_pre, method, simulated``),
     ``gaps`` (``county_code, unit, year, gap``: the county and the placebos whose
@@ -453,19 +439,23 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None) -
         return (*empty, skipped)
     panel = panel[pd.to_numeric(panel["year"]) <= year]
     first = panel.groupby("county_code")["cohort"].max()
-    never = list(first[first == 0].index)
     targets = [c for c in first.index if 0 < first[c] <= year]
     if codes is not None:
         targets = [c for c in targets if c in set(codes)]
     summaries, gaps = [], []
     for code in targets:
-        design = _synth_design(panel, code, year)
+        from impact.design import county_design, donor_pool
+        from impact.errors import DesignError
+
+        design = county_design(panel, code, year)
         if design is None:
             continue
-        sector, outcome, cohort = design
-        pre_mean = panel[panel["year"] < cohort].groupby("county_code")[outcome].mean()
-        dist = (pre_mean.reindex(never) - pre_mean.get(code, np.nan)).abs().dropna()
-        donors = list(dist.sort_values(kind="stable").index[:SYNTH_DONORS])
+        sector, outcome, cohort = design["sector"], design["outcome"], design["start"]
+        try:
+            donors = donor_pool(panel, code, sector=sector, outcome=outcome, start=cohort, max_donors=SYNTH_DONORS)
+        except DesignError as err:
+            skipped[f"synth {code}"] = str(err)
+            continue
         sub = panel[panel["county_code"].isin(donors + [code])]
         try:
             with warnings.catch_warnings():
@@ -498,8 +488,9 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None) -
 
 
 def event_study_table(inputs: Inputs, year: int, biters: int = 999) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, never-paired
-    controls, :func:`impact.estimate.staggered`), pooled over all counties paired in the sector.
+    """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, counties without a
+    program of the sector as controls, :func:`impact.estimate.staggered`), pooled over all
+    counties with a program of the sector.
 
     Columns: ``sector, outcome, time`` (years since pairing), ``estimate, conf_low, conf_high``
     (pointwise), ``cband_low, cband_high`` (uniform band), plus the overall ATT as
@@ -1492,7 +1483,8 @@ def precomputed_synth(year: int, inputs: Inputs, processed_dir: str | Path = "")
 
 
 def staggered_by_sector(inputs: Inputs, year: int) -> pd.DataFrame:
-    """Callaway–Sant'Anna overall ATT per sector on the county panel (never-treated controls).
+    """Callaway–Sant'Anna overall ATT per sector on the county panel (counties without a
+    program of the sector as controls; every county is paired).
 
     Columns: ``group`` (sector), ``outcome``, tidy columns, ``simulated``. Empty when the
     panel or the estimator is missing.
@@ -1527,7 +1519,7 @@ def staggered_by_sector(inputs: Inputs, year: int) -> pd.DataFrame:
 
 def heterogeneity(inputs: Inputs, year: int) -> pd.DataFrame:
     """Overall ATT on income per capita for counties paired with organizations of each
-    level and each kind (never-treated counties as controls in every subgroup)."""
+    level and each kind (the group's later-paired counties, not yet paired, as controls)."""
     panel = inputs.data.get("county_panel")
     pair, orgs = inputs.registry.get("pairings", pd.DataFrame()), inputs.registry.get("organizations", pd.DataFrame())
     try:
@@ -1538,16 +1530,15 @@ def heterogeneity(inputs: Inputs, year: int) -> pd.DataFrame:
         return pd.DataFrame()
     panel = panel[pd.to_numeric(panel["year"]) <= year]
     link = pair.merge(orgs[["org_id", "level", "kind"]], on="org_id")
-    never = panel.groupby("county_code")["cohort"].max()
-    never = set(never[never == 0].index)
     rows = []
     for dim in ("level", "kind"):
         for value, g in link.groupby(dim):
-            sub = panel[panel["county_code"].isin(set(g["county_code"]) | never)]
+            sub = panel[panel["county_code"].isin(set(g["county_code"]))]
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = staggered(sub, yname="income_per_capita", idname="county_code", tname="year", gname="cohort")
+                    res = staggered(sub, yname="income_per_capita", idname="county_code", tname="year", gname="cohort",
+                                    control_group="notyettreated")
             except Exception:
                 continue
             rows.append(res.tidy().iloc[[0]].assign(group=f"{dim}:{value}", outcome="income_per_capita",

@@ -12,7 +12,7 @@ from impact.simulate import patients as pat_mod
 from impact.simulate import trials as trials_mod
 
 #: bump when the data-generating process changes (so old truth files can be told apart)
-SIMULATOR_VERSION = "1"
+SIMULATOR_VERSION = "2"  # 2: every county paired (waves), article-calibrated levels
 
 
 def parameters() -> dict[str, Any]:
@@ -21,7 +21,8 @@ def parameters() -> dict[str, Any]:
         "county_panel": {
             "years": [int(panel_mod.YEARS[0]), int(panel_mod.YEARS[-1])],
             "waves": list(panel_mod.WAVES),
-            "wave_probabilities": [round(p, 6) for p in panel_mod.WAVE_PROBS],
+            "later_wave_years": [2023, 2024],
+            "later_wave_probabilities": [round(p, 6) for p in panel_mod.LATER_WAVE_PROBS],
             "altitude_bands": list(panel_mod.ALTITUDE_BANDS),
             "altitude_probabilities": panel_mod.ALTITUDE_PROBS.tolist(),
             "altitude_income_multiplier": panel_mod.ALTITUDE_INCOME.tolist(),
