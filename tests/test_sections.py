@@ -363,10 +363,12 @@ def test_causal_section_matches_the_estimator():
     panel = pd.read_parquet(SIM / "county_panel_simulated.parquet")
     panel = panel[panel["year"] <= 2024]
     outcome, cohort = row["outcome"], int(row["cohort"])
-    never = panel.groupby("county_code")["cohort"].max()
-    never = list(never[never == 0].index)
+    from impact.design import donor_pool
+
+    donors = donor_pool(panel, rep.code, sector=row["sector"], outcome=outcome, start=cohort, max_donors=S.SYNTH_DONORS)
     pre = panel[panel["year"] < cohort].groupby("county_code")[outcome].mean()
-    donors = list((pre.reindex(never) - pre[rep.code]).abs().sort_values(kind="stable").index[:S.SYNTH_DONORS])
+    assert not (set(donors) & set(panel.loc[panel[f"cohort_{row['sector']}"] > 0, "county_code"]))
+    assert (pre[donors] - pre[rep.code]).abs().is_monotonic_increasing
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = synth(panel[panel["county_code"].isin(donors + [rep.code])], outcome, "county_code", "year",

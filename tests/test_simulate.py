@@ -242,9 +242,11 @@ def test_serial_correlation_makes_iid_standard_errors_too_small(a) -> None:
     import pyfixest as pf
 
     panel = a.read("county_panel")
-    f = "income_per_capita ~ treated | county_code + year"
-    iid = pf.feols(f, data=panel, vcov="iid").se()["treated"]
-    crv = pf.feols(f, data=panel, vcov={"CRV1": "county_code"}).se()["treated"]
+    # the program design (agriculture program against none): AR(1) errors within county
+    d = panel.assign(D=((panel["cohort_agriculture"] > 0) & (panel["year"] >= panel["cohort_agriculture"])).astype(int))
+    f = "grain_yield ~ D | county_code + year"
+    iid = pf.feols(f, data=d, vcov="iid").se()["D"]
+    crv = pf.feols(f, data=d, vcov={"CRV1": "county_code"}).se()["D"]
     assert crv > 1.25 * iid
 
 

@@ -107,7 +107,7 @@ DESIGNS: dict[str, Design] = {
             assumption_zh="若没有结对，先结对的县与后结对的县的结果会沿相同趋势变化，且结对前没有预期效应。",
             assumption_en="Without pairing, early- and later-paired counties would have followed the same trend, "
             "and no county changed course in anticipation of its pairing.",
-            comparison_zh="同一年份里尚未结对的后续批次县（没有从不结对的县）。",
+            comparison_zh="同一年份里尚未结对的后续批次县（每个县最终都会结对）。",
             comparison_en="Counties of later waves in the years before their own pairing (every county is paired "
             "in the end).",
             estimator="impact.estimate.staggered(control_group='notyettreated')",
@@ -479,19 +479,18 @@ def _did_stat(Y: np.ndarray, years: np.ndarray, g: np.ndarray) -> np.ndarray:
     return num / den
 
 
-def _cluster_permutation(g: np.ndarray, cluster: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One re-assignment of cohorts ``g`` that keeps their clustering: the clusters holding
-    treated units are mapped to randomly chosen clusters, and each cluster's treated units
-    (with their cohorts) go to randomly chosen units of its image (as many as it holds)."""
-    labels = np.unique(cluster)
-    image = dict(zip(labels, rng.permutation(labels)))
+def _cluster_permutation(
+    g: np.ndarray, members: list[np.ndarray], treated: list[tuple[int, np.ndarray]], rng: np.random.Generator
+) -> np.ndarray:
+    """One re-assignment of cohorts ``g`` that keeps their clustering: each cluster holding
+    treated units (``treated``: cluster index and its cohorts) is mapped to a randomly chosen
+    cluster (a permutation of all clusters), and its cohorts go to randomly chosen units of
+    that image (as many as it holds). ``members[k]``: the units of cluster ``k``."""
+    image = rng.permutation(len(members))
     out = np.zeros_like(g)
-    for lab in labels:
-        cohorts = g[(cluster == lab) & (g > 0)]
-        if not len(cohorts):
-            continue
-        members = np.flatnonzero(cluster == image[lab])
-        take = rng.choice(members, size=min(len(cohorts), len(members)), replace=False)
+    for k, cohorts in treated:
+        pool = members[image[k]]
+        take = rng.choice(pool, size=min(len(cohorts), len(pool)), replace=False)
         out[take] = rng.permutation(cohorts)[: len(take)]
     return out
 
@@ -531,7 +530,10 @@ def program_permutation(
         draws = [rng.permutation(g) for _ in range(reps)]
     else:
         cl = panel.groupby("county_code")[cluster].first().reindex(codes).astype(str).to_numpy()
-        draws = [_cluster_permutation(g, cl, rng) for _ in range(reps)]
+        idx, labels = pd.factorize(cl, sort=True)
+        members = [np.flatnonzero(idx == k) for k in range(len(labels))]
+        treated = [(k, g[m][g[m] > 0]) for k, m in enumerate(members) if (g[m] > 0).any()]
+        draws = [_cluster_permutation(g, members, treated, rng) for _ in range(reps)]
     perms = np.column_stack([g] + draws)
     D = (g[:, None] > 0) & (years[None, :] >= g[:, None])
     a = _did_stat(Y, years, perms)  # T_p(Y)
