@@ -116,20 +116,25 @@ def _truth_cells(truth: dict, outcome: str) -> pd.DataFrame:
 
 
 def test_truth_recovery_on_simulator(sim):
-    # every county is paired: counties with an agriculture program against those without one
+    # every county is paired: the waves against later waves not yet paired (identified cells only)
     df, truth = sim
-    gt = att_gt(df, "grain_yield", "year", "county_code", "cohort_agriculture", cluster="prefecture_code", biters=999,
-                seed=1)
+    gt = att_gt(df, "income_per_capita", "year", "county_code", "cohort", control_group="notyettreated",
+                cluster="prefecture_code", biters=999, seed=1)
     t = gt.tidy().set_index(["group", "time"])
-    tr = _truth_cells(truth, "grain_yield")["att_sample"].reindex(t.index)
+    t = t[t["estimate"].notna()]
+    cells = _truth_cells(truth, "income_per_capita")
+    tr = cells["att_sample"].reindex(t.index)
     assert tr.notna().all()
     inside = ((t["cband_low"] <= tr) & (tr <= t["cband_high"])).mean()
     assert inside >= 0.9
     simple = aggte(gt, "simple").tidy().iloc[0]
-    true_simple = truth["outcomes"]["grain_yield"]["att_sample"]["simple"]
+    true_simple = truth["outcomes"]["income_per_capita"]["wave_identified"]["simple_sample"]
     assert simple["conf_low"] <= true_simple <= simple["conf_high"]
     dyn = aggte(gt, "dynamic").tidy().set_index("term")
-    for e, v in truth["outcomes"]["grain_yield"]["att_sample"]["by_event_time"].items():
+    post = cells.loc[[tuple(c) for c in truth["outcomes"]["income_per_capita"]["wave_identified"]["cells"]]]
+    post = post.reset_index()
+    for e, g in post.groupby(post["time"] - post["group"]):
+        v = float((g["att_sample"] * g["n"]).sum() / g["n"].sum())
         row = dyn.loc[f"e={e}"]
         assert row["cband_low"] <= v <= row["cband_high"]
 

@@ -582,6 +582,9 @@ def bcr_tables(inputs: Inputs, year: int, codes: Sequence[str] | None = None) ->
     fl["t"] = fl["year"] - fl.groupby(["county_code", "sector"])["year"].transform("min")
     full = fl.groupby(["county_code", "sector"])["t"].transform(lambda x: len(x) == x.max() + 1)
     fl = fl[full.astype(bool)]  # periods must run 0..T-1 without gaps
+    if fl.empty:
+        skipped["benefit_cost"] = "no county has benefits and costs in consecutive years"
+        return pd.DataFrame(), pd.DataFrame(), skipped
     by = ["county_code", "sector"]
     head = bc(fl[by + ["t", "benefit", "cost"]], by=by).tidy()
     grid = sens(fl[by + ["t", "benefit", "cost"]], by=by).tidy()
@@ -1078,6 +1081,9 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
     sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed)
     sec.paragraphs.append(causal_sentence(r, lang))
+    from impact.design import design
+
+    sec.paragraphs.append(design("synthetic_control").sentence(lang))
     sec.paragraphs.append(t("causal.interpret", lang))
     caveats = synth_caveats(r, lang)
     sec.notes += caveats
