@@ -238,3 +238,22 @@ def test_no_code_text_or_doc_compares_with_never_paired_counties() -> None:
                     if BANNED.search(line):
                         hits.append(f"{path.relative_to(config.ROOT)}:{k}: {line.strip()[:80]}")
     assert not hits, "\n".join(hits)
+
+
+def test_truth_file_records_every_design_and_its_estimand() -> None:
+    import json
+
+    doc = json.loads((config.SIMULATED_DIR / "truth_simulated.json").read_text(encoding="utf-8"))
+    d = doc["designs"]
+    assert set(d) == set(dz.DESIGNS)
+    for key, v in d.items():
+        assert v["assumption"] == dz.design(key).assumption_en and "estimands" in v
+    wave = d["wave_timing"]["estimands"]["income_per_capita"]
+    assert wave == doc["tables"]["county_panel"]["truth"]["outcomes"]["income_per_capita"]["wave_identified"]
+    assert d["wave_timing"]["first_wave"]["source"] == "drawn"
+    pe = d["program_exposure"]["estimands"]
+    assert {s: v["n_program_counties"] + v["n_comparison_counties"] for s, v in pe.items()} == dict.fromkeys(dz.SECTORS, 129)
+    assert d["intensity"]["causal"] is False and d["intensity"]["estimands"] == {}
+    sc = d["synthetic_control"]["estimands"]
+    assert sc["530627"]["sector"] == "child_protection" and sc["532627"]["sector"] == "agriculture"
+    assert abs(d["patients_before_after"]["estimands"]["expected_total_saving_2024_yuan"] - 60_000) < 1_000

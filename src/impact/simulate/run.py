@@ -262,6 +262,7 @@ def simulate(
             "Not real observations. 模拟数据，非真实观测。",
             "parameters": truth_mod.parameters(),
             "tables": tables,
+            "designs": truth_mod.designs(tables),
         }
     )
     truth_path = _write.write_json(doc, out_dir / TRUTH_FILE)
