@@ -231,12 +231,12 @@ def test_no_code_text_or_doc_compares_with_never_paired_counties() -> None:
     """The campaign pairs every county: no report, doc, template or code path may speak of
     (or compare with) counties that were never paired."""
     hits = []
-    for folder in ("src", "notebooks", "docs"):
-        for path in sorted((config.ROOT / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".md", ".ipynb", ".j2", ".html", ".txt", ".json", ".yaml"}:
-                for k, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-                    if BANNED.search(line):
-                        hits.append(f"{path.relative_to(config.ROOT)}:{k}: {line.strip()[:80]}")
+    paths = [p for folder in ("src", "notebooks", "docs", "data/templates") for p in sorted((config.ROOT / folder).rglob("*"))]
+    for path in paths + [config.ROOT / "data" / "README.md", config.ROOT / "README.md"]:
+        if path.is_file() and path.suffix in {".py", ".md", ".ipynb", ".j2", ".html", ".txt", ".json", ".yaml", ".csv"}:
+            for k, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                if BANNED.search(line):
+                    hits.append(f"{path.relative_to(config.ROOT)}:{k}: {line.strip()[:80]}")
     assert not hits, "\n".join(hits)
 
 
