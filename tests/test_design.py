@@ -257,3 +257,20 @@ def test_truth_file_records_every_design_and_its_estimand() -> None:
     sc = d["synthetic_control"]["estimands"]
     assert sc["530627"]["sector"] == "child_protection" and sc["532627"]["sector"] == "agriculture"
     assert abs(d["patients_before_after"]["estimands"]["expected_total_saving_2024_yuan"] - 60_000) < 1_000
+
+
+def test_program_table_picks_the_inference_that_covers(panel: pd.DataFrame, truth: dict) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = dz.program_table(panel, lang="en", reps=299).set_index("sector")
+    assert list(tab.index) == list(dz.SECTORS)
+    assert tab.loc["agriculture", "inference"] == "analytic"  # 14 program counties
+    assert tab.loc["child_protection", "inference"] == "randomisation"  # 5 program counties
+    assert tab.loc["health", "inference"] == "randomisation"  # 9 program counties
+    assert (tab["n_program_counties"] + tab["n_comparison_counties"] == 129).all()
+    for s, row in tab.iterrows():
+        t = truth["outcomes"][dz.SECTOR_OUTCOME[s]]["att_sample"]["simple"]
+        assert row["conf_low"] <= t <= row["conf_high"], s
+    assert tab["design"].str.startswith("Design: Program exposure").all()

@@ -561,3 +561,51 @@ def program_permutation(
 
     return {"estimate": est, "conf_low": edge(-1), "conf_high": edge(+1), "p_value": pval(0.0),
             "reps": float(reps), "n_treated": float(np.sum(g > 0))}
+
+
+def program_table(
+    panel: pd.DataFrame,
+    *,
+    sectors: Sequence[str] = SECTORS,
+    lang: Lang = "zh",
+    reps: int = 999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The ``program_exposure`` design for each sector, with the interval a report should show.
+
+    One row per sector with a program in the panel: ``sector, outcome, estimate, conf_low,
+    conf_high, p_value, inference, n_program_counties, n_comparison_counties, design``.
+    With at least :data:`FEW_TREATED` program counties the Callaway–Sant'Anna estimate and
+    its analytic interval clustered by prefecture (``inference = "analytic"``); with fewer,
+    the same comparison with randomisation inference (:func:`program_permutation`,
+    ``inference = "randomisation"``), whose coverage the studies in ``docs/design.md``
+    show where the analytic interval fails. ``design`` is the design's sentence in ``lang``.
+    """
+    from impact.estimate.staggered import aggte, att_gt
+
+    rows = []
+    sentence = design("program_exposure").sentence(lang)
+    for s in sectors:
+        col = f"cohort_{s}"
+        if col not in panel.columns:
+            continue
+        g = panel.groupby("county_code")[col].max()
+        n1, n0 = int((g > 0).sum()), int((g == 0).sum())
+        if n1 == 0 or n0 == 0:
+            continue
+        y = SECTOR_OUTCOME[s]
+        if n1 >= FEW_TREATED:
+            gt = att_gt(panel, y, "year", "county_code", col, control_group="nevertreated", bstrap=False,
+                        cluster="prefecture_code" if "prefecture_code" in panel.columns else None)
+            r = aggte(gt, "simple").table.iloc[0]
+            est, lo, hi, p, inf = r["estimate"], r["conf_low"], r["conf_high"], r["p_value"], "analytic"
+        else:
+            cl = "prefecture_code" if "prefecture_code" in panel.columns else None
+            r = program_permutation(panel, s, cluster=cl, reps=reps, seed=seed)
+            est, lo, hi, p, inf = r["estimate"], r["conf_low"], r["conf_high"], r["p_value"], "randomisation"
+        rows.append({"sector": s, "outcome": y, "estimate": float(est), "conf_low": float(lo),
+                     "conf_high": float(hi), "p_value": float(p), "inference": inf,
+                     "n_program_counties": n1, "n_comparison_counties": n0, "design": sentence})
+    cols = ["sector", "outcome", "estimate", "conf_low", "conf_high", "p_value", "inference",
+            "n_program_counties", "n_comparison_counties", "design"]
+    return pd.DataFrame(rows, columns=cols)
