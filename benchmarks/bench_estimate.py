@@ -29,7 +29,8 @@ def bench_staggered(repeat: int) -> None:
     times = []
     for r in range(repeat):
         t0 = time.perf_counter()
-        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=r)
+        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", control_group="notyettreated",
+                    cluster="prefecture_code", biters=999, seed=r)
         aggte(gt, "dynamic")
         aggte(gt, "simple")
         times.append(time.perf_counter() - t0)
@@ -38,6 +39,7 @@ def bench_staggered(repeat: int) -> None:
     t0 = time.perf_counter()
     for r in range(repeat):
         gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", xformla="~ baseline_income",
+                    control_group="notyettreated",
                     cluster="prefecture_code", biters=999, seed=r)
         aggte(gt, "dynamic")
     print(f"staggered with a covariate (doubly robust): {(time.perf_counter() - t0) / repeat:.3f} s per run")

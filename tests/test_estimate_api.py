@@ -30,10 +30,11 @@ def test_tidy_contract_on_simulated_panel():
 
     df, _ = county_panel(3)
     results = [
-        est.att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", biters=99, seed=1),
-        est.event_study(df, "income_per_capita", idname="county_code", tname="year", gname="cohort", cluster="prefecture_code"),
+        # every county is paired: program cohorts (0 = no agriculture program) give the comparison
+        est.att_gt(df, "grain_yield", tname="year", idname="county_code", gname="cohort_agriculture", biters=99, seed=1),
+        est.event_study(df, "grain_yield", idname="county_code", tname="year", gname="cohort_agriculture", cluster="prefecture_code"),
         est.twfe(df, "income_per_capita", dname="treated", idname="county_code", tname="year", cluster="county_code"),
-        est.synth(df, "income_per_capita", idname="county_code", tname="year", treated_unit="530824", gname="cohort", placebo=False),
+        est.synth(df, "grain_yield", idname="county_code", tname="year", treated_unit="530824", gname="cohort_agriculture", placebo=False),
     ]
     for r in results:
         t = r.tidy()

@@ -89,12 +89,13 @@ def test_webb_weights_run_and_are_seeded(data):
 
 
 def test_truth_recovery_on_simulated_prefecture_clusters():
-    """Single-cohort simulated panel (truth known): TWFE recovers the effect; 16 prefectures use the wild bootstrap."""
+    """Single-cohort simulated panel (truth known): TWFE recovers the effect; 16 prefectures use the wild bootstrap.
+    Every county is paired: the 2023 wave against the 2024 wave while it is not yet paired (years to 2023)."""
     from impact.simulate import county_panel
 
     df, truth = county_panel(7)
     cohort = 2023
-    sub = df[df.cohort.isin([0, cohort])]
+    sub = df[df.cohort.isin([cohort, 2024]) & (df.year <= cohort)]
     res = twfe(sub, "income_per_capita", dname="treated", idname="county_code", tname="year", cluster="prefecture_code", reps=1999, seed=1)
     row = res.tidy().iloc[0]
     cells = pd.DataFrame(truth["outcomes"]["income_per_capita"]["att_gt"])

@@ -116,18 +116,25 @@ def _truth_cells(truth: dict, outcome: str) -> pd.DataFrame:
 
 
 def test_truth_recovery_on_simulator(sim):
+    # every county is paired: the waves against later waves not yet paired (identified cells only)
     df, truth = sim
-    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=1)
+    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", control_group="notyettreated",
+                cluster="prefecture_code", biters=999, seed=1)
     t = gt.tidy().set_index(["group", "time"])
-    tr = _truth_cells(truth, "income_per_capita")["att_sample"].reindex(t.index)
+    t = t[t["estimate"].notna()]
+    cells = _truth_cells(truth, "income_per_capita")
+    tr = cells["att_sample"].reindex(t.index)
     assert tr.notna().all()
     inside = ((t["cband_low"] <= tr) & (tr <= t["cband_high"])).mean()
     assert inside >= 0.9
     simple = aggte(gt, "simple").tidy().iloc[0]
-    true_simple = truth["outcomes"]["income_per_capita"]["att_sample"]["simple"]
+    true_simple = truth["outcomes"]["income_per_capita"]["wave_identified"]["simple_sample"]
     assert simple["conf_low"] <= true_simple <= simple["conf_high"]
     dyn = aggte(gt, "dynamic").tidy().set_index("term")
-    for e, v in truth["outcomes"]["income_per_capita"]["att_sample"]["by_event_time"].items():
+    post = cells.loc[[tuple(c) for c in truth["outcomes"]["income_per_capita"]["wave_identified"]["cells"]]]
+    post = post.reset_index()
+    for e, g in post.groupby(post["time"] - post["group"]):
+        v = float((g["att_sample"] * g["n"]).sum() / g["n"].sum())
         row = dyn.loc[f"e={e}"]
         assert row["cband_low"] <= v <= row["cband_high"]
 
@@ -176,7 +183,8 @@ def test_speed_999_draws_on_county_panel(sim):
     """Sanity bound only (the timed figure is in benchmarks/bench_estimate.py)."""
     df, _ = sim
     t0 = time.perf_counter()
-    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=1)
+    gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", control_group="notyettreated",
+                cluster="prefecture_code", biters=999, seed=1)
     aggte(gt, "dynamic")
     assert time.perf_counter() - t0 < 10
 
@@ -217,8 +225,9 @@ def test_coverage_study_toy_dgp():
 
 @pytest.mark.slow
 def test_coverage_study_simulator():
-    """200 simulator panels (impact.simulate.county_panel): coverage of the sample ATT
-    (truth_simulated att_sample.simple) by prefecture-clustered bootstrap intervals.
+    """200 simulator panels (impact.simulate.county_panel): coverage of the wave design's
+    sample ATT (truth wave_identified.simple_sample; every county is paired, not-yet-treated
+    controls) by prefecture-clustered bootstrap intervals.
     The treated counties are fixed by the registry, so the unit-sampling variance is
     conservative for the sample ATT: coverage at or above nominal is expected."""
     from impact.simulate import county_panel
@@ -226,9 +235,10 @@ def test_coverage_study_simulator():
     hits = []
     for seed in range(1000, 1200):
         df, truth = county_panel(seed)
-        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", cluster="prefecture_code", biters=999, seed=seed)
+        gt = att_gt(df, "income_per_capita", tname="year", idname="county_code", gname="cohort", control_group="notyettreated",
+                    cluster="prefecture_code", biters=999, seed=seed)
         s = aggte(gt, "simple").tidy().iloc[0]
-        v = truth["outcomes"]["income_per_capita"]["att_sample"]["simple"]
+        v = truth["outcomes"]["income_per_capita"]["wave_identified"]["simple_sample"]
         hits.append(s["conf_low"] <= v <= s["conf_high"])
     cover = float(np.mean(hits))
     print(f"simulator coverage of 95% CI (simple ATT, prefecture-clustered bootstrap): {cover:.3f} over {len(hits)} replications")

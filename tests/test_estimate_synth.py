@@ -143,14 +143,16 @@ def test_synthetic_did_equals_did_with_uniform_weights_case():
 
 
 def test_single_county_on_simulator_covers_truth():
-    """County 530824 (paired 2024) in the simulated panel: SDID interval covers its true mean post effect."""
+    """County 530824 (景谷, agriculture program) in the simulated panel: SDID interval covers its true
+    mean post effect; donors are counties without an agriculture program (every county is paired)."""
     from impact.estimate.synth import synthetic_did
     from impact.simulate import county_panel
 
     df, truth = county_panel(20240712)
-    true = truth["outcomes"]["income_per_capita"]["per_county"]["530824"]["mean_post"]
-    never = df.loc[df.cohort == 0, "county_code"].unique().tolist()
-    sd = synthetic_did(df, "income_per_capita", idname="county_code", tname="year", treated_units="530824", treat_time=2024, donors=never).tidy().iloc[0]
+    true = truth["outcomes"]["grain_yield"]["per_county"]["530824"]["mean_post"]
+    start = int(df.loc[df.county_code == "530824", "cohort_agriculture"].iloc[0])
+    donors = df.loc[df.cohort_agriculture == 0, "county_code"].unique().tolist()
+    sd = synthetic_did(df, "grain_yield", idname="county_code", tname="year", treated_units="530824", treat_time=start, donors=donors).tidy().iloc[0]
     assert sd["conf_low"] <= true <= sd["conf_high"]
-    sc = synth(df, "income_per_capita", idname="county_code", tname="year", treated_unit="530824", gname="cohort").tidy().iloc[0]
+    sc = synth(df, "grain_yield", idname="county_code", tname="year", treated_unit="530824", gname="cohort_agriculture").tidy().iloc[0]
     assert abs(sc["estimate"] - true) < 3 * sd["std_error"]

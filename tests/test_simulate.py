@@ -121,7 +121,11 @@ def test_bad_options_raise_clear_errors(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- county panel
 
 
-def test_panel_design_follows_registry(a) -> None:
+def test_panel_design_follows_the_campaign(a, truth: dict) -> None:
+    """Every county is paired: 27 in the 2022 wave (drawn, recorded as drawn), the rest in
+    2023 or 2024 (昭通 and 大理 in 2024, as the article dates their signing ceremonies);
+    sector cohorts only where the registry has a program of the sector."""
+    from impact.design import SECTORS, program_counties
     from impact.simulate._inputs import county_frame, registry_tables
 
     panel = a.read("county_panel")
@@ -129,31 +133,40 @@ def test_panel_design_follows_registry(a) -> None:
     assert len(panel) == len(counties) * 10 == 1290
     assert set(panel["county_code"]) == set(counties["county_code"])
     per = panel.drop_duplicates("county_code").set_index("county_code")
+    assert (per["cohort"] > 0).all()  # no county stays unpaired
+    assert (per["cohort"] == 2022).sum() == 27
+    assert set(per["cohort"]) == {2022, 2023, 2024}
+    t = truth["tables"]["county_panel"]["truth"]
+    assert t["first_wave"]["source"] == "drawn" and len(t["first_wave"]["counties"]) == 27
+    assert set(t["first_wave"]["counties"]) == set(per.index[per["cohort"] == 2022])
+    later = per[(per["cohort"] > 2022) & per["prefecture"].isin(["昭通市", "大理白族自治州"])]
+    assert (later["cohort"] == 2024).all() and len(later) > 0
     reg = registry_tables()
-    paired = set(reg["pairings"]["county_code"]) | set(reg["program_sites"]["county_code"])
-    paired &= set(per.index)
-    assert set(per.index[per["cohort"] > 0]) == paired
-    assert set(per.loc[per["cohort"] > 0, "cohort"]) <= {2022, 2023, 2024}
-    # 景谷: the registry's only dated program there starts 2024-07-12
-    assert per.loc["530824", "cohort"] == 2024
-    # hospital-association counties have a health cohort; 镇雄 a child-protection one
-    assert per.loc["530622", "cohort_health"] == per.loc["530622", "cohort"] > 0
-    assert per.loc["530627", "cohort_child_protection"] > 0
-    sector = per[["cohort_agriculture", "cohort_health", "cohort_child_protection"]]
-    assert ((sector == 0) | sector.eq(per["cohort"], axis=0)).all().all()
+    for s in SECTORS:
+        col = f"cohort_{s}"
+        assert set(per.index[per[col] > 0]) == set(program_counties(reg, s)), s
+        has = per[col] > 0
+        assert (per.loc[has, col] >= per.loc[has, "cohort"]).all()  # a program starts once paired
+    assert per.loc["530622", "cohort_health"] > 0  # 巧家: hospital association
+    assert per.loc["530627", "cohort_child_protection"] > 0  # 镇雄: 爱佑安生
     treated = ((panel["cohort"] > 0) & (panel["year"] >= panel["cohort"])).astype(int)
     assert (panel["treated"] == treated).all()
 
 
 def _cs_simple(df: pd.DataFrame, y: str, gcol: str) -> float:
-    """Callaway-Sant'Anna ATT(g,t) against never-treated (base g-1), aggregated by cell size."""
+    """Callaway-Sant'Anna ATT(g,t), base g-1, aggregated by cell size, against units not
+    (yet) treated: units with ``gcol == 0`` and units whose cohort is after ``t``; only
+    cells with such controls count."""
     num, den = 0.0, 0
-    never = df[df[gcol] == 0].groupby("year")[y].mean()
     for g in sorted(c for c in df[gcol].unique() if c > 0):
         cohort = df[df[gcol] == g].groupby("year")[y].mean()
         n = df.loc[df[gcol] == g, "county_code"].nunique()
         for t in range(g, 2026):
-            att = (cohort[t] - cohort[g - 1]) - (never[t] - never[g - 1])
+            ctrl = df[(df[gcol] == 0) | (df[gcol] > t)]
+            if ctrl.empty:
+                continue
+            c = ctrl.groupby("year")[y].mean()
+            att = (cohort[t] - cohort[g - 1]) - (c[t] - c[g - 1])
             num += n * att
             den += n
     return num / den
@@ -179,8 +192,10 @@ def test_staggered_did_recovers_true_att(a, truth: dict, outcome: str) -> None:
     cs = _cs_simple(panel, outcome, gcol)
     d = panel.assign(D=((panel[gcol] > 0) & (panel["year"] >= panel[gcol])).astype(int))
     se = pf.feols(f"{outcome} ~ D | county_code + year", data=d, vcov={"CRV1": "county_code"}).se()["D"]
+    # the design's estimand: identified cells only (every county is paired by 2024)
+    target = o["wave_identified"]["simple_sample"]
     # tolerance: 4 cluster-robust standard errors of the comparable TWFE estimate
-    assert abs(cs - o["att_sample"]["simple"]) < 4 * se
+    assert abs(cs - target) < 4 * se
 
 
 def test_truth_aggregations_are_consistent(truth: dict) -> None:
@@ -209,19 +224,17 @@ def test_heterogeneity_by_altitude(a, truth: dict) -> None:
 
 
 def test_twfe_bias_where_design_says_so(a, truth: dict) -> None:
-    """With 96 never-paired counties TWFE's estimand is near the ATT; among ever-paired
-    counties only (staggered adoption, growing effects) it is biased downward."""
+    """Every county is paired in a wave and effects grow: static TWFE compares later with
+    earlier waves and is biased downward; the wave design's estimand is not."""
     import pyfixest as pf
 
     panel = a.read("county_panel")
     o = truth["tables"]["county_panel"]["truth"]["outcomes"]["income_per_capita"]
     att = o["att_sample"]["simple"]
-    assert abs(o["twfe_static_bias"]) < 0.05 * att
-    assert o["twfe_static_bias_treated_only"] < -0.25 * att
-    sub = panel[panel["cohort"] > 0]
-    fit = pf.feols("income_per_capita ~ treated | county_code + year", data=sub, vcov={"CRV1": "county_code"})
+    assert o["twfe_static_bias"] < -0.15 * att
+    fit = pf.feols("income_per_capita ~ treated | county_code + year", data=panel, vcov={"CRV1": "county_code"})
     est, se = fit.coef()["treated"], fit.se()["treated"]
-    assert abs(est - o["twfe_static_estimand_treated_only"]) < 4 * se
+    assert abs(est - o["twfe_static_estimand"]) < 4 * se
     assert est < att
 
 
@@ -229,15 +242,18 @@ def test_serial_correlation_makes_iid_standard_errors_too_small(a) -> None:
     import pyfixest as pf
 
     panel = a.read("county_panel")
-    f = "income_per_capita ~ treated | county_code + year"
-    iid = pf.feols(f, data=panel, vcov="iid").se()["treated"]
-    crv = pf.feols(f, data=panel, vcov={"CRV1": "county_code"}).se()["treated"]
+    # the program design (agriculture program against none): AR(1) errors within county
+    d = panel.assign(D=((panel["cohort_agriculture"] > 0) & (panel["year"] >= panel["cohort_agriculture"])).astype(int))
+    f = "grain_yield ~ D | county_code + year"
+    iid = pf.feols(f, data=d, vcov="iid").se()["D"]
+    crv = pf.feols(f, data=d, vcov={"CRV1": "county_code"}).se()["D"]
     assert crv > 1.25 * iid
 
 
 @pytest.mark.slow
 def test_twfe_treated_only_biased_in_expectation() -> None:
-    """Monte Carlo over 20 seeds: mean TWFE error equals the recorded TWFE bias, CS is unbiased."""
+    """Monte Carlo over 20 seeds: mean TWFE error equals the recorded TWFE bias; CS with
+    not-yet-treated controls is unbiased for the identified cells."""
     import pyfixest as pf
 
     from impact.simulate import county_panel
@@ -246,13 +262,12 @@ def test_twfe_treated_only_biased_in_expectation() -> None:
     for s in range(20):
         panel, t = county_panel(1000 + s)
         o = t["outcomes"]["income_per_capita"]
-        sub = panel[panel["cohort"] > 0]
         twfe_err.append(
-            pf.feols("income_per_capita ~ treated | county_code + year", data=sub).coef()["treated"]
+            pf.feols("income_per_capita ~ treated | county_code + year", data=panel).coef()["treated"]
             - o["att_sample"]["simple"]
         )
-        cs_err.append(_cs_simple(panel, "income_per_capita", "cohort") - o["att_sample"]["simple"])
-        bias.append(o["twfe_static_bias_treated_only"])
+        cs_err.append(_cs_simple(panel, "income_per_capita", "cohort") - o["wave_identified"]["simple_sample"])
+        bias.append(o["twfe_static_bias"])
     mc_se = np.std(twfe_err, ddof=1) / np.sqrt(20)
     assert np.mean(twfe_err) < -3 * mc_se
     assert abs(np.mean(twfe_err) - np.mean(bias)) < 3 * mc_se
@@ -268,7 +283,8 @@ def test_trials_pair_design_and_gain(a, truth: dict) -> None:
     from impact.simulate._inputs import county_frame
 
     alias = county_frame().set_index("county_code")["alias"]
-    assert {"广南", "丘北", "砚山"} <= set(alias[trials["county_code"].unique()])
+    assert {"广南", "丘北", "砚山"} == set(alias[trials["county_code"].unique()])  # the program's domain only
+    assert trials.groupby("county_code")["town"].nunique().sum() == 4  # "3县4镇"
     pv = trials.pivot_table(index=["pair_id", "year"], columns="arm", values="yield_kg_per_mu")
     assert len(pv) == t["n_pairs"] and not pv.isna().any().any()
     ratio = pv["treated"].sum() / pv["check"].sum() - 1
@@ -334,17 +350,19 @@ def test_households_naive_biased_ipw_recovers(a, truth: dict) -> None:
 # ----------------------------------------------------------------------------- patients
 
 
-def test_patient_costs_match_article(a, truth: dict) -> None:
+def test_patient_design_follows_article(a, truth: dict) -> None:
+    """Patients only in the hospital association's counties, only the article's procedure;
+    the article-level agreement is tested in tests/test_article_agreement.py."""
+    from impact.simulate._inputs import registry_tables
+    from impact.simulate.patients import hospital_counties
+
     p = a.read("patients")
     t = truth["tables"]["patients"]["truth"]
-    pan = p[p["procedure"] == "胰腺肿瘤手术"]
-    means = pan.groupby("setting")["medical_cost"].mean()
-    assert_allclose(means["local"], 40_000, rtol=0.10)  # "手术费用约为4万元"
-    assert_allclose(means["provincial"], 100_000, rtol=0.10)  # 4万 + "节省约6万元"
-    assert_allclose(t["saving_per_moved_patient_medical_pancreatic"], 60_000, rtol=0.10)
+    assert set(p["county_code"]) == set(hospital_counties(registry_tables())) == set(t["counties"])
+    assert "530828" not in set(p["county_code"])  # 澜沧: its health program is no surgery program
+    assert set(p["procedure"]) == {"胰腺肿瘤手术"}
     share = p.assign(local=p["setting"] == "local").groupby("period")["local"].mean()
     assert share["after"] > share["before"] + 0.2
-    assert set(p["county_code"]) == set(t["counties"])
     assert t["saving_per_moved_patient_total"] > t["saving_per_moved_patient_medical"]  # travel, lodging, work
 
 
@@ -358,6 +376,8 @@ def test_rosters_and_ledger_match_article_scale(a, truth: dict) -> None:
     persons = ben.groupby("service")["person_id"].nunique()
     assert persons["home_visit"] == 1815
     assert persons["supplies"] == 3423
+    visited = set(ben.loc[ben["service"] == "home_visit", "person_id"])
+    assert visited <= set(ben.loc[ben["service"] == "supplies", "person_id"])  # 3,423 children in all
     assert (led["item"] == "medical_subsidy_order").sum() == 379
     vouchers = led.loc[led["item"] == "consumption_voucher", "amount_yuan"].sum()
     assert vouchers == 200 * (persons["consumption_voucher"])

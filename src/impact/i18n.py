@@ -310,26 +310,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "TWFE can be biased, so read the Callaway–Sant'Anna estimate.",
     },
     "explain.staggered": {
-        "zh": "各县在2022、2023、2024年分批结对。Callaway–Sant'Anna方法把每批结对县与从未结对的县比较，"
-        "再按各批县数加权平均，得到结对对结果的平均效应（95%置信区间来自乘数自助法）。",
-        "en": "Counties were paired in waves (2022, 2023, 2024). The Callaway–Sant'Anna method compares each wave "
-        "with never-paired counties and averages over waves by size, giving the average effect of pairing "
-        "(95% intervals from the multiplier bootstrap).",
+        "zh": "所有县都已结对，各领域项目只覆盖部分县。Callaway–Sant'Anna方法把有该领域项目的县与同样已结对、"
+        "但没有该领域项目的县比较，再按各批县数加权平均，得到项目的平均效应（95%置信区间来自乘数自助法）。",
+        "en": "Every county is paired, but each sector's programs reach only some counties. The Callaway–Sant'Anna "
+        "method compares counties with a program of the sector with counties that are paired too but have no "
+        "such program, and averages over waves by size (95% intervals from the multiplier bootstrap).",
     },
     "explain.heterogeneity": {
-        "zh": "按结对组织的层级和类型分组，分别估计结对县农村居民人均收入的平均效应（对照组均为从未结对的县）。",
+        "zh": "按结对组织的层级和类型分组，分别估计结对县农村居民人均收入的平均效应（对照为同组中尚未结对的后续批次县）。",
         "en": "The average effect on rural income per capita, estimated separately for counties paired with "
-        "organizations of each level and kind (never-paired counties are the controls throughout).",
+        "organizations of each level and kind (the controls are the group's later-wave counties before their "
+        "own pairing).",
     },
     # causal interpretation
     "causal.interpret": {
-        "zh": "合成控制法用未结对县的加权组合来模拟“如果没有结对帮扶，本县会怎样”。"
-        "结对之后实际值与合成值的差距，就是对帮扶效应的估计。置换检验p值是把同样的方法用在每个未结对县上，"
-        "看本县的差距在其中排第几：p值越小，说明这样大的差距越不可能是偶然出现的。",
-        "en": "Synthetic control builds a weighted mix of unpaired counties that tracks the county before "
-        "pairing, to show what would have happened without it. The gap after pairing is the estimated effect. "
-        "The placebo p-value ranks the county's gap among the same method applied to each unpaired county: "
-        "the smaller it is, the less likely a gap this large arises by chance.",
+        "zh": "所有县都已结对，因此合成控制法用没有同领域项目的县（它们同样已结对）的加权组合来模拟"
+        "“如果没有这一项目，本县会怎样”。项目开始之后实际值与合成值的差距，就是对项目效应的估计。"
+        "置换检验p值是把同样的方法用在每个对照县上，看本县的差距在其中排第几：p值越小，说明这样大的差距越不可能是偶然出现的。",
+        "en": "Every county is paired, so synthetic control builds a weighted mix of counties without a program "
+        "of the same sector (they are paired too) that tracks the county before its program, to show what "
+        "would have happened without it. The gap after the program starts is the estimated effect. The placebo "
+        "p-value ranks the county's gap among the same method applied to each donor county: the smaller it is, "
+        "the less likely a gap this large arises by chance.",
     },
     "caveat.few_pre": {
         "zh": "注意：结对前只有{n}年数据，拟合依据较少。",
@@ -361,7 +363,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.event_time": {"zh": "距结对年份", "en": "Years since pairing"},
     "fig.effect": {"zh": "效应估计", "en": "Estimated effect"},
     "fig.treated": {"zh": "本县", "en": "This county"},
-    "fig.placebo": {"zh": "置换（未结对县）", "en": "Placebos (unpaired counties)"},
+    "fig.placebo": {"zh": "置换（无同类项目的县）", "en": "Placebos (counties without the program)"},
     "fig.synthetic": {"zh": "合成对照", "en": "Synthetic control"},
     "fig.actual": {"zh": "实际值", "en": "Actual"},
     "fig.pairing": {"zh": "结对", "en": "Pairing"},

@@ -306,7 +306,7 @@ def _cohort_col(name: str, meaning: str, zh: str) -> Column:
 
 
 def _cohort_rule(col: str) -> RowRule:
-    return RowRule(col, f"0 (never paired) or a year {YEAR_MIN}–{YEAR_MAX}",
+    return RowRule(col, f"0 (none within the data) or a year {YEAR_MIN}–{YEAR_MAX}",
                    lambda df: ((pd.to_numeric(df[col], errors="coerce") > 0)
                                & (pd.to_numeric(df[col], errors="coerce") < YEAR_MIN)).fillna(False))
 
@@ -455,11 +455,12 @@ _SPECS: list[TableSpec] = [
             _C("altitude_band", "string", "altitude band of the county", "海拔带", required=False),
             _C("baseline_income", "number", "income per capita before any pairing", "基期人均收入",
                "yuan/person/year", ge=0, required=False),
-            _cohort_col("cohort", "year of the county's first pairing, 0 = never paired", "首次结对年份"),
+            _cohort_col("cohort", "year of the county's first pairing, 0 = not paired within the data's years",
+                        "首次结对年份"),
             _C("treated", "flag", "1 when cohort > 0 and year >= cohort", "是否已结对"),
-            _cohort_col("cohort_agriculture", "first year of an agriculture program, 0 = never", "农业项目首年"),
-            _cohort_col("cohort_health", "first year of a health program, 0 = never", "医疗项目首年"),
-            _cohort_col("cohort_child_protection", "first year of a child-protection program, 0 = never",
+            _cohort_col("cohort_agriculture", "first year of an agriculture program, 0 = no such program", "农业项目首年"),
+            _cohort_col("cohort_health", "first year of a health program, 0 = no such program", "医疗项目首年"),
+            _cohort_col("cohort_child_protection", "first year of a child-protection program, 0 = no such program",
                         "儿童保护项目首年"),
             _C("income_per_capita", "number", "rural disposable income per capita", "农村居民人均可支配收入",
                "yuan/person/year", ge=0, required=False),

@@ -13,6 +13,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from impact.design import county_design, donor_pool
+from impact.errors import DesignError
 from impact.estimate.staggered import staggered
 from impact.estimate.synth import synth
 from impact.plots import synth_gaps
@@ -33,27 +35,11 @@ SECTOR_OUTCOME: dict[str, str] = {
 }
 
 
-#: Donor pool size of the county synthetic control (never-paired counties closest in the
-#: pre-pairing mean of the outcome). Restricting the pool to similar units limits
-#: interpolation bias (Abadie 2021, J. Econ. Lit. 59(2)); 20 donors allow a smallest
-#: placebo p-value of 1/21 < 0.05.
+#: Donor pool size of the county synthetic control (counties without a program of the same
+#: sector closest in the pre-program mean of the outcome; :func:`impact.design.donor_pool`).
+#: Restricting the pool to similar units limits interpolation bias (Abadie 2021, J. Econ.
+#: Lit. 59(2)); 20 donors allow a smallest placebo p-value of 1/21 < 0.05.
 SYNTH_DONORS = 20
-
-
-def _synth_design(panel: pd.DataFrame, code: str, year: int) -> tuple[str, str, int] | None:
-    """(sector, outcome, pairing year) of county ``code``: its first sector with an outcome
-    and a cohort by ``year``; else income per capita at its first pairing; None if unpaired."""
-    crow = panel[panel["county_code"] == code]
-    if crow.empty:
-        return None
-    crow = crow.iloc[0]
-    for sector, outcome in SECTOR_OUTCOME.items():
-        col = f"cohort_{sector}"
-        if col in panel.columns and 0 < int(crow[col]) <= year:
-            return sector, outcome, int(crow[col])
-    if 0 < int(crow["cohort"]) <= year:
-        return "any", "income_per_capita", int(crow["cohort"])
-    return None
 
 
 def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *,
@@ -62,7 +48,9 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *
 
     Outcome: the county's first sector outcome (:data:`SECTOR_OUTCOME`), or income per
     capita for counties paired in other sectors. Donors: the :data:`SYNTH_DONORS`
-    never-paired counties closest in pre-pairing mean outcome. Panel years up to
+    counties without a program of the same sector closest in pre-program mean outcome
+    (:func:`impact.design.donor_pool`; every county is paired, so counties without a
+    sector program get no county-specific estimate). Panel years up to
     ``year`` only. Returns ``summary`` (``county_code, sector, outcome, cohort,
     estimate, p_value, pre_rmspe, outcome_sd, n_donors, n_pre, method, simulated``),
     ``gaps`` (``county_code, unit, year, gap``: the county and the placebos whose
@@ -79,19 +67,20 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *
         return empty
     panel = panel[pd.to_numeric(panel["year"]) <= year]
     first = panel.groupby("county_code")["cohort"].max()
-    never = list(first[first == 0].index)
     targets = [c for c in first.index if 0 < first[c] <= year]
     if codes is not None:
         targets = [c for c in targets if c in set(codes)]
     summaries, gaps = [], []
     for code in targets:
-        design = _synth_design(panel, code, year)
+        design = county_design(panel, code, year)
         if design is None:
             continue
-        sector, outcome, cohort = design
-        pre_mean = panel[panel["year"] < cohort].groupby("county_code")[outcome].mean()
-        dist = (pre_mean.reindex(never) - pre_mean.get(code, np.nan)).abs().dropna()
-        donors = list(dist.sort_values(kind="stable").index[:SYNTH_DONORS])
+        sector, outcome, cohort = design["sector"], design["outcome"], design["start"]
+        try:
+            donors = donor_pool(panel, code, sector=sector, outcome=outcome, start=cohort, max_donors=SYNTH_DONORS)
+        except DesignError as err:
+            notes.skipped(f"synth {code}", str(err))
+            continue
         sub = panel[panel["county_code"].isin(donors + [code])]
         res = call(notes, "synth", synth, sub, yname=outcome, idname="county_code", tname="year",
                    treated_unit=code, treat_time=cohort, donors=donors, county_code=code)
@@ -118,8 +107,9 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *
 
 def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | None = None, biters: int = 999,
                       notes: Notes | None = None) -> pd.DataFrame:
-    """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, never-paired
-    controls, :func:`impact.estimate.staggered`), pooled over all counties paired in the sector.
+    """Event-time effects per sector (Callaway–Sant'Anna dynamic aggregation, counties without a
+    program of the sector as controls, :func:`impact.estimate.staggered`), pooled over all
+    counties with a program of the sector.
 
     Columns: ``sector, outcome, time`` (years since pairing), ``estimate, conf_low, conf_high``
     (pointwise), ``cband_low, cband_high`` (uniform band), plus the overall ATT as
@@ -157,7 +147,8 @@ def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | Non
 
 
 def staggered_by_sector(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
-    """Callaway–Sant'Anna overall ATT per sector on the county panel (never-treated controls).
+    """Callaway–Sant'Anna overall ATT per sector on the county panel (counties without a
+    program of the sector as controls; every county is paired).
 
     Columns: ``group`` (sector), ``outcome``, tidy columns, ``simulated``. Empty when there
     is no panel; sectors not estimated, and the estimator's warnings, are recorded in ``notes``.
@@ -188,7 +179,7 @@ def staggered_by_sector(inputs: Inputs, year: int, *, notes: Notes | None = None
 
 def heterogeneity(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
     """Overall ATT on income per capita for counties paired with organizations of each
-    level and each kind (never-treated counties as controls in every subgroup). Subgroups not
+    level and each kind (the group's later-paired counties, not yet paired, as controls). Subgroups not
     estimated, and the estimator's warnings, are recorded in ``notes``."""
     notes = notes if notes is not None else Notes()
     panel = inputs.data.get("county_panel")
@@ -198,14 +189,13 @@ def heterogeneity(inputs: Inputs, year: int, *, notes: Notes | None = None) -> p
         return pd.DataFrame()
     panel = panel[pd.to_numeric(panel["year"]) <= year]
     link = pair.merge(orgs[["org_id", "level", "kind"]], on="org_id")
-    never = panel.groupby("county_code")["cohort"].max()
-    never = set(never[never == 0].index)
     rows = []
     for dim in ("level", "kind"):
         for value, g in link.groupby(dim):
-            sub = panel[panel["county_code"].isin(set(g["county_code"]) | never)]
+            sub = panel[panel["county_code"].isin(set(g["county_code"]))]
             res = call(notes, f"heterogeneity {dim}:{value}", staggered, sub, yname="income_per_capita",
-                       idname="county_code", tname="year", gname="cohort", seed=BOOTSTRAP_SEED)
+                       idname="county_code", tname="year", gname="cohort", control_group="notyettreated",
+                       seed=BOOTSTRAP_SEED)
             if res is None:
                 continue
             rows.append(res.tidy().iloc[[0]].assign(group=f"{dim}:{value}", outcome="income_per_capita",

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from impact.design import design
 from impact.i18n import column_name, fmt_ci, fmt_money, fmt_number, kind_name, level_name, sector_name, t
 from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, new_figure, sensitivity_heatmap
 from impact.registry import fund_facts
@@ -317,6 +318,7 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
     sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed)
     sec.paragraphs.append(causal_sentence(r, lang))
+    sec.paragraphs.append(design("synthetic_control").sentence(lang))
     sec.paragraphs.append(t("causal.interpret", lang))
     caveats = synth_caveats(r, lang)
     sec.notes += caveats

@@ -266,6 +266,9 @@ def bcr_tables(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *,
     fl["t"] = fl["year"] - fl.groupby(["county_code", "sector"])["year"].transform("min")
     full = fl.groupby(["county_code", "sector"])["t"].transform(lambda x: len(x) == x.max() + 1)
     fl = fl[full.astype(bool)]  # periods must run 0..T-1 without gaps
+    if fl.empty:
+        notes.skipped("benefit_cost", "no county has benefits and costs in consecutive years")
+        return pd.DataFrame(), pd.DataFrame()
     by = ["county_code", "sector"]
     head = call(notes, "benefit_cost", indicators.benefit_cost, fl[by + ["t", "benefit", "cost"]], by=by).tidy()
     grid = call(notes, "benefit_cost", indicators.sensitivity_table, fl[by + ["t", "benefit", "cost"]], by=by).tidy()

@@ -69,13 +69,12 @@ def household_survey(
     """The household panel in memory (use :func:`simulate` for large sizes) and its truth."""
     from impact.results import check_option
     from impact.simulate import households as hh
-    from impact.simulate.run import n_households_for
+    from impact.simulate.run import n_households_for, survey_order
 
     check_option("scale", scale, SCALES)
     frame, _ = county_panel(seed)
     expo = frame.drop_duplicates("county_code")
-    paired = sorted(expo.loc[expo["cohort"] > 0, "county_code"]) + sorted(expo.loc[expo["cohort"] == 0, "county_code"])
-    d = hh.design(n_households_for(scale, households), paired)
+    d = hh.design(n_households_for(scale, households), survey_order(expo))
     parts, sums = [], []
     for tbl, s in hh.chunks(seed, d):
         parts.append(tbl)
@@ -84,14 +83,15 @@ def household_survey(
 
 
 def patient_records(seed: int = config.DEFAULT_SEED, scale: str = "small") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Patient records of hospitals in health-paired counties and their truth."""
+    """Patient records of hospitals paired with the hospital association and their truth."""
     from impact.results import check_option
     from impact.simulate import patients
+    from impact.simulate._inputs import registry_tables
 
     check_option("scale", scale, SCALES)
     frame, _ = county_panel(seed)
     expo = frame.drop_duplicates("county_code")
-    return patients.patients(seed, scale, expo)
+    return patients.patients(seed, scale, expo, registry_tables())
 
 
 def rosters(seed: int = config.DEFAULT_SEED) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

@@ -2,13 +2,17 @@
 
 Data-generating process (see ``docs/simulation.md``), for county ``i`` in prefecture
 ``p(i)``, year ``t`` and outcome ``o`` whose exposure is given by cohort ``G_i^o``
-(the county's first pairing year for the outcome's sector, 0 = never):
+(the county's pairing year, or its first program year in the outcome's sector; 0 = the
+county has no program of that sector; every county is paired):
 
     Y_it(0) = alpha_io + lambda_ot + delta_{o,p(i),t} + eps_iot,
     eps_iot = rho_o * eps_io,t-1 + nu_iot,            nu ~ N(0, sigma_o^2)
     tau_iot = beta_o * h_io * d(t - G_i^o),           h_io = 1 + a_band(i) + b * z_i + u_io
     d(e)    = 1 + kappa * e  (e >= 0),  0 otherwise
     Y_it    = Y_it(0) + 1[G_i^o > 0, t >= G_i^o] * tau_iot
+
+Waves: 27 first-wave counties paired in 2022 (drawn unless a sourced list is shipped), the
+rest in 2023 or 2024 (see :func:`exposure`); no county stays unpaired.
 
 ``z_i`` is the standardized log baseline income and ``u_io ~ N(0, sigma_u^2)``. Stored
 values are rounded (and clipped to the outcome's range); the recorded individual effect
@@ -23,12 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from impact import config
 from impact.simulate._rng import stream
 
 YEARS = np.arange(2016, 2026)
 WAVES = (2022, 2023, 2024)
-#: probabilities of the waves drawn for paired counties whose registry rows carry no year
-WAVE_PROBS = (1 / 3, 1 / 3, 1 / 3)
+#: probabilities of 2023 and 2024 for later-wave counties whose year the article does not give
+#: (the action was deployed in October 2023; signing ceremonies ran from the end of 2023)
+LATER_WAVE_PROBS = (0.4, 0.6)
 SECTORS = ("agriculture", "health", "child_protection")
 
 ALTITUDE_BANDS = ("low", "middle", "high")
@@ -66,7 +72,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("vegetable_output", "cohort_agriculture", 2500.0, "10k yuan", 900.0, 0.6, 600.0, 1),
     Outcome("tourist_visits", "cohort", 0.0, "10k person-times", 20.0, 0.7, 15.0, 1),
     Outcome("referral_out_share", "cohort_health", -0.03, "share 0-1", 0.015, 0.5, 0.01, 4, 0.0, 1.0),
-    Outcome("children_reached", "cohort_child_protection", 250.0, "persons", 12.0, 0.4, 5.0, 0),
+    Outcome("children_reached", "cohort_child_protection", 80.0, "persons", 12.0, 0.4, 5.0, 0),
 )
 
 
@@ -94,87 +100,74 @@ def exposure(
     sites: pd.DataFrame,
     seed: int,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """County exposure cohorts from the registry.
+    """Pairing waves and program cohorts of every county (every county is paired).
 
-    A county is exposed if the registry pairs it (``pairings``) or sites a program in it
-    (``program_sites``). Its ``cohort`` is the earliest year the registry gives (pairing
-    ``year``/``date`` or the program's ``period_start``), clipped to 2022-2024; when the
-    registry gives no year a wave is drawn from {2022, 2023, 2024} with equal probability.
-    ``cohort_<sector>`` equals ``cohort`` when the county has a program of that sector (a
-    program sited there, or a program without sites of an organization paired with it).
-    Returns the per-county frame and a record of where each cohort came from.
+    ``cohort`` (the county's first pairing year): 2022 for the first wave, the 27 national
+    key counties. The project ships no sourced list of them (:func:`impact.design.key_counties`),
+    so unless ``data/raw/registry/key_counties.csv`` exists they are **drawn** (27 of 129,
+    uniformly; stream ``county_panel/1``) and recorded as drawn. The other counties form the
+    later wave: 2024 in 昭通 and 大理 (the article dates their signing ceremonies 2024-03 and
+    2024-05), else drawn from {2023, 2024} with probabilities :data:`LATER_WAVE_PROBS`.
+
+    ``cohort_<sector>``: for counties with a program of that sector
+    (:func:`impact.design.program_counties`), the later of the county's pairing year and the
+    program's ``period_start`` year where the registry gives one (the earliest such
+    program); 0 for counties without a program of that sector. Returns the per-county frame
+    and a record of where each year came from.
     """
-    codes = set(counties["county_code"])
-    pairings = pairings.copy()
-    programs = programs.copy()
-    sites = sites.copy()
-    for df in (pairings, sites):
-        df["county_code"] = _codes(df["county_code"]) if "county_code" in df else ""
-    programs["program_id"] = _codes(programs["program_id"])
-    sites["program_id"] = _codes(sites["program_id"]) if "program_id" in sites else ""
-    prog_sector = dict(zip(programs["program_id"], programs["sector"].astype("string").fillna("")))
-    prog_start = {
-        pid: _year_of(v)
-        for pid, v in zip(programs["program_id"], programs.get("period_start", pd.Series([None] * len(programs))))
-    }
-    prog_org = dict(zip(programs["program_id"], _codes(programs["org_id"])))
+    from impact import design as dz
 
-    years: dict[str, list[int]] = {}
-    sectors: dict[str, set[str]] = {}
-    exposed: set[str] = set()
-    for row in pairings.itertuples(index=False):
-        code = row.county_code
-        if code not in codes:
-            continue
-        exposed.add(code)
-        y = _year_of(getattr(row, "year", None)) or _year_of(getattr(row, "date", None))
-        if y is not None:
-            years.setdefault(code, []).append(y)
-    sited_programs = set(sites["program_id"])
-    for row in sites.itertuples(index=False):
-        code = row.county_code
-        if code not in codes:
-            continue
-        exposed.add(code)
-        pid = row.program_id
-        sectors.setdefault(code, set()).add(str(prog_sector.get(pid, "")))
-        y = prog_start.get(pid)
-        if y is not None:
-            years.setdefault(code, []).append(y)
-    # programs with no sites apply to every county their organization is paired with
-    for pid, org in prog_org.items():
-        if pid in sited_programs:
-            continue
-        for code in pairings.loc[_codes(pairings["org_id"]) == org, "county_code"]:
-            if code in codes:
-                sectors.setdefault(code, set()).add(str(prog_sector.get(pid, "")))
-
+    codes = counties["county_code"].astype(str).tolist()
     rng = stream(seed, "county_panel", 1)
-    order = sorted(exposed)
-    draws = rng.choice(np.array(WAVES), size=len(order), p=np.array(WAVE_PROBS))
-    source: dict[str, str] = {}
+    key_file = config.REGISTRY_DIR / dz.KEY_COUNTIES_FILE
+    if key_file.is_file():
+        first = set(dz.key_counties(key_file)["county_code"])
+        first_source = f"sourced list {key_file.name}"
+    else:
+        first = set(dz.draw_first_wave(codes, rng))
+        first_source = "drawn"
+    later_draw = rng.choice(np.array(dz.LATER_WAVE_YEARS), size=len(codes), p=np.array(LATER_WAVE_PROBS))
+    pref = dict(zip(codes, counties["prefecture"].astype(str)))
     cohort: dict[str, int] = {}
-    for code, drawn in zip(order, draws):
-        given = years.get(code)
-        if given:
-            y = min(given)
-            c = int(min(max(y, WAVES[0]), WAVES[-1]))
-            cohort[code] = c
-            source[code] = "registry_year" if c == y else f"registry_year_clipped_from_{y}"
+    source: dict[str, str] = {}
+    for code, drawn in zip(codes, later_draw):
+        if code in first:
+            cohort[code], source[code] = dz.FIRST_WAVE_YEAR, f"first_wave_{first_source.split()[0]}"
+        elif pref[code] in dz.DATED_SIGNINGS:
+            cohort[code], source[code] = dz.DATED_SIGNINGS[pref[code]], "later_wave_article_prefecture_signing"
         else:
-            cohort[code] = int(drawn)
-            source[code] = "drawn_wave"
-    out = pd.DataFrame({"county_code": counties["county_code"]})
-    out["cohort"] = [cohort.get(c, 0) for c in out["county_code"]]
+            cohort[code], source[code] = int(drawn), "later_wave_drawn"
+
+    registry = {"pairings": pairings, "programs": programs, "program_sites": sites}
+    prog = programs.assign(program_id=_codes(programs["program_id"]))
+    start_of = {pid: _year_of(v) for pid, v in zip(prog["program_id"], prog.get("period_start", pd.Series([None] * len(prog))))}
+    sector_of = dict(zip(prog["program_id"], prog["sector"].astype(str)))
+    site_pairs = set(zip(_codes(sites["county_code"]), _codes(sites["program_id"])))
+    sectors: dict[str, dict[str, int]] = {}
     for s in SECTORS:
-        out[f"cohort_{s}"] = [cohort.get(c, 0) if s in sectors.get(c, set()) else 0 for c in out["county_code"]]
+        for code in dz.program_counties(registry, s):
+            if code not in cohort:
+                continue
+            starts = [max(cohort[code], start_of.get(pid) or cohort[code])
+                      for (c, pid) in site_pairs if c == code and sector_of.get(pid) == s]
+            sectors.setdefault(code, {})[s] = int(min(starts)) if starts else cohort[code]
+    out = pd.DataFrame({"county_code": codes})
+    out["cohort"] = [cohort[c] for c in codes]
+    for s in SECTORS:
+        out[f"cohort_{s}"] = [sectors.get(c, {}).get(s, 0) for c in codes]
     record = {
-        code: {
-            "cohort": cohort[code],
-            "source": source[code],
-            "sectors": sorted(x for x in sectors.get(code, set()) if x),
-        }
-        for code in order
+        "first_wave": {
+            "year": dz.FIRST_WAVE_YEAR,
+            "n": len(first),
+            "source": first_source,
+            "counties": sorted(first),
+            "note": "drawn by the simulator: the project ships no sourced list of the 27 national key counties"
+            if first_source == "drawn" else "read from the sourced list",
+        },
+        "counties": {
+            code: {"cohort": cohort[code], "source": source[code], "sectors": dict(sorted(sectors.get(code, {}).items()))}
+            for code in codes
+        },
     }
     return out, record
 
@@ -319,7 +312,8 @@ def county_panel(
     truth = {
         "years": [int(YEARS[0]), int(YEARS[-1])],
         "n_counties": int(n),
-        "exposure": expo_record,
+        "first_wave": expo_record["first_wave"],
+        "exposure": expo_record["counties"],
         "outcomes": truth_outcomes,
     }
     return frame, truth
@@ -394,11 +388,36 @@ def _panel_truth(
         "sigma": o.sigma,
         "sigma_prefecture": o.sigma_pref,
         "n_treated": int(np.sum(g > 0)),
-        "n_never": int(np.sum(g == 0)),
+        "n_without_program": int(np.sum(g == 0)),
+        "wave_identified": _wave_identified(g, sample, popul, n_g),
         "att_gt": att_gt,
         "att_sample": agg(sample),
         "att_population": agg(popul),
         "per_county": per_county,
+    }
+
+
+def _wave_identified(
+    g: np.ndarray, sample: dict[tuple[int, int], float], popul: dict[tuple[int, int], float], n_g: dict[int, int]
+) -> dict[str, Any]:
+    """Estimand of the ``wave_timing`` design (not-yet-treated controls) for this exposure.
+
+    ATT(g, t) with ``t >= g`` is identified only while some county is not yet treated:
+    ``max G > t`` among the treated-at-some-point counties (every county is paired, and
+    with a sector exposure the comparison may also include counties without the program,
+    which are never treated by it: then every cell is identified). Aggregation as
+    Callaway–Sant'Anna's ``simple``: ``sum N_g ATT(g,t) / sum N_g`` over identified cells.
+    """
+    has_untreated = bool(np.any(g == 0))
+    last = int(np.max(g)) if g.size else 0
+    cells = [(c, t) for (c, t) in sample if t >= c and (has_untreated or t < last)]
+    if not cells:
+        return {"cells": [], "simple_sample": None, "simple_population": None}
+    w = np.array([n_g[c] for c, _ in cells], dtype=float)
+    return {
+        "cells": [[int(c), int(t)] for c, t in cells],
+        "simple_sample": _r(float(np.sum(w * np.array([sample[k] for k in cells])) / w.sum())),
+        "simple_population": _r(float(np.sum(w * np.array([popul[k] for k in cells])) / w.sum())),
     }
 
 

@@ -1,10 +1,12 @@
-"""Patient records of county hospitals in paired counties, before and after hospital support.
+"""Patient records of county hospitals paired with the hospital association, before and after.
 
 The article (景谷县人民医院): pancreatic tumor surgery now costs about 40,000 yuan locally,
-saving about 60,000 yuan per patient against a provincial tertiary hospital (so about
-100,000 there). Only these two pancreatic figures come from the article; the other
-procedures' costs, the travel, lodging and lost-work parameters are simulation
-assumptions, documented in ``docs/simulation.md``.
+and each patient saves about 60,000 yuan on average against a provincial tertiary
+hospital. The simulation keeps to that one procedure, in the counties the registry pairs
+with the Yunnan Hospital Association (the program's own domain), with the local medical
+cost centred on 40,000 yuan and the provincial one set so that the mean **total** saving
+(medical + travel + lodging + lost work) is about 60,000 yuan. The travel, lodging and
+lost-work parameters are simulation assumptions, documented in ``docs/simulation.md``.
 
 Each patient ``i`` has both potential settings' costs drawn:
 
@@ -27,26 +29,43 @@ from impact.simulate._rng import stream
 
 YEARS = np.arange(2020, 2026)
 #: procedure -> (share, local medical cost, provincial medical cost, P(local) before, P(local) after)
+#: local 40,000 (article: 手术费用约为4万元); provincial 96,000 so that the expected total
+#: saving, 96,000 + 942 + 1,800 + 2,200 - (40,000 + 108 + 1,100) = 59,734 yuan, is the
+#: article's 每人平均可节省约6万元. P(local) before/after the support: assumptions.
 PROCEDURES: dict[str, tuple[float, float, float, float, float]] = {
-    "胰腺肿瘤手术": (0.30, 40_000.0, 100_000.0, 0.05, 0.55),  # costs from the article
-    "腹腔镜胆囊切除术": (0.20, 12_000.0, 22_000.0, 0.50, 0.80),
-    "经皮冠状动脉介入治疗": (0.20, 45_000.0, 65_000.0, 0.15, 0.50),
-    "髋关节置换术": (0.15, 35_000.0, 60_000.0, 0.20, 0.50),
-    "甲状腺切除术": (0.15, 10_000.0, 20_000.0, 0.40, 0.70),
+    "胰腺肿瘤手术": (1.0, 40_000.0, 96_000.0, 0.05, 0.55),
 }
-COST_LOG_SD = 0.25
+#: organisation whose paired counties have the patient records
+HOSPITAL_ORG = "yn_hospital_assoc"
+COST_LOG_SD = 0.15
 INFLATION = 0.02
 PATIENTS_PER_COUNTY_YEAR = {"small": 40, "medium": 400, "large": 2000}
 
 
-def patients(seed: int, scale: str, expo: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Patient table and truth. ``expo`` is the panel's exposure frame (``cohort_health``)."""
+def hospital_counties(registry: dict[str, pd.DataFrame]) -> list[str]:
+    """Counties the registry pairs with :data:`HOSPITAL_ORG` or where it sites a program."""
+    pair = registry["pairings"]
+    codes = set(pair.loc[pair["org_id"].astype(str) == HOSPITAL_ORG, "county_code"].astype(str))
+    progs = registry["programs"]
+    pids = set(progs.loc[progs["org_id"].astype(str) == HOSPITAL_ORG, "program_id"].astype(str))
+    sites = registry["program_sites"]
+    codes |= set(sites.loc[sites["program_id"].astype(str).isin(pids), "county_code"].astype("string").dropna())
+    return sorted(c for c in codes if c)
+
+
+def patients(
+    seed: int, scale: str, expo: pd.DataFrame, registry: dict[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Patient table and truth. ``expo`` is the panel's exposure frame (``cohort_health``:
+    the support's start); hospitals are those of :func:`hospital_counties`."""
     rng = stream(seed, "patients", 0)
-    hosp = expo.loc[expo["cohort_health"] > 0, ["county_code", "cohort_health"]]
+    codes = set(hospital_counties(registry))
+    hosp = expo.loc[expo["county_code"].isin(codes) & (expo["cohort_health"] > 0), ["county_code", "cohort_health"]]
     start_col = "cohort_health"
-    if hosp.empty:  # registry without health programs: use all paired counties
-        hosp = expo.loc[expo["cohort"] > 0, ["county_code", "cohort"]].rename(columns={"cohort": "cohort_health"})
-        start_col = "cohort"
+    if hosp.empty:
+        from impact.errors import ImpactError
+
+        raise ImpactError(f"no county paired with {HOSPITAL_ORG} has a health cohort: no patient records to simulate")
     hosp = hosp.sort_values("county_code")
     names = list(PROCEDURES)
     share = np.array([PROCEDURES[p][0] for p in names])
@@ -118,7 +137,8 @@ def patients(seed: int, scale: str, expo: pd.DataFrame) -> tuple[pd.DataFrame, d
                 "medical_cost_provincial_2024": PROCEDURES[p][2],
                 "p_local_before": PROCEDURES[p][3],
                 "p_local_after": PROCEDURES[p][4],
-                "source": "article" if p == "胰腺肿瘤手术" else "simulation assumption",
+                "source": "article: local cost 约4万元, saving 每人平均可节省约6万元 (total cost); "
+                "P(local) before/after: simulation assumption",
             }
             for p in names
         },

@@ -4,7 +4,8 @@ Scale follows the article and does not change with ``scale``:
 
 - 爱佑安生 (child protection, 镇雄/彝良/绥江/鲁甸/会泽, 2023-06 to 2024-11): 1,815 children
   with monthly home visits; 3,423 children from low-income families given 47,800 items
-  of supplies (4.78万份); more than 6.5 million yuan of external funds.
+  of supplies (4.78万份), the visited children among them (3,423 distinct children in all);
+  more than 6.5 million yuan of external funds.
 - 老顽童助餐行动 (镇雄, elderly canteen): people aged 60+ pay 4 yuan a meal.
 - 老年助医行动 (鲁甸, 砚池街道): 379 medical-subsidy orders for about 200 elderly people;
   200-yuan vouchers for 200+ elderly people and 57 children.
@@ -107,6 +108,7 @@ def rosters(
     age = rng.integers(3, 17, N_HOME_VISIT)
     sex = np.where(rng.random(N_HOME_VISIT) < 0.48, "female", "male")
     grp = child_groups[rng.choice(4, N_HOME_VISIT, p=[0.45, 0.15, 0.15, 0.25])]
+    hv_ids, hv_cty, hv_age, hv_sex = list(ids), cty, age, sex
     months_served = last - start + 1
     rep = np.repeat(np.arange(N_HOME_VISIT), months_served)
     m_idx = np.concatenate([np.arange(s, l + 1) for s, l in zip(start, last)])
@@ -132,17 +134,22 @@ def rosters(
             _entry(pid_child, code, month, "home_visit_service", k * A["home_visit_cost_per_visit_yuan"], "external")
         )
 
-    # supplies: N_SUPPLY_ITEMS items over 4 quarterly distributions to N_SUPPLIES children
-    ids = new_ids(N_SUPPLIES)
-    cty = rng.choice(len(cty_names), N_SUPPLIES, p=cty_p)
+    # supplies: N_SUPPLY_ITEMS items over 4 quarterly distributions to N_SUPPLIES children.
+    # The 1,815 visited children are among the 3,423 (an assumption: the article gives the
+    # two counts side by side), so the program reaches 3,423 distinct children in all and no
+    # county's count of children exceeds the article's project-wide figures.
+    visited_ids, visited_cty, visited_age, visited_sex = hv_ids, hv_cty, hv_age, hv_sex
+    n_new = N_SUPPLIES - N_HOME_VISIT
+    ids = list(visited_ids) + new_ids(n_new)
+    cty = np.concatenate([visited_cty, rng.choice(len(cty_names), n_new, p=cty_p)])
     dist_months = ["2023-09", "2023-12", "2024-05", "2024-10"]
     got = rng.random((N_SUPPLIES, 4)) < 0.85
     got[np.arange(N_SUPPLIES), rng.integers(0, 4, N_SUPPLIES)] = True  # everyone receives at least once
     rows_i, rows_d = np.nonzero(got)
     # items per receipt: multinomial split of the article's 47,800 items over receipts
     items = rng.multinomial(N_SUPPLY_ITEMS, np.full(len(rows_i), 1.0 / len(rows_i)))
-    age = rng.integers(0, 17, N_SUPPLIES)
-    sex = np.where(rng.random(N_SUPPLIES) < 0.48, "female", "male")
+    age = np.concatenate([visited_age, rng.integers(0, 17, n_new)])
+    sex = np.concatenate([visited_sex, np.where(rng.random(n_new) < 0.48, "female", "male")])
     roster.append(
         pd.DataFrame(
             {

@@ -171,6 +171,13 @@ def n_households_for(scale: str, households: int | None) -> int:
     return households
 
 
+def survey_order(expo: pd.DataFrame) -> list[str]:
+    """Household-survey counties in order of selection: counties with an agriculture
+    program first (the participation programs), then the others, each by code."""
+    agri = expo["cohort_agriculture"] > 0
+    return sorted(expo.loc[agri, "county_code"]) + sorted(expo.loc[~agri, "county_code"])
+
+
 def simulate(
     seed: int = config.DEFAULT_SEED,
     scale: Scale = "small",
@@ -218,8 +225,7 @@ def simulate(
     put("plot_trials", frame, truth)
 
     say(f"households: {n_hh:,} households x {len(hh_mod.WAVES)} waves")
-    paired = sorted(expo.loc[expo["cohort"] > 0, "county_code"]) + sorted(expo.loc[expo["cohort"] == 0, "county_code"])
-    d = hh_mod.design(n_hh, paired)
+    d = hh_mod.design(n_hh, survey_order(expo))
     path = out_dir / file_name("households")
     sums = []
     with _write.chunked_writer(path, hh_mod.SCHEMA, _write.file_metadata("households", seed, scale)) as writer:
@@ -237,7 +243,7 @@ def simulate(
     say(f"wrote {path} ({htruth['n_rows']:,} rows)")
 
     say("patients")
-    frame, truth = pat_mod.patients(seed, scale, expo)
+    frame, truth = pat_mod.patients(seed, scale, expo, registry)
     put("patients", frame, truth)
 
     say("beneficiaries and cost_ledger")
@@ -256,6 +262,7 @@ def simulate(
             "Not real observations. 模拟数据，非真实观测。",
             "parameters": truth_mod.parameters(),
             "tables": tables,
+            "designs": truth_mod.designs(tables),
         }
     )
     truth_path = _write.write_json(doc, out_dir / TRUTH_FILE)

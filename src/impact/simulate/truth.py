@@ -12,7 +12,7 @@ from impact.simulate import patients as pat_mod
 from impact.simulate import trials as trials_mod
 
 #: bump when the data-generating process changes (so old truth files can be told apart)
-SIMULATOR_VERSION = "1"
+SIMULATOR_VERSION = "2"  # 2: every county paired (waves), article-calibrated levels
 
 
 def parameters() -> dict[str, Any]:
@@ -21,7 +21,8 @@ def parameters() -> dict[str, Any]:
         "county_panel": {
             "years": [int(panel_mod.YEARS[0]), int(panel_mod.YEARS[-1])],
             "waves": list(panel_mod.WAVES),
-            "wave_probabilities": [round(p, 6) for p in panel_mod.WAVE_PROBS],
+            "later_wave_years": [2023, 2024],
+            "later_wave_probabilities": [round(p, 6) for p in panel_mod.LATER_WAVE_PROBS],
             "altitude_bands": list(panel_mod.ALTITUDE_BANDS),
             "altitude_probabilities": panel_mod.ALTITUDE_PROBS.tolist(),
             "altitude_income_multiplier": panel_mod.ALTITUDE_INCOME.tolist(),
@@ -67,6 +68,65 @@ def parameters() -> dict[str, Any]:
             "patients_per_county_year": pat_mod.PATIENTS_PER_COUNTY_YEAR,
         },
     }
+
+
+def designs(tables: dict[str, Any]) -> dict[str, Any]:
+    """The estimand of every design of :mod:`impact.design` in this simulated world.
+
+    ``tables`` is the ``tables`` section of the truth file (each table's ``truth``).
+    Each entry names the design, its assumption (English), the comparison group and the
+    true values its estimator targets.
+    """
+    from impact import design as dz
+    from impact.simulate.coverage import expected_saving_2024
+
+    panel = tables["county_panel"]["truth"]
+    out: dict[str, Any] = {}
+
+    def head(key: str) -> dict[str, Any]:
+        d = dz.design(key)
+        return {"name": d.name_en, "assumption": d.assumption_en, "comparison": d.comparison_en, "causal": d.causal}
+
+    o = panel["outcomes"]
+    out["wave_timing"] = {
+        **head("wave_timing"),
+        "first_wave": panel["first_wave"],
+        "estimands": {name: o[name]["wave_identified"] for name in o if o[name]["cohort_column"] == "cohort"},
+    }
+    out["program_exposure"] = {
+        **head("program_exposure"),
+        "estimands": {
+            s: {
+                "outcome": dz.SECTOR_OUTCOME[s],
+                "cohort_column": f"cohort_{s}",
+                "n_program_counties": o[dz.SECTOR_OUTCOME[s]]["n_treated"],
+                "n_comparison_counties": o[dz.SECTOR_OUTCOME[s]]["n_without_program"],
+                "att_sample_simple": o[dz.SECTOR_OUTCOME[s]]["att_sample"]["simple"],
+                "att_population_simple": o[dz.SECTOR_OUTCOME[s]]["att_population"]["simple"],
+            }
+            for s in dz.SECTORS
+        },
+    }
+    out["intensity"] = {**head("intensity"), "estimands": {}, "note": "descriptive: no causal estimand"}
+    tr = tables["plot_trials"]["truth"]
+    out["paired_plots"] = {**head("paired_plots"), "estimands": {
+        "gain_population": tr["gain_population"], "ratio_of_means_gain_sample": tr["ratio_of_means_gain_sample"],
+        "mean_gain_kg_per_mu_sample": tr["mean_gain_kg_per_mu_sample"]}}
+    pt = tables["patients"]["truth"]
+    out["patients_before_after"] = {**head("patients_before_after"), "estimands": {
+        "expected_total_saving_2024_yuan": round(expected_saving_2024(), 4),
+        "saving_per_moved_patient_total": pt["saving_per_moved_patient_total"],
+        "effect_of_program_on_total_cost_per_after_patient": pt["effect_of_program_on_total_cost_per_after_patient"]}}
+    hh = tables["households"]["truth"]
+    out["household_participation"] = {**head("household_participation"), "estimands": {
+        f"att_wave_{w}": v["att"] for w, v in hh["waves"].items()}}
+    sc: dict[str, Any] = {}
+    for s in dz.SECTORS:
+        y = dz.SECTOR_OUTCOME[s]
+        for code, v in o[y]["per_county"].items():
+            sc.setdefault(code, {"sector": s, "outcome": y, "start": v["cohort"], "mean_post": v["mean_post"]})
+    out["synthetic_control"] = {**head("synthetic_control"), "estimands": dict(sorted(sc.items()))}
+    return out
 
 
 def summary_lines(truth: dict[str, Any]) -> list[str]:
