@@ -27,7 +27,7 @@ from impact.report.notes import Notes, call
 pytestmark = pytest.mark.skipif(not (config.DATA_PROCESSED / "households_simulated.parquet").is_file(),
                                 reason="run `impact data build` first")
 
-AGRI = "530521"  # plot trials and household surveys in the simulated data
+AGRI = "532627"  # 广南: plot trials and household surveys in the simulated data
 HEALTH = "530824"  # patient records, a synthetic control
 
 

@@ -419,7 +419,7 @@ def wave_att(
     """
     from impact.estimate import staggered
 
-    return staggered(panel, yname, "year", "county_code", gname, control_group="notyettreated",
+    return staggered(panel, yname, tname="year", idname="county_code", gname=gname, control_group="notyettreated",
                      cluster=cluster, biters=biters, seed=seed, twfe=False)
 
 
@@ -442,7 +442,7 @@ def program_att(
 
     if sector not in SECTORS:
         raise DesignError(f"sector={sector!r} has no county-panel exposure; expected one of {', '.join(SECTORS)}")
-    return staggered(panel, yname or SECTOR_OUTCOME[sector], "year", "county_code", f"cohort_{sector}",
+    return staggered(panel, yname or SECTOR_OUTCOME[sector], tname="year", idname="county_code", gname=f"cohort_{sector}",
                      control_group="nevertreated", cluster=cluster, biters=biters, seed=seed, twfe=False)
 
 
@@ -595,7 +595,7 @@ def program_table(
             continue
         y = SECTOR_OUTCOME[s]
         if n1 >= FEW_TREATED:
-            gt = att_gt(panel, y, "year", "county_code", col, control_group="nevertreated", bstrap=False,
+            gt = att_gt(panel, y, tname="year", idname="county_code", gname=col, control_group="nevertreated", bstrap=False,
                         cluster="prefecture_code" if "prefecture_code" in panel.columns else None)
             r = aggte(gt, "simple").table.iloc[0]
             est, lo, hi, p, inf = r["estimate"], r["conf_low"], r["conf_high"], r["p_value"], "analytic"

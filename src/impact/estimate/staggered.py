@@ -755,6 +755,9 @@ def aggte(
             comp_e.append(ev); comp_est.append(est); comp_psi.append(psi)
         comp_e = np.array(comp_e)
         post = comp_e >= 0
+        if not post.any():
+            raise DesignError("no identified ATT(g,t) at or after treatment: every cohort lacks comparison units "
+                              "in its post-treatment periods (with not-yet-treated controls, the last cohort has none)")
         overall = float(np.mean(np.array(comp_est)[post]))
         overall_psi = np.column_stack(comp_psi)[:, post].mean(1)
         terms = ["ATT"] + [f"e={int(v)}" for v in comp_e]

@@ -62,7 +62,7 @@ def _cs(frame: pd.DataFrame, yname: str, gname: str, control: str) -> tuple[floa
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gt = att_gt(frame, yname, "year", "county_code", gname, control_group=control, bstrap=False,
+        gt = att_gt(frame, yname, tname="year", idname="county_code", gname=gname, control_group=control, bstrap=False,
                     cluster=CLUSTER)
         row = aggte(gt, "simple").table.iloc[0]
     return float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
