@@ -37,6 +37,13 @@ def user_rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> np.ndarray:
     return pos + 2
 
 
+def _py(v: object) -> object:
+    """A cell as a plain Python value for messages (``np.int8(2)`` -> ``2``; missing -> None)."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):  # type: ignore[arg-type]
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _listed(problems: list[Problem], extra: int, table: str, column: str, expected: str) -> list[Problem]:
     if extra > 0:
         problems.append(Problem(table, None, column, f"{extra} more rows", expected))
@@ -77,7 +84,7 @@ def require_numeric(df: pd.DataFrame, columns: Iterable[str], table: str = DATA,
             vals = raw.to_numpy()[np.flatnonzero(bad)]
             exp = "a number" + ("" if allow_na else " (not missing)")
             for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED]):
-                problems.append(Problem(table, int(r), col, None if pd.isna(v) else v, exp))
+                problems.append(Problem(table, int(r), col, _py(v), exp))
             _listed(problems, len(rows) - MAX_LISTED, table, col, exp)
     if problems:
         raise InputError(problems, title=f"{table}: non-numeric or missing values")
@@ -107,7 +114,7 @@ def require_categories(df: pd.DataFrame, column: str, valid: Sequence[object], t
         rows = user_rows(df, bad)
         vals = raw.to_numpy()[np.flatnonzero(bad)]
         exp = "one of " + ", ".join(repr(v) for v in valid)
-        problems = [Problem(table, int(r), column, None if pd.isna(v) else v, exp)
+        problems = [Problem(table, int(r), column, _py(v), exp)
                     for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED])]
         _listed(problems, len(rows) - MAX_LISTED, table, column, exp)
         raise InputError(problems, title=f"{table}: unknown values in '{column}'")
@@ -122,7 +129,7 @@ def require_binary(df: pd.DataFrame, column: str, table: str = DATA, *,
         bad = ~ok
         rows = user_rows(df, bad)
         vals = s.to_numpy()[np.flatnonzero(bad)]
-        problems = [Problem(table, int(r), column, None if pd.isna(v) else v, expected)
+        problems = [Problem(table, int(r), column, _py(v), expected)
                     for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED])]
         _listed(problems, len(rows) - MAX_LISTED, table, column, expected)
         raise InputError(problems, title=f"{table}: values other than 0 and 1 in '{column}'")

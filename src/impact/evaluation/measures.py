@@ -144,7 +144,7 @@ def _estimate(iid: str, measure: str, data: EvaluationData, county: str | None, 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = getattr(est, name)(panel, outcome, design["dname"], idname=design["idname"], tname=design["tname"],
+            res = getattr(est, name)(panel, outcome, dname=design["dname"], idname=design["idname"], tname=design["tname"],
                                      cluster=design["cluster"], reps=999, seed=1)
     except ImpactError as err:
         return _row(iid, note=f"{name} could not be estimated: {err}")
