@@ -32,6 +32,8 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+from impact.io import neutralise_cell
+
 __all__ = [
     "HEADERS",
     "MAX_WIDTH",
@@ -46,8 +48,6 @@ __all__ = [
 ]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
-#: Characters that make a spreadsheet read text as a formula (OWASP CSV injection).
-_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
 
 #: Sheet names of the tables reports register: name -> {lang: sheet name}.
@@ -159,16 +159,17 @@ def sheet_names(names: list[str], *, lang: str | None = None) -> list[str]:
 
 
 def is_dangerous_text(value: object) -> bool:
-    """True for text a spreadsheet could read as a formula (starts with = + - @ tab CR)."""
-    return isinstance(value, str) and value.startswith(_DANGEROUS_START)
+    """True for text a spreadsheet could read as a formula (the rule of :func:`impact.io.neutralise_cell`:
+    a first non-blank character among = + - @ tab CR LF and their full-width forms)."""
+    return isinstance(value, str) and neutralise_cell(value) != value
 
 
 def neutralise_text(value: object) -> object:
-    """For CSV export: text starting with = + - @ tab or CR gets a leading ``'``; other values unchanged.
+    """For CSV export: :func:`impact.io.neutralise_cell` (a leading ``'`` before formula-like text).
 
     Numbers stay numbers (``-3`` is a number, not text, and is not touched).
     """
-    return "'" + value if is_dangerous_text(value) else value  # type: ignore[operator]
+    return neutralise_cell(value)
 
 
 def display_width(value: object) -> int:
