@@ -50,6 +50,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "sample_size": ("impact.estimate.design_power", "sample_size"),
     "simulated_power": ("impact.estimate.design_power", "simulated_power"),
     "honest_did": ("impact.estimate.sensitivity", "honest_did"),
+    "honest_did_rm": ("impact.estimate.sensitivity_rm", "honest_did_rm"),
     "dynamic_effects": ("impact.estimate.dynamic", "dynamic_effects"),
     "cost_effectiveness": ("impact.estimate.cost_per_impact", "cost_effectiveness"),
 }
