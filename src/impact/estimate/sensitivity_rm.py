@@ -255,7 +255,7 @@ def honest_did_rm(
         ``base_period="universal"``), or their ``dynamic_effects`` equivalents.
     Mbarvec
         Ratios ``Mbar`` of the largest post-period change of the trend violation to the largest
-        pre-period one (unitless); default 0, 0.25, ..., 2.
+        pre-period one (unitless); default 0, 0.5, ..., 2.
     l_vec
         Weights of the post-period effects in the target (default: the effect at ``e = 0``).
     alpha
@@ -285,7 +285,7 @@ def honest_did_rm(
         lv[0] = 1.0
     if len(lv) != T:
         raise ValueError(f"l_vec has {len(lv)} weights; expected one per post-period coefficient ({T})")
-    Ms = list(np.arange(0, 2.01, 0.25)) if Mbarvec is None else [float(m) for m in Mbarvec]
+    Ms = list(np.arange(0, 2.01, 0.5)) if Mbarvec is None else [float(m) for m in Mbarvec]
     se = float(np.sqrt(lv @ sigma[K:, K:] @ lv))
     grid = np.linspace(-20 * se if grid_lb is None else grid_lb, 20 * se if grid_ub is None else grid_ub, grid_points)
     theta = float(lv @ beta[K:])
