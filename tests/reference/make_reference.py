@@ -182,6 +182,32 @@ def make_honestdid() -> None:
     _write("honestdid_castle.json", out)
 
 
+def make_honestdid_rm() -> None:
+    """HonestDiD (Python port) relative-magnitudes sets (Delta^RM(Mbar), ARP conditional and C-LF
+    hybrid) for the castle event study stored in honestdid_castle.json, inverted on a 51-point grid."""
+    import honestdid
+
+    base = json.loads((HERE / "honestdid_castle.json").read_text(encoding="utf-8"))
+    beta, sigma = np.array(base["betahat"]), np.array(base["sigma"])
+    sd = float(np.sqrt(sigma[4, 4]))
+    grid_lb, grid_ub, points = -20 * sd, 20 * sd, 51
+    Mbar = [0.0, 0.5, 1.0]
+    out = {"source": f"honestdid {version('honestdid')} computeConditionalCS_DeltaRM(l_vec=e0, alpha=0.05, "
+                     "postPeriodMomentsOnly=True, seed=0); lb/ub = smallest/largest accepted grid point",
+           "data": "the castle event study of honestdid_castle.json (terms, betahat, sigma)",
+           "grid_lb": grid_lb, "grid_ub": grid_ub, "grid_points": points, "Mbar": Mbar, "methods": {}}
+    for method, flag in (("Conditional", "ARP"), ("C-LF", "LF")):
+        lb, ub = [], []
+        for m in Mbar:
+            r = honestdid.computeConditionalCS_DeltaRM(beta, sigma, 4, 5, Mbar=m, alpha=0.05, hybrid_flag=flag,
+                                                       gridPoints=points, grid_lb=grid_lb, grid_ub=grid_ub, seed=0)
+            acc = r["grid"][r["accept"].astype(bool)]
+            lb.append(float(acc.min()))
+            ub.append(float(acc.max()))
+        out["methods"][method] = {"lb": lb, "ub": ub}
+    _write("honestdid_rm_castle.json", out)
+
+
 def make_pyfixest() -> None:
     import pyfixest as pf
     import statsmodels.formula.api as smf
@@ -298,6 +324,7 @@ if __name__ == "__main__":
     make_csdid()
     make_csdid_methods()
     make_honestdid()
+    make_honestdid_rm()
     make_pyfixest()
     make_kielmc()
     make_organ()

@@ -189,7 +189,8 @@ def dynamic_effects(
 
         return event_study(data, yname, idname=idname, tname=tname, gname=gname, cluster=cluster, alpha=alpha, **options)
     if estimator == "callaway_santanna":
-        from .staggered import aggte, att_gt
+        from .aggregate import aggte
+        from .group_time import att_gt
 
         gt = att_gt(data, yname, tname=tname, idname=idname, gname=gname, cluster=None if cluster == idname else cluster,
                     alpha=alpha, **options)

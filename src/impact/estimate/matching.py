@@ -139,7 +139,7 @@ def _estimate(kind: str, Y: np.ndarray, D: np.ndarray, X: np.ndarray, estimand: 
     """
     n = len(Y)
     if kind == "dr" and estimand == "ATT":
-        from .staggered import _drdid_panel
+        from ._drdid import _drdid_panel
 
         _, ps = logit_fit(D, X)
         est, inf = _drdid_panel(Y, D, X)
