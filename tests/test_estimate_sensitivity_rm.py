@@ -27,7 +27,8 @@ def _castle() -> Result:
     return _as_result(np.array(base["betahat"]), np.array(base["sigma"]), events)
 
 
-@pytest.mark.parametrize("method", ["Conditional", "C-LF"])
+# the conditional test in the default run; the hybrid (C-LF, ~100 s) with the slow studies
+@pytest.mark.parametrize("method", ["Conditional", pytest.param("C-LF", marks=pytest.mark.slow)])
 def test_relative_magnitudes_match_honestdid(method):
     ref = reference("honestdid_rm_castle.json")
     Mbar = ref["Mbar"] if method == "Conditional" else ref["Mbar"][-1:]  # the hybrid simulates 8,000 LPs per Mbar
@@ -53,6 +54,7 @@ def test_constraints_describe_relative_magnitudes():
         assert union == inside
 
 
+@pytest.mark.slow
 def test_sets_grow_with_mbar_and_cover_a_pre_trend_free_truth():
     rng = np.random.default_rng(3)
     events = [-3, -2, 0, 1]
