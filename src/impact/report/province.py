@@ -362,7 +362,9 @@ def _reconcile_block(reg: dict[str, pd.DataFrame], lang: str) -> tuple[pd.DataFr
 
 
 def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = "",
-                    processed_dir: str | Path = "", *, figures: bool = True) -> ProvinceReport:
+                    processed_dir: str | Path = "", *, figures: bool = True,
+                    sheet: pd.DataFrame | str | Path | None = None,
+                    satisfaction: pd.DataFrame | str | Path | None = None) -> ProvinceReport:
     """Build the province 绩效评价 report (see the module docstring for the outline).
 
     Parameters
@@ -375,6 +377,9 @@ def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = 
         Raw and processed data folders ('' for the defaults).
     figures
         Include maps and charts.
+    sheet, satisfaction
+        The evaluator's filled sheet (:func:`impact.evaluation.write_sheet` writes the
+        template) and a beneficiary satisfaction survey, as file or table.
     """
     from impact.evaluation import build_outline, evaluate
     from impact.evaluation.data import load_data
@@ -382,8 +387,8 @@ def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = 
 
     check_option("lang", lang, LANGS)
     year = int(year)
-    data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None)
-    ev = evaluate("province", year, data=data)
+    data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None, satisfaction=satisfaction)
+    ev = evaluate("province", year, data=data, sheet=sheet)
     reg = data.registry
     panel = data.tables.get("county_panel")
     sim_panel = bool(data.simulated.get("county_panel", False))
