@@ -219,3 +219,20 @@ def test_word_file_converts_with_libreoffice(tmp_path, zh):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
         assert 8 <= pages <= 40, pages
+
+
+def test_cli_writes_the_province_docx_beside_the_html(tmp_path):
+    import docx
+    from click.testing import CliRunner
+
+    from impact.cli import cli
+
+    res = CliRunner().invoke(cli, ["report", "province", "--year", "2024", "--format", "docx",
+                                   "--reports-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    html = sorted((tmp_path / "2024" / "province").glob("*.html"))
+    assert len(html) == 1
+    out = html[0].with_suffix(".docx")
+    assert out.is_file() and f"docx: {out}" in res.output
+    heads = [p.text for p in docx.Document(str(out)).paragraphs if p.style.name == "Heading 1"]
+    assert heads == OUTLINE_ZH
