@@ -135,6 +135,15 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     return out
 
 
+def _place_en(place: str) -> str:
+    """An English place label with the Chinese name beside it (``Zhaotong (昭通市)``)."""
+    from impact.romanize import prefecture_name_en
+
+    if place == "云南省":
+        return "Yunnan (云南省)"
+    return f"{prefecture_name_en(place)} ({place})"
+
+
 def _province_background(data: EvaluationData, lang: str) -> list:
     """基本情况 of the province: the action and brand, then every province- and prefecture-scope
     fact of the article (:func:`impact.registry.province_facts`) with its quote, then the
@@ -163,7 +172,7 @@ def _province_background(data: EvaluationData, lang: str) -> list:
                                value_as_written=r["value_as_written"], qualifier=r["qualifier"],
                                base_unit=r["base_unit"], lang="en") + f" ({r['fact_id']})"
                  for _, r in g.iterrows()]
-        head = (f"{cov_zh}：" + "、".join(items)) if zh else f"{cov_en} ({place}): " + ", ".join(items)
+        head = (f"{cov_zh}：" + "、".join(items)) if zh else f"{_place_en(place)}, {cov_en}: " + ", ".join(items)
         out.append(Paragraph(head))
         out.append(Paragraph(f"“{quote}”", "quote"))
     facts = reg["facts"].assign(value=pd.to_numeric(reg["facts"]["value"], errors="coerce"))
