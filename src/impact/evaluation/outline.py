@@ -254,6 +254,8 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
 
 def _effects(ev: Evaluation, estimates: pd.DataFrame | None, lang: str) -> list:
+    from impact.fmt import interval, pvalue
+
     zh = lang == "zh"
     if estimates is None:
         t = ev.table[ev.table["conf_low"].notna() | ev.table["p_value"].notna()]
@@ -266,10 +268,9 @@ def _effects(ev: Evaluation, estimates: pd.DataFrame | None, lang: str) -> list:
     frame = pd.DataFrame({
         ("指标" if zh else "Indicator"): estimates["term"].astype(str),
         ("估计值" if zh else "Estimate"): [_fmt(x, "", lang) for x in estimates["estimate"]],
-        ("95%置信区间" if zh else "95% interval"): [f"{_fmt(a, '', lang)} – {_fmt(b, '', lang)}"
-                                              if not (math.isnan(a) or math.isnan(b)) else "—"
+        ("95%置信区间" if zh else "95% interval"): [interval(a, b, lang=lang, missing="—")
                                               for a, b in zip(estimates["conf_low"], estimates["conf_high"])],
-        ("p值" if zh else "p-value"): [f"{p:.3f}" if not math.isnan(p) else "—" for p in estimates["p_value"]],
+        ("p值" if zh else "p-value"): [pvalue(p, missing="—") for p in estimates["p_value"]],
         ("方法与数据" if zh else "Method and data"): estimates["method"].astype(str),
     })
     return [Paragraph("下表列出带不确定性度量的成效指标与因果估计；依据模拟数据的结果仅演示方法。" if zh else
