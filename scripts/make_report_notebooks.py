@@ -64,13 +64,8 @@ def province_report() -> nbformat.NotebookNode:
             "collect_report(rep)\n"
             "show(rep)"
         ),
-        _code('show(rep.section("staggered"))'),
-        _code('show(rep.section("heterogeneity"))'),
-        _code('show(rep.section("choropleth"))'),
-        _code('show(rep.section("league"))'),
-        _code('show(rep.section("reconcile"))'),
-        _code('show(rep.section("appendix"))'),
-        _code('show(rep.section("notes"))  # estimator warnings and parts not computed, with reasons'),
+        _code('show(rep.section("outline"))  # 一、基本情况 … 九、典型案例: rep.document, the blocks the Word file holds'),
+        _code('show(rep.section("appendix"))  # input files and package versions'),
     ]
     return _notebook(cells)
 

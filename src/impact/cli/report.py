@@ -87,6 +87,32 @@ def _check_run(year: int | None, *, data_dir: Path | None, processed_dir: Path |
                           f"choose one of those years / 数据中没有 {year} 年的数据（覆盖：{covered}）")
 
 
+def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | None, processed_dir: Path | None,
+                reports_dir: Path | None = None) -> None:
+    """Write the .docx beside the HTML report of ``summary`` (made or unchanged).
+
+    The province's Word file holds the same document as its HTML page
+    (:func:`impact.report.province.province_report`); a county's holds its 绩效评价 report
+    (:func:`impact.report.docx.write_evaluation_docx`).
+    """
+    from impact.report.docx import render_docx, write_evaluation_docx
+
+    if scope == "province":
+        from impact.report.batch import province_job
+        from impact.report.province import province_report
+
+        html_path = province_job(year, lang, out_root=reports_dir, data_dir=data_dir,
+                                 processed_dir=processed_dir).outputs()["html"]
+        rep = province_report(year, lang, data_dir or "", processed_dir or "")
+        out = render_docx(rep.document, Path(html_path).with_suffix(".docx"))
+        click.echo(f"docx: {out}")
+        return
+    for r in summary.ok:
+        if r.outputs.get("html"):
+            out = write_evaluation_docx(scope, year, lang, Path(r.outputs["html"]).with_suffix(".docx"))
+            r.outputs["docx"] = str(out)
+
+
 def _finish(summary, show_paths: bool = False) -> None:
     if show_paths:
         for r in summary.ok:
@@ -115,8 +141,9 @@ def cli() -> None:
 @LANG
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the files (default: reports/<year>/counties; its state and logs go there too). 输出目录。")
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
-              help="html, or pdf too (needs Chromium). 输出格式：html，或同时生成 pdf（需 Chromium）。")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="html", show_default=True,
+              help="html; pdf too (needs Chromium); or docx too (the 绩效评价 report in Word). "
+                   "输出格式：html；pdf（需 Chromium）；docx（Word 版绩效评价报告）。")
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
@@ -133,8 +160,11 @@ def county_cmd(county, year, lang, out_dir, fmt, reports_dir, data_dir, processe
         from impact.report.pdf import require_chromium
 
         require_chromium()
-    summary = run_county(county, year, lang, out_dir=out_dir, formats=("html", fmt), notebook=notebook,
+    formats = ("html",) if fmt == "docx" else ("html", fmt)
+    summary = run_county(county, year, lang, out_dir=out_dir, formats=formats, notebook=notebook,
                          out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir)
+    if fmt == "docx" and not summary.failed:
+        _write_docx(summary, county, year, lang, data_dir=data_dir, processed_dir=processed_dir)
     _finish(summary, show_paths=True)
 
 
@@ -183,8 +213,9 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
 @YEAR
 @LANG
 @click.option("--force", is_flag=True, help="Re-make even when nothing changed. 即使未变化也重新生成。")
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
-              help="html, or pdf too (needs Chromium). 输出格式。")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="html", show_default=True,
+              help="html; pdf too (needs Chromium); or docx too (Word, beside the HTML). "
+                   "输出格式：html；pdf；docx（Word，与 HTML 同目录）。")
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
@@ -198,8 +229,12 @@ def province_cmd(year, lang, force, fmt, reports_dir, data_dir, processed_dir, n
         from impact.report.pdf import require_chromium
 
         require_chromium()
-    summary = run_province(year, lang, formats=("html", fmt), notebook=notebook, out_root=reports_dir,
+    formats = ("html",) if fmt == "docx" else ("html", fmt)
+    summary = run_province(year, lang, formats=formats, notebook=notebook, out_root=reports_dir,
                            data_dir=data_dir, processed_dir=processed_dir, force=force)
+    if fmt == "docx" and not summary.failed:
+        _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
+                    reports_dir=reports_dir)
     _finish(summary, show_paths=True)
 
 

@@ -10,6 +10,7 @@ Every number names its source; simulated values are labelled as such.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from impact.evaluation.dac import dac_summary
 from impact.evaluation.data import EvaluationData
-from impact.evaluation.document import Document, Figure, Heading, Paragraph, Table
+from impact.evaluation.document import Block, Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
 from impact.evaluation.findings import findings, reason_zh, recommendations
 from impact.evaluation.scoring import GRADE_EN
@@ -25,8 +26,6 @@ from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
 
 _NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 _SUB = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）", "（十）")
-#: Program facts of the province read out in 基本情况 (fact ids of data/raw/registry/facts.csv).
-PROVINCE_FACTS: tuple[str, ...] = ("F013", "F015", "F017", "F018", "F001", "F011", "F012")
 #: How many typical cases (典型案例) the province report shows.
 N_CASES = 4
 EVIDENCE_ZH = {"article": "原文", "simulated": "模拟数据", "survey": "满意度调查", "evaluator": "评价人录入",
@@ -112,30 +111,11 @@ def _group_figure(ev: Evaluation, lang: str) -> Figure:
     return Figure(to_png(fig, dpi=150), cap, width_cm=14.0)
 
 
-def _facts(data: EvaluationData, ids: tuple[str, ...]) -> pd.DataFrame:
-    f = data.registry["facts"]
-    return f[f["fact_id"].isin(ids)].set_index("fact_id").reindex([i for i in ids if i in set(f["fact_id"])])
-
-
 def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     zh = lang == "zh"
     out: list = []
     if ev.county is None:
-        f = _facts(data, PROVINCE_FACTS)
-        out.append(Paragraph(
-            "2023年10月，省民政厅、省农业农村厅部署实施社会组织助力乡村振兴三年行动，确定统一品牌标识“云社同心·益滇有你”。"
-            "据原文，行动以来各方投入与结对情况如下（每项附原文出处）：" if zh else
-            "In October 2023 Yunnan's civil-affairs and agriculture departments launched a three-year action of social "
-            "organisations for rural revitalisation under the brand 云社同心·益滇有你 (Yunshe Tongxin · Yidian Youni). "
-            "Figures stated in the source article, each with its reference:"))
-        for quote, g in f.groupby("quote", sort=False):
-            label = "、".join(f"{r['value_as_written']}{r['unit_as_written']}（{fid}）" for fid, r in g.iterrows())
-            out.append(Paragraph(f"{label}：“{quote}”", "quote"))
-        out.append(Paragraph(
-            "资金来源：中央财政支持社会组织参与社会服务项目资金、省级福彩公益金，以及社会组织链接的社会资金（F001、F017）。"
-            if zh else "Funding: central-government funds for social organisations' social services, the provincial "
-                       "welfare-lottery fund, and money raised by the organisations (F001, F017)."))
-        return out
+        return _province_background(data, lang)
     from impact.geo import resolve_county
 
     c = resolve_county(ev.county)
@@ -152,6 +132,77 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
          f"paired with the county{': ' + ', '.join(names) if names else ''} and {sites['program_id'].nunique()} program(s) run there.")))
     for _, r in reg["facts"][reg["facts"]["county_code"] == ev.county].iterrows():
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
+    return out
+
+
+def _place_en(place: str) -> str:
+    """An English place label with the Chinese name beside it (``Zhaotong (昭通市)``)."""
+    from impact.romanize import prefecture_name_en
+
+    if place == "云南省":
+        return "Yunnan (云南省)"
+    return f"{prefecture_name_en(place)} ({place})"
+
+
+def _province_background(data: EvaluationData, lang: str) -> list:
+    """基本情况 of the province: the action and brand, then every province- and prefecture-scope
+    fact of the article (:func:`impact.registry.province_facts`) with its quote, then the
+    funding sources and the social-organisation funds total (enterprise money left out, said so)."""
+    from impact.fmt import money
+    from impact.registry import fund_facts, funds_total, province_facts
+    from impact.units import quantity_text
+
+    zh = lang == "zh"
+    reg = data.registry
+    out: list = [Paragraph(
+        "2023年10月，省民政厅、省农业农村厅部署实施社会组织助力乡村振兴三年行动，确定统一品牌标识“云社同心·益滇有你”。"
+        "2022年，52家全国性和东部地区社会组织与云南省27个国家乡村振兴重点帮扶县结对；三年行动推动省级社会组织结对"
+        "全省129个县（市、区）。原文所载全省和州（市）数据如下，每项附原文出处：" if zh else
+        "In October 2023 Yunnan's civil-affairs and agriculture departments launched a three-year action of social "
+        "organisations for rural revitalisation under one brand, Yunshe Tongxin · Yidian Youni. In 2022, 52 national "
+        "and eastern organisations had been paired with Yunnan's 27 national key counties for rural revitalisation; "
+        "the action pairs provincial organisations with all 129 county-level divisions. Province and prefecture "
+        "figures stated in the source article, each with its quote:")]
+    pf = province_facts(reg)
+    for (cov_zh, cov_en, place, quote), g in pf.groupby(["coverage_zh", "coverage_en", "place", "quote"], sort=False):
+        items = [quantity_text(float(r["value"]), unit_as_written=r["unit_as_written"],
+                               value_as_written=r["value_as_written"], qualifier=r["qualifier"],
+                               base_unit=r["base_unit"], lang=lang) + f"（{r['fact_id']}）" if zh else
+                 quantity_text(float(r["value"]), unit_as_written=r["unit_as_written"],
+                               value_as_written=r["value_as_written"], qualifier=r["qualifier"],
+                               base_unit=r["base_unit"], lang="en") + f" ({r['fact_id']})"
+                 for _, r in g.iterrows()]
+        head = (f"{cov_zh}：" + "、".join(items)) if zh else f"{_place_en(place)}, {cov_en}: " + ", ".join(items)
+        out.append(Paragraph(head))
+        out.append(Paragraph(f"“{quote}”", "quote"))
+    facts = reg["facts"].assign(value=pd.to_numeric(reg["facts"]["value"], errors="coerce"))
+    local = facts[facts["scope"].isin(["program", "county"])]
+    tot = funds_total(local, include="social_organizations", programs=reg["programs"],
+                      organizations=reg["organizations"])
+    central = pf[pf["measure"] == "province_program_central_and_lottery_funds"]
+    c_txt = ("" if central.empty else quantity_text(
+        float(central["value"].iloc[0]), unit_as_written=central["unit_as_written"].iloc[0],
+        value_as_written=central["value_as_written"].iloc[0], qualifier=central["qualifier"].iloc[0],
+        base_unit=central["base_unit"].iloc[0], lang=lang))
+    n_all = len(fund_facts(local))
+    if zh:
+        out.append(Paragraph(
+            "资金来源：中央财政支持社会组织参与社会服务项目资金和省级福彩公益金"
+            + (f"（原文：{c_txt}，F001）" if c_txt else "")
+            + f"；社会组织自筹和链接的社会资金。原文逐项记载的项目资金中，{tot.label('zh')}合计 "
+            f"{money(tot.value, lang='zh')}（{len(tot.fact_ids)} 项：{'、'.join(tot.fact_ids)}；原文共 {n_all} 项资金数据）。"
+            + (f"企业资金（{'、'.join(tot.excluded_fact_ids)}，{money(tot.excluded_value, lang='zh')}）来自执行会长企业，"
+               "不属于社会组织资金，单独列示。" if tot.excluded_fact_ids else "")))
+    else:
+        out.append(Paragraph(
+            "Funding: central-government funds for social organisations' social services and the provincial "
+            "welfare-lottery fund" + (f" ({c_txt}, F001)" if c_txt else "")
+            + f"; money the organisations raise. Of the program funds the article itemises, {tot.label('en')} "
+            f"total {money(tot.value, lang='en')} ({len(tot.fact_ids)} figures: {', '.join(tot.fact_ids)}; "
+            f"{n_all} fund figures in all)."
+            + (f" Enterprise money ({', '.join(tot.excluded_fact_ids)}, {money(tot.excluded_value, lang='en')}) "
+               "comes from the executive president's company, not a social organisation, and is shown apart."
+               if tot.excluded_fact_ids else "")))
     return out
 
 
@@ -203,6 +254,8 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
 
 def _effects(ev: Evaluation, estimates: pd.DataFrame | None, lang: str) -> list:
+    from impact.fmt import interval, pvalue
+
     zh = lang == "zh"
     if estimates is None:
         t = ev.table[ev.table["conf_low"].notna() | ev.table["p_value"].notna()]
@@ -215,10 +268,9 @@ def _effects(ev: Evaluation, estimates: pd.DataFrame | None, lang: str) -> list:
     frame = pd.DataFrame({
         ("指标" if zh else "Indicator"): estimates["term"].astype(str),
         ("估计值" if zh else "Estimate"): [_fmt(x, "", lang) for x in estimates["estimate"]],
-        ("95%置信区间" if zh else "95% interval"): [f"{_fmt(a, '', lang)} – {_fmt(b, '', lang)}"
-                                              if not (math.isnan(a) or math.isnan(b)) else "—"
+        ("95%置信区间" if zh else "95% interval"): [interval(a, b, lang=lang, missing="—")
                                               for a, b in zip(estimates["conf_low"], estimates["conf_high"])],
-        ("p值" if zh else "p-value"): [f"{p:.3f}" if not math.isnan(p) else "—" for p in estimates["p_value"]],
+        ("p值" if zh else "p-value"): [pvalue(p, missing="—") for p in estimates["p_value"]],
         ("方法与数据" if zh else "Method and data"): estimates["method"].astype(str),
     })
     return [Paragraph("下表列出带不确定性度量的成效指标与因果估计；依据模拟数据的结果仅演示方法。" if zh else
@@ -252,7 +304,8 @@ def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
 
 def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
-                  estimates: pd.DataFrame | None = None, figures: bool = True) -> Document:
+                  estimates: pd.DataFrame | None = None, figures: bool = True,
+                  extra: Mapping[int, Sequence[Block]] | None = None) -> Document:
     """Assemble the 绩效评价 report of an evaluation as a :class:`Document`.
 
     Parameters
@@ -268,6 +321,9 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
         p_value, method``; default the evaluation's own rows that carry an interval.
     figures
         Include the figure of scores by group.
+    extra
+        Blocks appended at the end of a chapter, by chapter index (0 基本情况 … 8 典型案例),
+        e.g. maps in 基本情况 or the design sentences in 主要成效.
     """
     zh = lang == "zh"
     if ev.county is None:
@@ -326,6 +382,23 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
     for i, (_, f) in enumerate(recommendations(fnd, lang).iterrows(), start=1):
         doc.add(Paragraph(f"{i}. " + f["text"]))
     doc.add(H(8, "典型案例", "Case studies"), *_cases(ev, data, lang))
+    return _with_extra(doc, extra or {})
+
+
+def _with_extra(doc: Document, extra: Mapping[int, Sequence[Block]]) -> Document:
+    """Append ``extra[k]`` at the end of the k-th level-1 chapter (0-based)."""
+    if not extra:
+        return doc
+    out: list[Block] = []
+    k = -1
+    for b in doc.blocks:
+        if isinstance(b, Heading) and b.level == 1:
+            if k >= 0:
+                out.extend(extra.get(k, ()))
+            k += 1
+        out.append(b)
+    out.extend(extra.get(k, ()))
+    doc.blocks = out
     return doc
 
 

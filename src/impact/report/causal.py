@@ -1,5 +1,7 @@
-"""Causal estimates behind the reports: synthetic control per county, event studies and
-staggered-adoption ATTs per sector, heterogeneity by organization level and kind.
+"""Causal estimates behind the county reports: synthetic control per county and event studies.
+
+The province report takes its estimates from :mod:`impact.design` (program exposure by
+sector, pairing waves with not-yet-paired controls; :func:`impact.report.province.design_estimates`).
 
 Each function runs an estimator of :mod:`impact.estimate` through
 :func:`impact.report.notes.call`, so the estimator's :class:`~impact.errors.DesignWarning` s
@@ -21,8 +23,7 @@ from impact.plots import synth_gaps
 from impact.report.inputs import Inputs
 from impact.report.notes import Notes, call
 
-__all__ = ["SECTOR_OUTCOME", "SYNTH_DONORS", "event_study_table", "heterogeneity", "staggered_by_sector",
-           "synth_table"]
+__all__ = ["SECTOR_OUTCOME", "SYNTH_DONORS", "event_study_table", "synth_table"]
 
 #: Seed of every bootstrap behind a report (multiplier bootstrap of the staggered estimator):
 #: a report made twice from the same inputs shows the same standard errors and bands.
@@ -144,60 +145,3 @@ def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | Non
     keep = ["sector", "outcome", "term", "time", "estimate", "std_error", "conf_low", "conf_high", "cband_low",
             "cband_high", "p_value", "n", "method", "simulated"]
     return out[[c for c in keep if c in out.columns]]
-
-
-def staggered_by_sector(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
-    """Callaway–Sant'Anna overall ATT per sector on the county panel (counties without a
-    program of the sector as controls; every county is paired).
-
-    Columns: ``group`` (sector), ``outcome``, tidy columns, ``simulated``. Empty when there
-    is no panel; sectors not estimated, and the estimator's warnings, are recorded in ``notes``.
-    """
-    notes = notes if notes is not None else Notes()
-    panel = inputs.data.get("county_panel")
-    if panel is None:
-        notes.skipped("staggered", "no county_panel table")
-        return pd.DataFrame()
-    panel = panel[pd.to_numeric(panel["year"]) <= year]
-    rows = []
-    for sector, outcome in SECTOR_OUTCOME.items():
-        g = f"cohort_{sector}"
-        if g not in panel.columns:
-            continue
-        res = call(notes, f"staggered {sector}", staggered, panel, yname=outcome, idname="county_code",
-                   tname="year", gname=g, seed=BOOTSTRAP_SEED)
-        if res is None:
-            continue
-        tab = res.tidy().iloc[[0]].assign(group=sector, outcome=outcome,
-                                          simulated=bool(inputs.simulated.get("county_panel", False)))
-        tw = res.diagnostics.get("twfe")
-        tab["twfe_estimate"] = float(tw["estimate"].iloc[0]) if tw is not None else np.nan
-        tab["twfe_std_error"] = float(tw["std_error"].iloc[0]) if tw is not None else np.nan
-        rows.append(tab)
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-
-
-def heterogeneity(inputs: Inputs, year: int, *, notes: Notes | None = None) -> pd.DataFrame:
-    """Overall ATT on income per capita for counties paired with organizations of each
-    level and each kind (the group's later-paired counties, not yet paired, as controls). Subgroups not
-    estimated, and the estimator's warnings, are recorded in ``notes``."""
-    notes = notes if notes is not None else Notes()
-    panel = inputs.data.get("county_panel")
-    pair, orgs = inputs.registry.get("pairings", pd.DataFrame()), inputs.registry.get("organizations", pd.DataFrame())
-    if panel is None or pair.empty or orgs.empty:
-        notes.skipped("heterogeneity", "no county_panel table or no pairings and organizations in the registry")
-        return pd.DataFrame()
-    panel = panel[pd.to_numeric(panel["year"]) <= year]
-    link = pair.merge(orgs[["org_id", "level", "kind"]], on="org_id")
-    rows = []
-    for dim in ("level", "kind"):
-        for value, g in link.groupby(dim):
-            sub = panel[panel["county_code"].isin(set(g["county_code"]))]
-            res = call(notes, f"heterogeneity {dim}:{value}", staggered, sub, yname="income_per_capita",
-                       idname="county_code", tname="year", gname="cohort", control_group="notyettreated",
-                       seed=BOOTSTRAP_SEED)
-            if res is None:
-                continue
-            rows.append(res.tidy().iloc[[0]].assign(group=f"{dim}:{value}", outcome="income_per_capita",
-                                                    simulated=bool(inputs.simulated.get("county_panel", False))))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -172,19 +172,53 @@ def _repeat_header(row: Any) -> None:
 TEXT_WIDTH_MM = 210 - 28 - 26
 
 
+#: Width of one half-width character of table text (10.5 pt 宋体 / Times), in mm, with the cell padding.
+CHAR_MM = 10.5 * 0.3528 * 0.55
+CELL_PADDING_MM = 4.5
+
+
 def column_widths(df: Any, total_mm: float = TEXT_WIDTH_MM) -> list[float]:
-    """Column widths in mm: proportional to each column's typical text length (header included),
-    each between 1.5 and 20 characters wide before scaling to ``total_mm``."""
+    """Column widths in mm that never break a number or a short word.
+
+    Widths are counted in half-width characters (a Chinese character counts 2). Each column
+    first gets what its longest unbreakable piece needs: a number, a Latin word, or a
+    whole cell of at most 3 Chinese characters (``未评分``), half its header (headers
+    wrap onto two lines), and 5 Chinese characters for columns of longer text. What is left of ``total_mm`` goes to the columns in proportion
+    to how much longer their typical (80th percentile) cell is. When even the minimums do
+    not fit, all are scaled down alike.
+    """
+    import math
+    import re
+
     def width(s: str) -> float:
         return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
 
-    raw = []
+    def unbreakable(s: str) -> float:
+        if width(s) <= 6:
+            return width(s)
+        tokens = re.findall(r"[^\s\u2e80-\uffff]+", s)
+        # numbers never break; a long name (satisfaction_survey) may, beyond 12 characters
+        return max([width(t) if re.fullmatch(r"[-+−]?[\d.,%]+", t) else min(width(t), 12.0) for t in tokens] + [2.0])
+
+    hard, need, extra = [], [], []
     for col in df.columns:
-        cells = [width(str(v)) for v in df[col]] or [0.0]
-        typical = sorted(cells)[int(0.8 * (len(cells) - 1))]
-        raw.append(min(max(width(str(col)) * 0.6, typical, 6.0), 30.0))
-    k = total_mm / sum(raw)
-    return [w * k for w in raw]
+        cells = [str(v) for v in df[col]]
+        head = width(str(col))
+        typical = sorted(width(c) for c in cells)[int(0.8 * (len(cells) - 1))] if cells else 0.0
+        h = max([unbreakable(c) for c in cells] + [math.ceil(head / 2 / 2) * 2, 4.0])
+        m = max(h, min(typical, 10.0))
+        hard.append(h * CHAR_MM + CELL_PADDING_MM)
+        need.append(m * CHAR_MM + CELL_PADDING_MM)
+        extra.append(max(min(typical, 30.0) - m, 0.0))
+    if sum(hard) >= total_mm:  # even the numbers do not fit: scale alike
+        return [w * total_mm / sum(hard) for w in hard]
+    if sum(need) > total_mm:  # numbers keep their width; text columns share the rest
+        soft = [n - h for n, h in zip(need, hard)]
+        return [h + (total_mm - sum(hard)) * x / sum(soft) for h, x in zip(hard, soft)]
+    spare = total_mm - sum(need)
+    if sum(extra) == 0:
+        return [w + spare / len(need) for w in need]
+    return [w + spare * e / sum(extra) for w, e in zip(need, extra)]
 
 
 def _table(doc: Any, block: Table, fonts: Mapping[str, str]) -> None:

@@ -1,10 +1,15 @@
-"""The province report: what the province notebook shows, section by section.
+"""The province report: the annual 绩效评价 report of the campaign.
 
-:func:`province_report` builds the staggered-adoption estimates by sector, their
-heterogeneity by organization level and kind (:mod:`impact.report.causal`), the
-choropleths (:mod:`impact.maps`), the league table of cost per beneficiary from the
-article's facts, the reconciliation of the article's province totals with the
-registry, the appendix and the notes section.
+:func:`province_report` scores the indicator system (:func:`impact.evaluation.evaluate`) and
+lays the report out in the standard outline (:func:`impact.evaluation.build_outline`):
+一、基本情况 (with the province and prefecture facts of the article and the maps of programs
+and funds per county); 二、绩效目标; 三、评价工作开展情况 (with the reconciliation of the
+article's totals with the registry); 四、综合评价结论; 五、绩效指标分析 (with the complete
+scoring table and the league table of cost per beneficiary); 六、主要成效 (causal estimates
+only from designs the campaign makes possible, :mod:`impact.design`); 七、存在问题及原因;
+八、意见建议; 九、典型案例. The English version is framed by the OECD DAC criteria. The
+same document is drawn as HTML (:mod:`impact.report.outline_html`) and as Word
+(:mod:`impact.report.docx`).
 """
 
 from __future__ import annotations
@@ -17,28 +22,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from impact.i18n import column_name, fmt_ci, fmt_number, fmt_pvalue, fmt_quantity, kind_name, level_name, sector_name, t
-from impact.plots import forest_plot, league_chart
+from impact.evaluation.document import Block, Document, Figure, Paragraph, Table
+from impact.i18n import column_name, sector_name, t
 from impact.registry import beneficiary_facts, fund_facts, funds_by_county, programs_by_county
-from impact.report.cache import precompute, precomputed_synth
-from impact.report.causal import heterogeneity, staggered_by_sector
-from impact.report.inputs import Inputs, load_inputs
-from impact.report.notes import Notes
-from impact.report.render import (
-    REPORT_CSS,
-    Section,
-    data_hashes,
-    display_frame,
-    fig_png,
-    notes_section,
-    package_versions,
-    simulated_banner,
-)
+from impact.report.outline_html import OUTLINE_CSS, document_html
+from impact.report.render import REPORT_CSS, Section, data_hashes, fig_png, package_versions, simulated_banner
 from impact.report.text import OUTCOME_LABEL
 from impact.results import check_option
 from impact.vocab import LANGS, Lang
 
-__all__ = ["RECONCILE_LABELS", "ProvinceReport", "league_from_facts", "province_report", "reconcile_totals"]
+__all__ = ["RECONCILE_LABELS", "OutlinePart", "ProvinceReport", "design_estimates", "league_from_facts",
+           "province_report", "reconcile_totals"]
+
+
+@dataclass
+class OutlinePart:
+    """The 绩效评价 document as one displayable part (HTML via :func:`document_html`)."""
+
+    document: Document
+
+    def to_html(self) -> str:
+        return document_html(self.document, title=False)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 @dataclass
@@ -47,21 +54,24 @@ class ProvinceReport:
 
     year: int
     lang: str
-    sections: dict[str, Section | None]
+    sections: dict[str, Any]
     simulated: bool
     seed: str | None
     tables: dict[str, pd.DataFrame]
+    document: Document | None = None
 
     def title(self) -> str:
+        if self.document is not None:
+            return self.document.title
         return t("report.province.title", self.lang, year=self.year)
 
     def header_html(self) -> str:
-        out = [REPORT_CSS, f"<h1>{html.escape(self.title())}</h1>"]
+        out = [REPORT_CSS, OUTLINE_CSS, f"<h1>{html.escape(self.title())}</h1>"]
         if self.simulated:
             out.append(simulated_banner(self.lang, self.seed, top=True))
         return "\n".join(out)
 
-    def section(self, key: str) -> Section | None:
+    def section(self, key: str) -> Any:
         return self.sections.get(key)
 
     def export_tables(self) -> dict[str, pd.DataFrame]:
@@ -154,7 +164,7 @@ def league_from_facts(registry: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, 
     for pid in sorted(set(funds["program_id"]) | set(ben["program_id"])):
         fu, be = funds[funds["program_id"] == pid], ben[ben["program_id"] == pid]
         if len(fu) != 1 or len(be) != 1:
-            skipped[pid] = f"{len(fu)} fund figure(s), {len(be)} beneficiary figure(s)"
+            skipped[pid] = f"{len(fu)} fund figures, {len(be)} beneficiary figures"
             continue
         p = progs[progs["program_id"] == pid].iloc[0]
         cost, n = float(fu["value"].iloc[0]), float(be["value"].iloc[0])
@@ -169,130 +179,234 @@ def league_from_facts(registry: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, 
     return out, skipped
 
 
-def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = "",
-                    processed_dir: str | Path = "", *, figures: bool = True) -> ProvinceReport:
-    """Build the province report: staggered estimates by sector, heterogeneity by
-    organization level and kind, choropleths, league table, reconciliation."""
-    check_option("lang", lang, LANGS)
-    year = int(year)
-    inputs = load_inputs(data_dir, processed_dir)
-    reg = inputs.registry
-    sections: dict[str, Section | None] = {}
-    tables: dict[str, pd.DataFrame] = {}
-    notes = Notes()
+#: The appendix's source sentence (the Chinese title in parentheses on the English page).
+_SOURCES = {"zh": "登记表中的每个事实都附有原文引文。来源：《云南日报》报道《携手共绘乡村振兴新画卷》（郎晶晶）。",
+            "en": "Every registry fact carries its verbatim quote from the source: the Yunnan Daily article by "
+                  "Lang Jingjing (携手共绘乡村振兴新画卷)."}
 
-    stag = staggered_by_sector(inputs, year, notes=notes)
-    tables["staggered"] = stag
-    sections["staggered"] = _estimates_section("staggered", stag, lang, inputs, figures) if not stag.empty else None
-    het = heterogeneity(inputs, year, notes=notes)
-    tables["heterogeneity"] = het
-    sections["heterogeneity"] = _estimates_section("heterogeneity", het, lang, inputs, figures) if not het.empty else None
 
-    sec = Section("choropleth", t("section.choropleth", lang), lang, seed=inputs.seed)
+def _label(outcome: str, lang: str) -> tuple[str, str]:
+    lab = OUTCOME_LABEL.get(outcome, {"zh": outcome, "en": outcome.replace("_", " "), "unit_zh": "", "unit_en": ""})
+    return lab[lang], lab[f"unit_{lang}"]
+
+
+def _num(x: float, unit: str) -> str:
+    from impact.fmt import number, percent
+
+    if unit == "":  # shares: percentage points
+        return percent(x, share=True, decimals=1)
+    return number(x, decimals=1 if abs(x) < 1000 else 0)
+
+
+def design_estimates(panel: pd.DataFrame | None, year: int, lang: Lang = "zh", *,
+                     simulated: bool = False) -> tuple[pd.DataFrame, list[Block]]:
+    """主要成效: estimates from the designs the campaign makes possible, with their sentences.
+
+    * ``program_exposure`` per sector (:func:`impact.design.program_table`): counties with a
+      program of the sector against paired counties without one; randomisation inference
+      below :data:`impact.design.FEW_TREATED` program counties.
+    * ``wave_timing`` (:func:`impact.design.wave_att`): the earlier pairing waves against
+      later waves not yet paired, on income per capita; cells without a not-yet-paired
+      comparison are not identified and left out.
+
+    Returns the tidy table for the outline (``term, estimate, conf_low, conf_high, p_value,
+    method, design, inference, n_treated, n_comparison, outcome``) and the blocks (one sentence
+    per design naming it with its assumption, one sentence per estimate stating its size,
+    interval and significance at the 5% level). No panel → an empty table and a sentence.
+    """
+    import warnings
+
+    from impact.design import design, program_table, wave_att
+    from impact.fmt import interval, significance
+
+    zh = lang == "zh"
+    cols = ["term", "estimate", "conf_low", "conf_high", "p_value", "method", "design", "inference", "n_treated",
+            "n_comparison", "outcome"]
+    if panel is None or panel.empty:
+        return pd.DataFrame(columns=cols), [Paragraph(
+            "未提供县级面板数据，无法按可行的评价设计估计因果效应。" if zh else
+            "No county panel was given, so no causal estimate from a feasible design is shown.")]
+    panel = panel[pd.to_numeric(panel["year"]) <= year]
+    rows: list[dict[str, Any]] = []
+    prog = program_table(panel, lang=lang)
+    for _, r in prog.iterrows():
+        rows.append({"term": f"{sector_name(r['sector'], lang)}：{_label(r['outcome'], lang)[0]}" if zh else
+                     f"{sector_name(r['sector'], lang)}: {_label(r['outcome'], lang)[0]}",
+                     "estimate": r["estimate"], "conf_low": r["conf_low"], "conf_high": r["conf_high"],
+                     "p_value": r["p_value"], "design": "program_exposure", "inference": r["inference"],
+                     "n_treated": int(r["n_program_counties"]), "n_comparison": int(r["n_comparison_counties"]),
+                     "outcome": r["outcome"]})
+    n_dropped = 0
+    if "cohort" in panel.columns and "income_per_capita" in panel.columns:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = wave_att(panel, "income_per_capita",
+                           cluster="prefecture_code" if "prefecture_code" in panel.columns else None)
+        n_dropped = sum("no comparison units" in str(w.message) for w in caught)
+        r = res.tidy().iloc[0]
+        g = panel.groupby("county_code")["cohort"].max()
+        first = int(g[g > 0].min()) if (g > 0).any() else year
+        rows.append({"term": ("分批结对：" if zh else "Pairing waves: ") + _label("income_per_capita", lang)[0],
+                     "estimate": r["estimate"], "conf_low": r["conf_low"], "conf_high": r["conf_high"],
+                     "p_value": r["p_value"], "design": "wave_timing", "inference": "analytic",
+                     "n_treated": int((g == first).sum()), "n_comparison": int((g > first).sum()),
+                     "outcome": "income_per_capita"})
+    est = pd.DataFrame(rows, columns=cols)
+    inf_name = {"analytic": ("解析标准误（按州市聚类）", "analytic, clustered by prefecture"),
+                "randomisation": ("随机化推断（项目县少于10个）", "randomisation inference (fewer than 10 program counties)")}
+    est["method"] = [f"{design(d).name(lang)}；{inf_name[i][0]}" if zh else f"{design(d).name(lang)}; {inf_name[i][1]}"
+                     for d, i in zip(est["design"], est["inference"])]
+    blocks: list[Block] = []
+    for key in dict.fromkeys(est["design"]):
+        blocks.append(Paragraph(design(key).sentence(lang)))
+        for _, r in est[est["design"] == key].iterrows():
+            name, unit = _label(r["outcome"], lang)
+            gap = _num(abs(r["estimate"]), unit)
+            ci = interval(r["conf_low"] * (100 if unit == "" else 1), r["conf_high"] * (100 if unit == "" else 1),
+                          lang=lang)
+            ci_unit = ("个百分点" if zh else " percentage points") if unit == "" else (unit if zh else f" {unit}")
+            if zh:
+                direction = "高" if r["estimate"] >= 0 else "低"
+                who = "有该领域项目的" if key == "program_exposure" else "先结对的"
+                blocks.append(Paragraph(
+                    f"{r['term']}：{who}{r['n_treated']}个县比对照的{r['n_comparison']}个县{direction}{gap}"
+                    f"{'' if unit == '' else unit}（95%置信区间 {ci}{ci_unit}）。{significance(r['p_value'], lang='zh')}"))
+            else:
+                direction = "higher" if r["estimate"] >= 0 else "lower"
+                who = "counties with a program of the sector" if key == "program_exposure" else "earlier-paired counties"
+                blocks.append(Paragraph(
+                    f"{r['term']}: the {r['n_treated']} {who} are {gap}{'' if unit == '' else ' ' + unit} {direction} "
+                    f"than the {r['n_comparison']} comparison counties (95% interval {ci}{ci_unit}). "
+                    f"{significance(r['p_value'], lang='en')}"))
+    if n_dropped:
+        blocks.append(Paragraph(
+            f"分批结对设计中，有 {n_dropped} 个“批次×年份”单元当年已没有尚未结对的对照县，无法识别，已按设计略去。" if zh else
+            f"In the wave design, {n_dropped} wave-year cells have no county left unpaired to compare with; they are "
+            "not identified and are left out.", "note"))
+    if simulated:
+        blocks.append(Paragraph(
+            "以上估计使用模拟的县级面板数据，仅演示评价方法，不代表真实效果。" if zh else
+            "These estimates use a SIMULATED county panel: they demonstrate the method and describe no real effect.",
+            "note"))
+    return est, blocks
+
+
+def _maps(reg: dict[str, pd.DataFrame], lang: str) -> list[Block]:
+    from impact import maps
+
+    out: list[Block] = []
     funds = funds_by_county(reg.get("facts", pd.DataFrame()))
     n_prog = programs_by_county(reg.get("program_sites", pd.DataFrame()))
-    tables["funds_by_county"] = funds.reset_index()
-    if figures:
-        from impact import maps
+    zh = lang == "zh"
+    if not n_prog.empty:
+        lab = column_name("n_programs", lang)
+        out.append(Figure(fig_png(maps.province_choropleth(n_prog, lang=lang, label=lab, title=lab)),
+                          ("图 原文记载的帮扶项目在各县的分布（个）" if zh else
+                           "Figure. Programs the article names, by county (count)"), width_cm=14.0))
+    if not funds.empty:
+        out.append(Figure(fig_png(maps.province_choropleth(funds, lang=lang, label=t("fig.funds", lang),
+                                                          title=column_name("funds", lang))),
+                          ("图 原文记载的单县帮扶资金（元；多县项目的资金不计入单县）" if zh else
+                           "Figure. Funds the article states for one county alone (yuan; multi-county funds left out)"),
+                          width_cm=14.0))
+    return out
 
-        if not n_prog.empty:
-            sec.figures.append((column_name("n_programs", lang),
-                                fig_png(maps.province_choropleth(n_prog, lang=lang, label=column_name("n_programs", lang),
-                                                                 title=column_name("n_programs", lang)))))
-        if not funds.empty:
-            sec.figures.append((column_name("funds", lang),
-                                fig_png(maps.province_choropleth(funds, lang=lang, label=t("fig.funds", lang),
-                                                                 title=column_name("funds", lang)))))
-        syn = precomputed_synth(year, inputs, processed_dir)
-        if syn is None:  # no current cache: make it (the county reports reuse it afterwards)
-            precompute(year, data_dir=data_dir, processed_dir=processed_dir)
-            syn = precomputed_synth(year, inputs, processed_dir)
-        tables["synth"] = syn
-        if syn is not None and not syn.empty:
-            for outcome, g in syn.groupby("outcome", sort=True):  # one map per outcome: units differ
-                lab = OUTCOME_LABEL.get(outcome, {"zh": outcome, "en": outcome, "unit_zh": "", "unit_en": ""})
-                title = t("fig.effect_map", lang, outcome=lab[lang])
-                sec.figures.append((title, fig_png(maps.province_choropleth(
-                    g.set_index("county_code")["estimate"], lang=lang, cmap="YlOrRd",
-                    label=f"{t('fig.effect', lang)} {lab[f'unit_{lang}']}".strip(), title=title))))
-            sec.simulated = bool(syn["simulated"].any())
-    sections["choropleth"] = sec if sec.figures else None
 
+def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tuple[pd.DataFrame, list[Block]]:
+    from impact.fmt import money
+    from impact.i18n import fmt_quantity
+    from impact.plots import league_chart
+
+    zh = lang == "zh"
     league, skipped = league_from_facts(reg)
-    for pid, why in skipped.items():
-        notes.skipped(f"league {pid}", why)
-    tables["league"] = league
-    if not league.empty:
-        sec = Section("league", t("section.league", lang), lang)
-        d = league.assign(sector=league["sector"].map(lambda v: sector_name(v, lang)),
-                          cost=league["cost"].map(lambda v: fmt_number(v, lang)),
-                          beneficiaries=[fmt_quantity(v, u, lang) for v, u in zip(league["beneficiaries"], league["unit"])],
-                          cost_per_beneficiary=league["cost_per_beneficiary"].map(lambda v: fmt_number(v, lang)))
-        sec.tables.append(("", display_frame(d, ["rank", "program", "sector", "cost", "beneficiaries",
-                                                  "cost_per_beneficiary", "quote"], lang)))
-        sec.notes.append(t("note.league", lang))
-        sec.notes += [f"{k}: {v}" for k, v in skipped.items()]
-        if figures:
-            sec.figures.append((t("section.league", lang), fig_png(league_chart(league, lang=lang))))
-        sections["league"] = sec
-    else:
-        sections["league"] = None
+    if league.empty:
+        return league, []
+    frame = pd.DataFrame({
+        ("排名" if zh else "Rank"): league["rank"].astype(str),
+        ("项目" if zh else "Program"): league["program"],
+        ("领域" if zh else "Sector"): league["sector"].map(lambda v: sector_name(v, lang)),
+        ("资金" if zh else "Funds"): league["cost"].map(lambda v: money(v, lang=lang)),
+        ("受益" if zh else "Reached"): [fmt_quantity(v, u, lang) for v, u in zip(league["beneficiaries"], league["unit"])],
+        ("每受益人资金（元）" if zh else "Funds per person (yuan)"): league["cost_per_beneficiary"].map(
+            lambda v: f"{v:,.0f}"),
+    })
+    note = ("资金÷受益人数，两者均取自原文；两项数据的时期可能不同。" if zh else
+            "Funds ÷ people reached, both from the article; the two figures may cover different periods.")
+    if skipped:
+        note += (f"另有 {len(skipped)} 个项目的资金或受益人数据不止一项或缺失，未列入。" if zh else
+                 f" {len(skipped)} further programs have several or no fund or beneficiary figures and are left out.")
+    out: list[Block] = [Table(frame, "表 每受益人帮扶资金（原文数据）" if zh else
+                              "Table. Funds per person reached (article figures)", note=note)]
+    if figures:
+        out.append(Figure(fig_png(league_chart(league, lang=lang)),
+                          "图 每受益人帮扶资金" if zh else "Figure. Funds per person reached", width_cm=14.0))
+    return league, out
 
+
+def _reconcile_block(reg: dict[str, pd.DataFrame], lang: str) -> tuple[pd.DataFrame, list[Block]]:
+    from impact.fmt import number
+
+    zh = lang == "zh"
     rec = reconcile_totals(reg)
-    tables["reconcile"] = rec
-    if not rec.empty:
-        sec = Section("reconcile", t("section.reconcile", lang), lang)
-        d = rec.assign(measure=rec["measure"].map(lambda m: RECONCILE_LABELS.get(m, {}).get(lang, m)),
-                       stated_total=[fmt_quantity(v, "", lang, q) for v, q in zip(rec["stated_total"], rec["qualifier"])],
-                       registry_sum=rec["registry_sum"].map(lambda v: fmt_number(v, lang)),
-                       difference=rec["difference"].map(lambda v: fmt_number(v, lang)),
-                       covered=rec["covered"].map(lambda v: f"{v:.1%}"))
-        sec.tables.append(("", display_frame(d, ["measure", "stated_total", "registry_sum", "difference", "covered",
-                                                  "quote"], lang)))
-        sec.paragraphs.append(t("note.reconcile", lang))
-        sections["reconcile"] = sec
-    else:
-        sections["reconcile"] = None
+    if rec.empty:
+        return rec, []
+    frame = pd.DataFrame({
+        ("项目" if zh else "Measure"): rec["measure"].map(lambda m: RECONCILE_LABELS.get(m, {}).get(lang, m)),
+        ("原文总数" if zh else "Article total"): rec["stated_total"].map(lambda v: number(v, decimals=0)),
+        ("登记表逐项合计" if zh else "Itemised in the registry"): rec["registry_sum"].map(lambda v: number(v, decimals=0)),
+        ("覆盖比例" if zh else "Share itemised"): rec["covered"].map(lambda v: f"{v:.1%}"),
+    })
+    return rec, [Paragraph(t("note.reconcile", lang)),
+                 Table(frame, "表 原文总数与登记表逐项数据核对" if zh else
+                       "Table. Article totals against the figures it itemises")]
+
+
+def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = "",
+                    processed_dir: str | Path = "", *, figures: bool = True,
+                    sheet: pd.DataFrame | str | Path | None = None,
+                    satisfaction: pd.DataFrame | str | Path | None = None) -> ProvinceReport:
+    """Build the province 绩效评价 report (see the module docstring for the outline).
+
+    Parameters
+    ----------
+    year
+        Report year.
+    lang
+        ``"zh"`` (绩效评价 outline) or ``"en"`` (the same content framed by the DAC criteria).
+    data_dir, processed_dir
+        Raw and processed data folders ('' for the defaults).
+    figures
+        Include maps and charts.
+    sheet, satisfaction
+        The evaluator's filled sheet (:func:`impact.evaluation.write_sheet` writes the
+        template) and a beneficiary satisfaction survey, as file or table.
+    """
+    from impact.evaluation import build_outline, evaluate
+    from impact.evaluation.data import load_data
+    from impact.report.inputs import load_inputs
+
+    check_option("lang", lang, LANGS)
+    year = int(year)
+    data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None, satisfaction=satisfaction)
+    ev = evaluate("province", year, data=data, sheet=sheet)
+    reg = data.registry
+    panel = data.tables.get("county_panel")
+    sim_panel = bool(data.simulated.get("county_panel", False))
+    est, effect_blocks = design_estimates(panel, year, lang, simulated=sim_panel)
+    league, league_blocks = _league_blocks(reg, lang, figures)
+    rec, rec_blocks = _reconcile_block(reg, lang)
+    extra: dict[int, list[Block]] = {0: _maps(reg, lang) if figures else [], 2: rec_blocks, 4: league_blocks,
+                                     5: effect_blocks}
+    doc = build_outline(ev, data, lang=lang, estimates=est if not est.empty else None, figures=figures, extra=extra)
+    inputs = load_inputs(data_dir, processed_dir)
+    sections: dict[str, Any] = {"outline": OutlinePart(doc)}
     sections["appendix"] = Section("appendix", t("section.appendix", lang), lang,
-                                   paragraphs=[t("appendix.sources", lang)],
+                                   paragraphs=[_SOURCES[lang]],
                                    tables=[(t("appendix.hashes", lang), data_hashes(inputs, lang)),
                                            (t("appendix.versions", lang), package_versions(lang))])
-    tables["notes"] = notes.frame()
-    sections["notes"] = notes_section(tables["notes"], lang)
-    used_sim = any(s is not None and s.simulated for s in sections.values())
-    return ProvinceReport(year=year, lang=lang, sections=sections, simulated=used_sim, seed=inputs.seed,
-                          tables=tables)
+    tables = {"scoring": ev.table, "subtotals": ev.subtotals, "estimates": est, "league": league,
+              "reconcile": rec}
+    used_sim = any(bool(v) for v in data.simulated.values())
+    return ProvinceReport(year=year, lang=lang, sections=sections, simulated=used_sim, seed=inputs.seed, tables=tables,
+                          document=doc)
 
-
-def _group_label(g: str, lang: str) -> str:
-    if g.startswith("level:"):
-        return level_name(g[6:], lang)
-    if g.startswith("kind:"):
-        return kind_name(g[5:], lang)
-    return sector_name(g, lang)
-
-
-def _estimates_section(key: str, tab: pd.DataFrame, lang: str, inputs: Inputs, figures: bool) -> Section:
-    sec = Section(key, t(f"section.{key}", lang), lang, simulated=bool(tab["simulated"].any()), seed=inputs.seed)
-    d = tab.assign(label=[_group_label(g, lang) for g in tab["group"]],
-                   outcome_l=[OUTCOME_LABEL.get(o, {}).get(lang, o) for o in tab["outcome"]])
-    shown = pd.DataFrame({
-        column_name("group", lang): d["label"],
-        column_name("indicator", lang): d["outcome_l"],
-        column_name("estimate", lang): d["estimate"].map(lambda v: fmt_number(v, lang)),
-        column_name("ci", lang): [fmt_ci(a, b, lang) for a, b in zip(d["conf_low"], d["conf_high"])],
-        column_name("p_value", lang): d["p_value"].map(fmt_pvalue),
-        column_name("n", lang): d["n"],
-    })
-    if "twfe_estimate" in d.columns and d["twfe_estimate"].notna().any():
-        shown[t("col.twfe", lang)] = d["twfe_estimate"].map(lambda v: fmt_number(v, lang))
-        gap = (d["estimate"] - d["twfe_estimate"]).abs() > 1.96 * np.hypot(d["std_error"], d["twfe_std_error"])
-        for g, bad in zip(d["label"], gap):
-            if bad:
-                sec.notes.append(t("caveat.twfe", lang, group=g))
-    sec.tables.append(("", shown))
-    sec.paragraphs.append(t(f"explain.{key}", lang))
-    if figures:
-        for outcome, g in d.groupby("outcome_l", sort=True):
-            sec.figures.append((str(outcome), fig_png(forest_plot(g, "label", lang=lang, xlabel=str(outcome)))))
-    return sec
