@@ -21,7 +21,7 @@ def render_readme() -> str:
     lines = [
         "# Data: tables and columns / 数据表与字段",
         "",
-        "<!-- Generated from src/impact/schemas.py by `impact data templates`; do not edit by hand. -->",
+        "<!-- Generated from src/impact/schemas/ by `impact data templates`; do not edit by hand. -->",
         "",
         "Every table the suite reads is listed here with its columns: name, type, unit, whether a cell",
         "may be empty, allowed values or range, and meaning. `impact data validate FILE --kind KIND`",
