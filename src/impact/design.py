@@ -49,7 +49,6 @@ from impact.design_definitions import (  # noqa: F401 - re-exported
     intensity,
     key_counties,
     program_counties,
-    sector_of_outcome,
 )
 from impact.design_estimates import (  # noqa: F401 - _did_parts, _did_stat for the tests
     _did_parts,

@@ -320,15 +320,6 @@ def intensity(registry: dict[str, pd.DataFrame], counties: Sequence[str] | None 
     return out
 
 
-def sector_of_outcome(outcome: str) -> str:
-    """The sector whose program moves ``outcome`` (see :data:`SECTOR_OUTCOME`)."""
-    for s, o in SECTOR_OUTCOME.items():
-        if o == outcome:
-            return s
-    raise DesignError(f"outcome {outcome!r} belongs to no program sector; expected one of "
-                      f"{', '.join(SECTOR_OUTCOME.values())}")
-
-
 def donor_pool(
     panel: pd.DataFrame,
     county_code: str,

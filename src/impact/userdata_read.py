@@ -24,8 +24,6 @@ from impact.schemas import (
 from impact.userdata_headers import _missing_required, _rename, detect_kind, read_headers, read_mapping
 from impact.userdata_prepare import UserTable, prepare
 
-_PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-
 
 def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.DataFrame | None:
     """A CSV read as text by pyarrow (multi-threaded; every cell a string, empty cells

@@ -18,13 +18,6 @@ from impact.schemas.columns import ExtraColumnWarning, _na
 from impact.schemas.specs import spec
 
 
-def _where(file: str, row: Any) -> int | None:
-    try:
-        return int(row) + 2
-    except (TypeError, ValueError):
-        return None
-
-
 def _value_at(df: pd.DataFrame, row: int | None, column: str | None, fallback: Any) -> Any:
     if row is None or column is None or column not in df.columns:
         return fallback
