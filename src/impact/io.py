@@ -28,28 +28,41 @@ Interruptions
     :func:`terminate_raises` turns SIGTERM into :class:`Interrupted` (a
     ``KeyboardInterrupt``, like SIGINT) so that clean-up code runs and the command
     exits non-zero.
+
+Jobs by module: this module reads; :mod:`impact.io_encoding` decodes CSV bytes,
+:mod:`impact.io_write` writes, :mod:`impact.io_signals` handles SIGTERM. Every name stays
+importable from ``impact.io``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io as _io
-import json
 import os
 import re
-import signal
-import tempfile
-import threading
 import warnings
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from impact import config
-from impact.errors import ImpactError, InputError, Problem
+from impact.errors import InputError, Problem
+from impact.io_encoding import CSV_ENCODINGS, decode_csv_bytes  # noqa: F401
+from impact.io_signals import Interrupted, terminate_raises  # noqa: F401
+from impact.io_write import (  # noqa: F401 - the writers, re-exported
+    FORMULA_TRIGGERS,
+    _umask,
+    atomic_path,
+    check_output_dir,
+    is_under,
+    make_temp_dir,
+    neutralise_cell,
+    neutralise_frame,
+    write_csv,
+    write_json,
+    write_parquet,
+    write_text,
+)
 
 __all__ = [
     "READABLE_SUFFIXES",
@@ -70,120 +83,9 @@ __all__ = [
     "make_temp_dir",
 ]
 
+
 #: File suffixes :func:`read_table` understands.
 READABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
-
-#: Encodings tried, in order, by strict decoding of a CSV file.
-CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-_ASCII_RUNS = re.compile("[\x00-\x7f]+")
-
-
-def _gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _encoding_error(data: bytes, off: int, file: str, expected: str) -> InputError:
-    bad = data[off : off + 4]
-    return InputError(Problem(file, None, None,
-                              f"undecodable bytes {bad.hex(' ')} at byte offset {off} (line {_line_of(data, off)})",
-                              expected))
-
-
-_RESAVE = "re-save it as 'CSV UTF-8' (Excel: Save As > CSV UTF-8; WPS/LibreOffice: choose UTF-8)"
-
-
-def _decode_as(data: bytes, encoding: str, file: str) -> str:
-    import codecs
-
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(Problem(file, None, None, f"encoding {encoding!r}",
-                                 "a Python codec name such as utf-8, gbk, gb18030, big5")) from None
-    try:
-        text = data.decode("utf-8-sig" if codec == "utf-8" else codec, errors="strict")
-    except UnicodeDecodeError as err:
-        raise _encoding_error(data, err.start, file, f"text encoded as {encoding} (as given with --encoding)") from None
-    return text.lstrip("\ufeff")
-
-
-def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None = None) -> tuple[str, str]:
-    """Decode CSV bytes strictly; return ``(text, encoding)``.
-
-    Parameters
-    ----------
-    data : the file's bytes.
-    file : name used in error messages.
-    encoding : a codec name (``"big5"``, ``"gbk"``, ...) to use instead of detecting.
-
-    Notes
-    -----
-    Detection tries UTF-8 (a BOM is dropped) and then GB18030 (which reads GBK and
-    GB2312). GB18030 accepts almost any byte pairs, so a Big5, Shift-JIS or Latin-1
-    file "decodes" into wrong characters; the decoded text is therefore accepted as
-    GBK only when it is clearly Simplified Chinese: among its distinct non-ASCII
-    characters, those outside GB2312 (the 7,445 common characters and symbols) are
-    none when the bytes are also valid Big5, and fewer than 3 or under 25 %
-    otherwise. Otherwise :class:`InputError` says what the file looks like and how
-    to re-save it (or to pass ``encoding``). A file whose bytes before the first
-    invalid UTF-8 byte hold Chinese text in valid UTF-8 is a damaged UTF-8 file
-    (error at that byte), never re-read as GB18030.
-    """
-    if encoding:
-        return _decode_as(data, encoding, file), encoding
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            Problem(file, None, None, "UTF-16 byte-order mark",
-                    "a CSV file encoded as UTF-8 or GBK (in Excel: Save As > 'CSV UTF-8')")
-        )
-    if b"\x00" in data[:4096]:
-        raise InputError(Problem(file, None, None, "NUL bytes (a binary file or UTF-16 text without a byte-order mark)",
-                                 f"a text CSV file: {_RESAVE}"))
-    try:
-        return data.decode("utf-8-sig", errors="strict"), "utf-8"
-    except UnicodeDecodeError as err:
-        utf8_error = err
-    # Valid multi-byte UTF-8 before the bad byte means a UTF-8 file with a corrupt or
-    # mixed-in byte, not a GBK file: decoding it as GB18030 would garble it silently.
-    prefix = data[: utf8_error.start].decode("utf-8-sig")
-    looks_utf8 = sum("\u4e00" <= ch <= "\u9fff" for ch in prefix) >= 2
-    if looks_utf8:
-        raise _encoding_error(data, utf8_error.start, file, "text encoded as UTF-8 (the file is damaged here)")
-    try:
-        text = data.decode("gb18030", errors="strict")
-    except UnicodeDecodeError as err:
-        raise _encoding_error(data, err.start, file, f"text encoded as UTF-8 or GBK/GB18030; {_RESAVE}") from None
-    distinct = set(_ASCII_RUNS.sub("", text))  # the distinct non-ASCII characters
-    outside = sorted(ch for ch in distinct if not _gb2312(ch))
-    if outside:
-        try:
-            data.decode("big5", errors="strict")
-            big5 = True
-        except UnicodeDecodeError:
-            big5 = False
-        if big5 or (len(outside) >= 3 and len(outside) > 0.25 * len(distinct)):
-            looks = "Big5 (Traditional Chinese)" if big5 else "not GBK (Big5, Shift-JIS, Latin-1 or damaged text)"
-            shown = "".join(outside[:8])
-            raise InputError(Problem(
-                file, None, None,
-                f"text that is neither UTF-8 nor clearly GBK: read as GBK it gives rare characters such as "
-                f"{shown!r}; it looks {looks}",
-                f"UTF-8 or GBK text; {_RESAVE}, or name the encoding (--encoding big5 / --encoding gbk)",
-            ))
-    return text, "gb18030"
 
 
 def _header_problems(names: list[Any], where: str) -> list[Problem]:
@@ -459,223 +361,3 @@ def read_parquet_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
 
     meta = pq.read_schema(path).metadata or {}
     return {k.decode(): v.decode() for k, v in meta.items() if k != b"pandas"}
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def is_under(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
-    """True when ``path`` is ``folder`` or inside it (after resolving links)."""
-    p = Path(path).resolve()
-    f = Path(folder).resolve()
-    return p == f or f in p.parents
-
-
-def _guard(target: Path, allow_raw: bool) -> None:
-    if not allow_raw and is_under(target, config.DATA_RAW):
-        raise ImpactError(
-            f"refusing to write {target}: data/raw/ is immutable input "
-            "(write to data/processed/ or elsewhere; regeneration scripts pass allow_raw=True)"
-        )
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def make_temp_dir(near: str | os.PathLike[str], *, tag: str = "tmp") -> Path:
-    """A new empty folder beside ``near`` (same file system), with the usual permissions."""
-    near = Path(near)
-    near.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{near.name}.{tag}-", suffix=".tmp", dir=near.parent))
-    os.chmod(path, 0o777 & ~_umask())
-    return path
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str], *, allow_raw: bool = False) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it over ``target`` on success.
-
-    The temporary file lives in the same folder (so :func:`os.replace` is an
-    atomic rename on one file system) and is removed if the block raises.
-    Refuses targets under ``data/raw/`` unless ``allow_raw=True``.
-    """
-    target = Path(target)
-    _guard(target, allow_raw)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-def write_parquet(
-    df: pd.DataFrame,
-    path: str | os.PathLike[str],
-    metadata: Mapping[str, Any] | None = None,
-    *,
-    allow_raw: bool = False,
-) -> Path:
-    """Write ``df`` to Parquet atomically, adding string key-value ``metadata``.
-
-    Metadata values are stored as strings (``str(v)``; dicts and lists as JSON).
-    The index is not written.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    if metadata:
-        extra = {
-            str(k).encode(): (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)).encode()
-            for k, v in metadata.items()
-        }
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-    path = Path(path)
-    with atomic_path(path, allow_raw=allow_raw) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    return path
-
-
-def write_text(text: str, path: str | os.PathLike[str], *, encoding: str = "utf-8", allow_raw: bool = False) -> Path:
-    """Write ``text`` atomically (UTF-8 by default, ``\\n`` line ends)."""
-    path = Path(path)
-    with atomic_path(path, allow_raw=allow_raw) as tmp:
-        with open(tmp, "w", encoding=encoding, newline="\n") as fh:
-            fh.write(text)
-    return path
-
-
-def write_json(obj: Any, path: str | os.PathLike[str], *, allow_raw: bool = False) -> Path:
-    """Write ``obj`` as indented UTF-8 JSON (keys sorted, non-ASCII kept) atomically."""
-    text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
-    return write_text(text, path, allow_raw=allow_raw)
-
-
-def check_output_dir(path: str | os.PathLike[str], *, what: str = "--out") -> Path:
-    """Check that a folder can be written before a command starts; return it resolved.
-
-    Writes (and removes) a temporary file in the folder or its nearest existing
-    parent; creates nothing. Raises :class:`ImpactError` (one line naming the path) when ``path`` is under
-    ``data/raw/`` (immutable input), is an existing file, has a file among its
-    parents, or cannot be created or written (permissions, read-only file system).
-    """
-    p = Path(path).expanduser()
-    try:
-        target = p.resolve()
-    except (OSError, RuntimeError) as err:  # a symlink loop on the way
-        raise ImpactError(f"{what} {path}: not a usable path ({err})") from None
-    if is_under(target, config.DATA_RAW):
-        raise ImpactError(f"{what} {path}: refusing to write inside data/raw/ (raw data is immutable); "
-                          "choose another folder, e.g. reports/")
-    if target.exists() and not target.is_dir():
-        raise ImpactError(f"{what} {path}: is a file, not a folder; choose a folder")
-    existing = target
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ImpactError(f"{what} {path}: {existing} is a file, so no folder can be made below it")
-    try:  # the only reliable test (read-only file systems, /proc, root): write a file where the folder goes
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as err:
-        raise ImpactError(f"{what} {path}: cannot write there ({err.strerror or err}); "
-                          "choose a folder you may write to") from None
-    return target
-
-
-# --------------------------------------------------------------------------- formula injection
-
-#: First characters that make Excel, LibreOffice or WPS read a cell as a formula (OWASP
-#: "CSV injection"), with their full-width forms, which some input methods convert.
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Return ``value`` safe to put in a spreadsheet cell or CSV field.
-
-    A string whose first non-blank character is one of :data:`FORMULA_TRIGGERS`
-    gets a leading apostrophe (``'=1+1``), which spreadsheets show as text and
-    never evaluate (OWASP CSV-injection rule). Numbers, dates, missing values and
-    other strings are returned unchanged, so a negative number stays a number;
-    only text that *looks* like ``-5`` is prefixed.
-    """
-    if not isinstance(value, str) or not value:
-        return value
-    stripped = value.lstrip(" \u3000")
-    if stripped and stripped[0] in FORMULA_TRIGGERS or value[0] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``df`` with :func:`neutralise_cell` applied to every text cell and column name."""
-    safe = df.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object or isinstance(safe[c].dtype, pd.StringDtype):
-            safe[c] = safe[c].map(neutralise_cell, na_action="ignore")
-    safe.columns = [neutralise_cell(c) for c in safe.columns]
-    return safe
-
-
-def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, allow_raw: bool = False,
-              encoding: str = "utf-8-sig") -> Path:
-    """Write ``df`` as CSV atomically, text cells neutralised by :func:`neutralise_cell`.
-
-    UTF-8 with BOM by default, so Excel opens Chinese text correctly; CRLF line ends.
-    """
-    safe = neutralise_frame(df)
-    path = Path(path)
-    with atomic_path(path, allow_raw=allow_raw) as tmp:
-        # RFC 4180 line ends: a field holding CR or LF is then quoted, never split into rows
-        safe.to_csv(tmp, index=False, encoding=encoding, lineterminator="\r\n")
-    return path
-
-
-# --------------------------------------------------------------------------- interruptions
-
-
-class Interrupted(KeyboardInterrupt):
-    """The process received SIGINT or SIGTERM (``signum``); clean-up ran on the way out.
-
-    A ``KeyboardInterrupt``, so ``except Exception`` never swallows it. The command
-    line exits with ``128 + signum`` (130 for Ctrl-C, 143 for SIGTERM).
-    """
-
-    def __init__(self, signum: int) -> None:
-        self.signum = int(signum)
-        super().__init__(f"interrupted by {signal.Signals(self.signum).name}")
-
-
-def _raise_interrupted(signum: int, frame: Any) -> None:
-    raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def terminate_raises() -> Iterator[None]:
-    """While the block runs, SIGTERM raises :class:`Interrupted` (where SIGTERM would
-    otherwise kill the process without clean-up); restored afterwards.
-
-    Does nothing outside the main thread or when a program installed its own handler.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous not in (signal.SIG_DFL, None):
-        yield
-        return
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
