@@ -14,11 +14,6 @@ from impact import config
 
 LIMIT = 600
 
-#: Modules being split on another branch, expected to fail until that branch lands; strict, so
-#: the entry must go once the module is under the limit (or gone, then it is simply not listed).
-_BEING_SPLIT = {"estimate/staggered.py": "split by job on the estimate branch (issue 10)"}
-
-
 def _modules() -> list[Path]:
     return sorted(config.PACKAGE_DIR.rglob("*.py"))
 
@@ -28,12 +23,7 @@ def _lines(path: Path) -> int:
 
 
 def _params() -> list[object]:
-    out = []
-    for p in _modules():
-        rel = p.relative_to(config.PACKAGE_DIR).as_posix()
-        marks = [pytest.mark.xfail(strict=True, reason=_BEING_SPLIT[rel])] if rel in _BEING_SPLIT else []
-        out.append(pytest.param(p, id=rel, marks=marks))
-    return out
+    return [pytest.param(p, id=p.relative_to(config.PACKAGE_DIR).as_posix()) for p in _modules()]
 
 
 def test_the_package_has_modules() -> None:
