@@ -160,6 +160,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "version": {"zh": "版本", "en": "Version"},
     "source": {"zh": "来源", "en": "Source"},
     "simulated": {"zh": "模拟数据", "en": "Simulated"},
+    "declared_by": {"zh": "信息来源", "en": "Stated by"},
     "discount_rate": {"zh": "折现率", "en": "Discount rate"},
     "horizon": {"zh": "年限（年）", "en": "Horizon (years)"},
     "bcr": {"zh": "效益成本比", "en": "Benefit–cost ratio"},
@@ -211,6 +212,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "⚠ Parts of this report use simulated data (seed {seed}). Sections marked "
         "'simulated data' do not describe real outcomes; registry facts are quoted from the source article.",
     },
+    "section.sources": {"zh": "本部分数据来源：{sources}。", "en": "Data used in this part: {sources}."},
+    "declared.article": {"zh": "原文记载", "en": "the article"},
+    "declared.user": {"zh": "用户申报（非原文）", "en": "declared by the user (not in the article)"},
     "note.no_programs": {
         "zh": "登记表中没有该县的帮扶项目或结对记录（原文未提及）。",
         "en": "The registry holds no program or pairing for this county (the source article does not name one).",

@@ -36,7 +36,7 @@ from impact.report.render import (
     period_text,
     simulated_banner,
 )
-from impact.report.tables import active_sectors, compute_tables
+from impact.report.tables import INDICATOR_SPECS, active_sectors, compute_tables
 from impact.report.text import (
     HEADLINE_TERMS,
     OUTCOME_LABEL,
@@ -127,6 +127,12 @@ class CountyReport:
         return out
 
 
+def _declared(progs: pd.DataFrame, lang: str) -> list[str]:
+    """Who states each program: the article, or the user (own programs, not quoted from the article)."""
+    col = progs["declared_by"] if "declared_by" in progs.columns else pd.Series("article", index=progs.index)
+    return [t(f"declared.{'user' if v == 'user' else 'article'}", lang) for v in col]
+
+
 def _county_rows(df: pd.DataFrame, code: str, *, keep_shared: bool = False) -> pd.DataFrame:
     """Rows of county ``code`` (and rows about no county in particular when ``keep_shared``)."""
     mine = df["county_code"] == code
@@ -158,12 +164,21 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
     es = tables.get("event_study")
     if isinstance(es, pd.DataFrame) and "sector" in es.columns:  # the sector of this county's estimate only
         tables["event_study"] = es[es["sector"].isin(set(tables["synth"].get("sector", [])))].reset_index(drop=True)
+    syn = tables.get("synth")
+    if isinstance(syn, pd.DataFrame) and not syn.empty:  # simulated only where this county's panel rows are
+        tables["synth"] = syn.assign(simulated=inputs.is_simulated("county_panel", c.code))
+    tables["programs"] = with_own_programs(tables["programs"], c.code, inputs, processed_dir)
     sections: dict[str, Section | None] = {}
     panel = inputs.data.get("county_panel")
     sectors = active_sectors(tables["programs"], panel, c.code, year)
+    ind = tables["indicators"]
+    if not ind.empty:  # every indicator the county's data support, whatever the registry says
+        present = set(ind.loc[ind["estimate"].notna(), "sector"].astype(str))
+        sectors = [s for s in INDICATOR_SECTORS if s in set(sectors) | present] + \
+                  [s for s in sectors if s not in INDICATOR_SECTORS]
     sections["summary"] = summary_section(c, tables, sectors, lang, inputs)
     sections["maps"] = maps_section(c, tables, lang) if figures else None
-    sections["exposure"] = exposure_section(c, tables, lang)
+    sections["exposure"] = exposure_section(c, tables, lang, inputs)
     for s in INDICATOR_SECTORS:
         sections[s] = sector_section(s, c, tables, sectors, lang, inputs, figures=figures)
     sections["bcr"] = bcr_section(c, tables, sectors, lang, inputs, figures=figures)
@@ -177,6 +192,47 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
                         simulated=used_sim, seed=inputs.seed, tables=tables)
 
 
+def with_own_programs(programs: pd.DataFrame, code: str, inputs: Inputs,
+                      processed_dir: str | Path = "") -> pd.DataFrame:
+    """The registry's programs of county ``code`` followed by the user's own programs
+    (:func:`impact.provenance.own_programs`), with ``declared_by`` (``article`` or ``user``)."""
+    from impact.provenance import own_programs
+    from impact.report.inputs import resolve_dirs
+
+    out = programs.assign(declared_by="article")
+    proc = resolve_dirs("", processed_dir)[1]
+    if not (proc / "manifest.json").is_file():
+        return out
+    own = own_programs(proc, county_code=code)
+    if own.empty:
+        return out
+    own = own[[col for col in out.columns if col in own.columns]].assign(declared_by="user")
+    return pd.concat([out, own], ignore_index=True)
+
+
+#: The evaluation tables each indicator reads (from :data:`impact.report.tables.INDICATOR_SPECS`).
+_INDICATOR_TABLES: dict[str, tuple[str, ...]] = {s["function"]: s["tables"] for s in INDICATOR_SPECS}
+
+
+def data_sources(code: str, inputs: Inputs, *, programs: pd.DataFrame | None = None,
+                 indicators: pd.DataFrame | None = None, tables: Sequence[str] = ()) -> list[str]:
+    """Sources of a part's data for county ``code``: ``article`` for registry programs and
+    facts, ``user`` for the user's own programs and files, ``simulated`` for simulated rows."""
+    out: list[str] = []
+    if programs is not None and not programs.empty:
+        declared = set(programs.get("declared_by", pd.Series(["article"])).astype(str))
+        out += [d for d in ("article", "user") if d in declared]
+    used = list(tables)
+    if indicators is not None and not indicators.empty:
+        for fname in dict.fromkeys(indicators["indicator"].astype(str)):
+            used += list(_INDICATOR_TABLES.get(fname, ()))
+    for tb in dict.fromkeys(used):
+        out += inputs.sources(tb, code)
+    order = ["article", "user", "simulated"]
+    seen = list(dict.fromkeys(out))
+    return [s for s in order if s in seen] + [s for s in seen if s not in order]
+
+
 def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: str, inputs: Inputs) -> Section:
     sentences = summary_sentences(c, tables, sectors, lang)
     used = tables["indicators"]
@@ -187,7 +243,10 @@ def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang
         sentences.append(causal_sentence(syn.iloc[0], lang))
         sim = sim or bool(syn["simulated"].iloc[0])
     return Section("summary", t("section.summary", lang), lang, paragraphs=sentences, simulated=sim,
-                   seed=inputs.seed, box=True)
+                   seed=inputs.seed, box=True,
+                   sources=data_sources(c.code, inputs, programs=tables["programs"], indicators=used,
+                                        tables=("county_panel",) if isinstance(syn, pd.DataFrame) and not syn.empty
+                                        else ()))
 
 
 def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
@@ -208,10 +267,11 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
     return sec if (sec.figures or sec.tables) else None
 
 
-def exposure_section(c: Any, tables: dict[str, Any], lang: str) -> Section:
+def exposure_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) -> Section:
     """Paired organizations and programs, with the article's verbatim quotes."""
-    sec = Section("exposure", t("section.exposure", lang), lang)
     orgs, progs = tables["orgs"], tables["programs"]
+    sec = Section("exposure", t("section.exposure", lang), lang,
+                  sources=data_sources(c.code, inputs, programs=progs) or (["article"] if not orgs.empty else []))
     if orgs.empty and progs.empty:
         sec.paragraphs.append(t("note.no_programs", lang))
         return sec
@@ -222,10 +282,11 @@ def exposure_section(c: Any, tables: dict[str, Any], lang: str) -> Section:
                            display_frame(d, ["organization", "level", "kind", "year", "event", "quote"], lang)))
     if not progs.empty:
         d = progs.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
-                         period=progs.apply(lambda r: period_text(r, lang), axis=1))
+                         period=progs.apply(lambda r: period_text(r, lang), axis=1),
+                         declared_by=_declared(progs, lang))
         sec.tables.append((column_name("program", lang),
                            display_frame(d, ["program", "organization", "sector", "period", "towns", "delivered",
-                                              "quote"], lang).rename(columns={"towns": column_name("town", lang)})))
+                                              "declared_by", "quote"], lang).rename(columns={"towns": column_name("town", lang)})))
         counts = progs.groupby("sector").size().rename("n").reset_index()
         counts["label"] = counts["sector"].map(lambda s: sector_name(s, lang))
         sec.figures.append((t("fig.programs", lang), fig_png(bar_chart(counts, "label", "n", lang=lang,
@@ -243,7 +304,8 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
         sec.tables.append((column_name("program", lang),
-                           display_frame(sp, ["program", "organization", "delivered", "quote"], lang)))
+                           display_frame(sp.assign(declared_by=_declared(sp, lang)),
+                                         ["program", "organization", "delivered", "declared_by", "quote"], lang)))
         ids = set(sp["program_id"])
         f = tables["facts"]
         f = f[f["program_id"].isin(ids)] if not f.empty else f
@@ -276,6 +338,7 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
                                                                                         xlabel=str(unit)))))
     if not sec.tables and not sec.paragraphs:
         return None
+    sec.sources = data_sources(c.code, inputs, programs=sp, indicators=ind)
     return sec
 
 
@@ -289,7 +352,9 @@ def bcr_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: st
     head = head[head["sector"].isin(sectors)]
     if head.empty:
         return None
-    sec = Section("bcr", t("section.bcr", lang), lang, simulated=bool(head["simulated"].any()), seed=inputs.seed)
+    sec = Section("bcr", t("section.bcr", lang), lang, simulated=bool(head["simulated"].any()), seed=inputs.seed,
+                  sources=data_sources(c.code, inputs, tables=["cost_ledger"] + [
+                      {"health": "patients", "agriculture": "households"}.get(s, "") for s in head["sector"]]))
     for sector, h in head.groupby("sector", sort=True):
         e = dict(zip(h["term"], h["estimate"]))
         sec.paragraphs.append(t("bcr.sentence", lang, sector=sector_name(sector, lang), bcr=f"{e.get('bcr', np.nan):.2f}",
@@ -316,7 +381,8 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
         return None
     r = syn.iloc[0]
     lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
-    sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed)
+    sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed,
+                  sources=data_sources(c.code, inputs, tables=("county_panel",)))
     sec.paragraphs.append(causal_sentence(r, lang))
     sec.paragraphs.append(design("synthetic_control").sentence(lang))
     sec.paragraphs.append(t("causal.interpret", lang))

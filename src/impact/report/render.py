@@ -22,7 +22,7 @@ from impact.i18n import column_name, t
 from impact.report.inputs import Inputs
 
 __all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
-           "package_versions", "show", "simulated_banner"]
+           "package_versions", "show", "simulated_banner", "sources_sentence"]
 
 
 @dataclass
@@ -40,6 +40,9 @@ class Section:
     seed: str | None = None
     level: int = 2
     box: bool = False
+    #: Where this part's data came from: source codes of :data:`impact.provenance.SOURCE_LABELS`
+    #: (``article``, ``user``, ``simulated``), in the order shown.
+    sources: list[str] = field(default_factory=list)
 
     def to_html(self) -> str:
         e = html.escape
@@ -50,6 +53,8 @@ class Section:
         if self.simulated:
             parts.append(simulated_banner(self.lang, self.seed))
         parts += [f"<p>{e(p)}</p>" for p in self.paragraphs]
+        if self.sources:
+            parts.append(f'<p class="sources">{e(sources_sentence(self.sources, self.lang))}</p>')
         for caption, fig in self.figures:
             data = base64.b64encode(fig).decode("ascii")
             parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}" '
@@ -77,6 +82,15 @@ REPORT_CSS = (
     "@media print{.impact-section{break-inside:avoid-page}.simulated-banner{-webkit-print-color-adjust:exact;"
     "print-color-adjust:exact}}</style>"
 )
+
+
+def sources_sentence(sources: Sequence[str], lang: str) -> str:
+    """One sentence naming the sources of a part's data (:data:`impact.provenance.SOURCE_LABELS`)."""
+    from impact.provenance import SOURCE_LABELS
+
+    names = [SOURCE_LABELS[s][0 if lang == "zh" else 1] if s in SOURCE_LABELS else str(s)
+             for s in dict.fromkeys(sources)]
+    return t("section.sources", lang, sources=("、" if lang == "zh" else ", ").join(names))
 
 
 def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = False) -> str:
@@ -140,7 +154,8 @@ def data_hashes(inputs: Inputs, lang: str = "zh") -> pd.DataFrame:
     """SHA-256 of every input file (:func:`impact.digest.file_sha256`), with whether it is simulated."""
     rows = []
     for name, path in sorted(inputs.files.items()):
-        sim = "simulated" in path.name
+        table = path.name.removesuffix(".parquet").removesuffix("_simulated")
+        sim = inputs.is_simulated(table) if table in inputs.data else False
         rows.append({column_name("file", lang): name, column_name("sha256", lang): file_sha256(path),
                      column_name("simulated", lang): ("是" if sim else "否") if lang == "zh" else ("yes" if sim else "no")})
     return pd.DataFrame(rows)
