@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 from impact.design import design
-from impact.i18n import column_name, fmt_ci, fmt_money, fmt_number, kind_name, level_name, sector_name, t
+from impact import fmt
+from impact.i18n import MESSAGES, column_name, kind_name, level_name, sector_name, t
 from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, new_figure, sensitivity_heatmap
-from impact.registry import fund_facts
+from impact.registry import county_organizations, fund_facts, funds_total
+from impact.registry import county_facts as registry_county_facts
 from impact.report.cache import cache_dir, read_cache
 from impact.report.inputs import Inputs, load_inputs
 from impact.report.render import (
@@ -40,8 +42,12 @@ from impact.report.tables import INDICATOR_SPECS, active_sectors, compute_tables
 from impact.report.text import (
     HEADLINE_TERMS,
     OUTCOME_LABEL,
+    SIM_MARK,
     causal_sentence,
     facts_frame,
+    interval_text,
+    pretrend_text,
+    value_text,
     indicator_label,
     indicator_sentence,
     is_local,
@@ -100,7 +106,7 @@ class CountyReport:
     def export_tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables for the workbook (non-empty ones only)."""
         out = {}
-        for key in ("orgs", "programs", "facts", "indicators", "synth"):
+        for key in ("orgs", "programs", "facts", "indicators", "synth"):  # simulated flag per row
             df = self.tables.get(key)
             if isinstance(df, pd.DataFrame) and not df.empty:
                 out[key] = df.reset_index(drop=True)
@@ -110,14 +116,20 @@ class CountyReport:
     def headlines(self) -> dict[str, tuple[Any, str, str | None]]:
         """Headline figures ``{name: (value, label, unit)}`` for the index page."""
         lang = self.lang
-        orgs, progs = self.tables["orgs"], self.tables["programs"]
-        funds = fund_facts(self.tables["facts"])
-        funds = funds[is_local(funds, self.code)] if not funds.empty else funds
+        progs = self.tables["programs"]
+        facts = self.tables["facts"]
+        own = facts[is_local(facts, self.code)] if not facts.empty else facts
+        funds = fund_facts(own, include="all") if not own.empty else own
+        total = (funds_total(own, include="social_organizations").value if not funds.empty else None)
+        co = self.tables.get("county_orgs")
+        n_orgs: Any = None
+        if isinstance(co, pd.DataFrame) and not co.empty:  # empty: the article names no organisation here
+            n = co["n_organizations"].iloc[0]
+            n_orgs = int(n) if pd.notna(n) else t("orgs.not_named", lang)
         out: dict[str, tuple[Any, str, str | None]] = {
-            "organizations": (int(orgs["org_id"].nunique()) if not orgs.empty else 0, column_name("n_organizations", lang), None),
+            "organizations": (n_orgs, column_name("n_organizations", lang), None),
             "programs": (int(progs["program_id"].nunique()) if not progs.empty else 0, column_name("n_programs", lang), None),
-            "funds_yuan": (float(funds["value"].sum()) if not funds.empty else None, column_name("funds", lang),
-                           "元" if lang == "zh" else "yuan"),
+            "funds_yuan": (total, t("headline.funds_own", lang), "元" if lang == "zh" else "yuan"),
         }
         syn = self.tables.get("synth")
         if isinstance(syn, pd.DataFrame) and not syn.empty:
@@ -168,6 +180,15 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
     if isinstance(syn, pd.DataFrame) and not syn.empty:  # simulated only where this county's panel rows are
         tables["synth"] = syn.assign(simulated=inputs.is_simulated("county_panel", c.code))
     tables["programs"] = with_own_programs(tables["programs"], c.code, inputs, processed_dir)
+    tables["facts"] = labelled_facts(c.code, inputs)
+    co = county_organizations(tables=inputs.registry)
+    tables["county_orgs"] = co[co["county_code"].astype(str) == c.code].reset_index(drop=True)
+    gaps = tables.get("gaps")
+    n_post = None
+    if isinstance(syn, pd.DataFrame) and not syn.empty and isinstance(gaps, pd.DataFrame) and not gaps.empty:
+        own_gap = gaps[gaps["unit"].astype(str) == c.code]
+        n_post = int((pd.to_numeric(own_gap["year"]) >= int(syn["cohort"].iloc[0])).sum())
+    tables["n_post"] = n_post
     sections: dict[str, Section | None] = {}
     panel = inputs.data.get("county_panel")
     sectors = active_sectors(tables["programs"], panel, c.code, year)
@@ -190,6 +211,16 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
                         year=year, lang=lang, sections=sections,
                         summary=sections["summary"].paragraphs if sections["summary"] else [],
                         simulated=used_sim, seed=inputs.seed, tables=tables)
+
+
+def labelled_facts(code: str, inputs: Inputs) -> pd.DataFrame:
+    """The county's own facts and the shared facts that concern it (:func:`impact.registry.county_facts`),
+    each labelled (``label_zh``/``label_en``: 本县, 全项目合计（涉及N县）, ...); ``fact_county_code``
+    is the county only for its own facts, so shared figures never read as the county's."""
+    f = registry_county_facts(code, tables=inputs.registry)
+    if f.empty:
+        return f.assign(fact_county_code=pd.Series(dtype="string"))
+    return f.assign(county_code=code, fact_county_code=f["own"].map(lambda o: code if bool(o) else ""))
 
 
 def with_own_programs(programs: pd.DataFrame, code: str, inputs: Inputs,
@@ -240,7 +271,7 @@ def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang
     sim = bool(not used.empty and used["simulated"].any())
     syn = tables.get("synth")
     if isinstance(syn, pd.DataFrame) and not syn.empty:
-        sentences.append(causal_sentence(syn.iloc[0], lang))
+        sentences.append(causal_sentence(syn.iloc[0], lang, n_post=tables.get("n_post")))
         sim = sim or bool(syn["simulated"].iloc[0])
     return Section("summary", t("section.summary", lang), lang, paragraphs=sentences, simulated=sim,
                    seed=inputs.seed, box=True,
@@ -317,16 +348,17 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
         shown = ind.copy()
         names = dict(zip(tables["programs"].get("program_id", []), tables["programs"].get("program", [])))
         shown["label"] = [indicator_label(r, lang, names) for _, r in shown.iterrows()]
-        shown["ci"] = ["—" if pd.isna(a) or pd.isna(b) else fmt_ci(a, b, lang)
-                       for a, b in zip(shown["conf_low"], shown["conf_high"])]
-        shown["estimate_s"] = [fmt_number(v, lang) for v in shown["estimate"]]
-        shown["unit"] = shown["unit"].map(lambda u: unit_label(u, lang))
-        shown["n"] = shown["n"].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
-        sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "unit", "method"]]
+        shown["ci"] = [interval_text(a, b, u, lang) for a, b, u in zip(shown["conf_low"], shown["conf_high"], shown["unit"])]
+        shown["estimate_s"] = [(SIM_MARK[lang] if sim else "") + value_text(v, u, lang)
+                               for v, u, sim in zip(shown["estimate"], shown["unit"], shown["simulated"])]
+        shown["n"] = shown["n"].map(lambda v: fmt.count(v, lang=lang))
+        shown["method"] = [t(f"method.{i}", lang) if f"method.{i}" in MESSAGES else m
+                           for i, m in zip(shown["indicator"], shown["method"])]
+        sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "method"]]
                            .rename(columns={"label": column_name("indicator", lang),
                                             "estimate_s": column_name("estimate", lang),
                                             "ci": column_name("ci", lang), "n": column_name("n", lang),
-                                            "unit": column_name("unit", lang), "method": column_name("method", lang)})))
+                                            "method": column_name("method", lang)})))
         sec.paragraphs += [indicator_sentence(r, lang, names) for _, r in ind.iterrows()
                            if not r.get("note") and pd.notna(r["estimate"])]
         sec.notes += [f"{r['term']}: {r['note']}" for _, r in ind.iterrows() if r.get("note")]
@@ -334,8 +366,9 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
         if figures:
             ok = shown[shown["estimate"].notna() & shown["conf_low"].notna()]
             for unit, g in ok.groupby("unit", sort=True):
-                sec.figures.append((t("section.indicators", lang), fig_png(forest_plot(g, "label", lang=lang,
-                                                                                        xlabel=str(unit)))))
+                sec.figures.append((t("section.indicators", lang), fig_png(
+                    forest_plot(g, "label", lang=lang, xlabel=unit_label(unit, lang)),
+                    simulated=bool(g["simulated"].any()), lang=lang)))
     if not sec.tables and not sec.paragraphs:
         return None
     sec.sources = data_sources(c.code, inputs, programs=sp, indicators=ind)
@@ -358,7 +391,7 @@ def bcr_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: st
     for sector, h in head.groupby("sector", sort=True):
         e = dict(zip(h["term"], h["estimate"]))
         sec.paragraphs.append(t("bcr.sentence", lang, sector=sector_name(sector, lang), bcr=f"{e.get('bcr', np.nan):.2f}",
-                                npv=fmt_money(e.get("npv"), lang), rate=f"{float(h['rate'].iloc[0]):.0%}"
+                                npv=fmt.money(e.get("npv"), lang=lang), rate=f"{float(h['rate'].iloc[0]):.0%}"
                                 if "rate" in h.columns else "8%"))
         g = grid[(grid["sector"] == sector) & (grid["term"] == "bcr")] if isinstance(grid, pd.DataFrame) else None
         if g is not None and not g.empty:
@@ -369,7 +402,8 @@ def bcr_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: st
             sec.tables.append((column_name("bcr", lang), shown))
             if figures:
                 sec.figures.append((column_name("bcr", lang), fig_png(sensitivity_heatmap(
-                    g.rename(columns={"rate": "discount_rate"}), lang=lang, title=sector_name(sector, lang)))))
+                    g.rename(columns={"rate": "discount_rate"}), lang=lang, title=sector_name(sector, lang)),
+                    simulated=bool(h["simulated"].any()), lang=lang)))
     return sec
 
 
@@ -383,8 +417,8 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
     sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed,
                   sources=data_sources(c.code, inputs, tables=("county_panel",)))
-    sec.paragraphs.append(causal_sentence(r, lang))
     sec.paragraphs.append(design("synthetic_control").sentence(lang))
+    sec.paragraphs.append(causal_sentence(r, lang, n_post=tables.get("n_post")))
     sec.paragraphs.append(t("causal.interpret", lang))
     caveats = synth_caveats(r, lang)
     sec.notes += caveats
@@ -393,16 +427,19 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     if figures and not tables["gaps"].empty:
         fig = gap_plot(tables["gaps"], treated=c.code, pairing_year=int(r["cohort"]), lang=lang,
                        ylabel=f"{lab[lang]} {lab[f'unit_{lang}']}".strip())
-        sec.figures.append((t("fig.gap", lang), fig_png(fig)))
+        sec.figures.append((t("fig.gap", lang), fig_png(fig, simulated=bool(r["simulated"]), lang=lang)))
     es = tables.get("event_study")
     if isinstance(es, pd.DataFrame) and not es.empty:
         es = es[(es["sector"] == r["sector"]) & es["time"].notna()]
         if not es.empty:
-            sec.paragraphs.append(t("causal.event_study", lang))
+            es_lab = OUTCOME_LABEL.get(str(es["outcome"].iloc[0]), lab) if "outcome" in es.columns else lab
+            sec.paragraphs.append(t("causal.event_study", lang) + ("" if lang == "zh" else " ")
+                                  + pretrend_text(es, lang, unit=es_lab[f"unit_{lang}"]))
             if figures:
-                fig = event_study_plot(es, lang=lang, ylabel=f"{lab[lang]} {lab[f'unit_{lang}']}".strip(),
+                fig = event_study_plot(es, lang=lang, ylabel=f"{es_lab[lang]} {es_lab[f'unit_{lang}']}".strip(),
                                        title=t("fig.event_title", lang, sector=sector_name(r["sector"], lang)))
-                sec.figures.append((t("fig.event_title", lang, sector=sector_name(r["sector"], lang)), fig_png(fig)))
+                sec.figures.append((t("fig.event_title", lang, sector=sector_name(r["sector"], lang)),
+                                    fig_png(fig, simulated=bool(es["simulated"].any()), lang=lang)))
     return sec
 
 

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from impact.digest import file_sha256
-from impact.i18n import column_name, t
+from impact.i18n import MESSAGES, column_name, t
 from impact.report.inputs import Inputs
 
 __all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
@@ -102,10 +102,11 @@ def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = Fals
             f"{html.escape(text)}</div>")
 
 
-def fig_png(fig: Any) -> bytes:
+def fig_png(fig: Any, *, simulated: bool = False, lang: str = "zh") -> bytes:
+    """PNG bytes of ``fig``; a chart drawn from simulated data carries the simulated stamp."""
     from impact.plots import to_png
 
-    return to_png(fig)
+    return to_png(fig, simulated=simulated, lang=lang)
 
 
 def display_frame(df: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
@@ -175,6 +176,35 @@ def package_versions(lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Known note messages (English, from :mod:`impact.report.tables`) and their message keys.
+_NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("no county has both a monetized benefit", "notemsg.no_benefit_cost"),
+    ("no county has benefits and costs in consecutive", "notemsg.no_consecutive"),
+    ("income by source not available", "notemsg.income_total"),
+    ("table", "notemsg.missing_table"),
+)
+
+
+def _note_part(part: str, lang: str) -> str:
+    """A report part's name (``benefit_cost`` → 效益成本比; ``synth 530824`` → 合成控制 530824)."""
+    head, _, rest = part.partition(" ")
+    key = f"notepart.{head}"
+    if key not in MESSAGES:
+        return part
+    return (t(key, lang) + (f" {rest}" if rest else "")).strip()
+
+
+def _note_message(message: str, lang: str) -> str:
+    """The note in ``lang``: English as recorded; Chinese for the known messages, else a pointer
+    to the English report (estimator warnings are English text)."""
+    if lang == "en":
+        return message
+    for pattern, key in _NOTE_PATTERNS:
+        if pattern in message and (key != "notemsg.missing_table" or message.startswith("no ")):
+            return t(key, lang)
+    return t("notemsg.other", lang)
+
+
 def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
     """The notes section: every estimator warning and every part not computed, with its reason.
 
@@ -188,10 +218,11 @@ def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
     sec.paragraphs.append(t("notes.intro", lang))
     kinds = {k: t(f"notes.{k}", lang) for k in ("warning", "skipped", "note")}
     shown = pd.DataFrame({
-        column_name("part", lang): notes["part"].astype(str),
-        column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if isinstance(c, str) and c else "")
+        column_name("part", lang): [_note_part(p, lang) for p in notes["part"].astype(str)],
+        column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if lang == "en" and isinstance(c, str)
+                                                                      and c else "")
                                          for k, c in zip(notes["kind"], notes["category"])],
-        column_name("message", lang): notes["message"].astype(str),
-    })
+        column_name("message", lang): [_note_message(m, lang) for m in notes["message"].astype(str)],
+    }).drop_duplicates()
     sec.tables.append(("", shown.reset_index(drop=True)))
     return sec
