@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,8 +28,10 @@ from impact.registry import county_organizations, fund_facts, funds_total
 from impact.registry import county_facts as registry_county_facts
 from impact.report.cache import cache_dir, read_cache
 from impact.report.inputs import Inputs, load_inputs
+from impact.romanize import bilingual, county_name_en, organization_en, prefecture_name_en, program_en
 from impact.report.render import (
     REPORT_CSS,
+    mark_zh,
     Section,
     data_hashes,
     display_frame,
@@ -47,6 +50,7 @@ from impact.report.text import (
     facts_frame,
     interval_text,
     pretrend_text,
+    synth_assess,
     value_text,
     indicator_label,
     indicator_sentence,
@@ -87,15 +91,24 @@ class CountyReport:
         return dict(zip(s["part"].astype(str), s["message"].astype(str)))
 
     def title(self) -> str:
-        return t("report.county.title", self.lang, name=self.name, year=self.year)
+        name = self.name if self.lang == "zh" else bilingual(self.name, county_name_en(self.code))
+        return t("report.county.title", self.lang, name=name, year=self.year)
 
     def header_html(self) -> str:
+        """Title, identity, simulated banner (only where simulated rows were used), a link back
+        to the index and the table of contents of the sections present."""
         e = html.escape
-        out = [REPORT_CSS, f"<h1>{e(self.title())}</h1>",
-               f"<p>{e(t('report.identity', self.lang, code=self.code, prefecture=self.prefecture))}</p>"]
+        pref = self.prefecture if self.lang == "zh" else bilingual(self.prefecture, prefecture_name_en(self.prefecture))
+        out = [REPORT_CSS, f'<p class="back"><a href="../index.html">{e(t("nav.index", self.lang))}</a></p>',
+               f"<h1>{e(self.title())}</h1>",
+               f"<p>{e(t('report.identity', self.lang, code=self.code, prefecture=pref))}</p>"]
         if self.simulated:
             out.append(simulated_banner(self.lang, self.seed, top=True))
-        return "\n".join(out)
+        toc = [f'<li><a href="#sec-{e(k)}">{e(sec.title)}</a></li>' for k, sec in self.sections.items()
+               if sec is not None]
+        out.append(f'<nav class="toc"><strong>{e(t("nav.toc", self.lang))}</strong><ol>{"".join(toc)}</ol></nav>')
+        text = "\n".join(out)
+        return mark_zh(text) if self.lang == "en" else text
 
     def section(self, key: str) -> Section | None:
         return self.sections.get(key)
@@ -132,11 +145,30 @@ class CountyReport:
             "funds_yuan": (total, t("headline.funds_own", lang), "元" if lang == "zh" else "yuan"),
         }
         syn = self.tables.get("synth")
-        if isinstance(syn, pd.DataFrame) and not syn.empty:
+        a = synth_assess(syn.iloc[0], n_post=self.tables.get("n_post"), lang=lang) \
+            if isinstance(syn, pd.DataFrame) and not syn.empty else None
+        if isinstance(syn, pd.DataFrame) and not syn.empty and (a is None or a.narrate_effect):
             out["synth_effect"] = (float(syn["estimate"].iloc[0]), t("section.causal", lang), None)
             out["synth_p"] = (float(syn["p_value"].iloc[0]), column_name("p_value", lang), None)
         out["simulated"] = (bool(self.simulated), column_name("simulated", lang), None)
         return out
+
+
+def english_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """On English pages: organisation and program names romanised/translated with the Chinese
+    beside (:mod:`impact.romanize`); unchanged on Chinese pages."""
+    if lang == "zh" or df.empty:
+        return df
+    out = df.copy()
+    if "organization" in out.columns:
+        kinds = out["kind"] if "kind" in out.columns else pd.Series(None, index=out.index)
+        out["organization"] = [n if not isinstance(n, str) or not n else organization_en(n, k)
+                               for n, k in zip(out["organization"], kinds)]
+    if "program" in out.columns:
+        secs = out["sector"] if "sector" in out.columns else pd.Series(None, index=out.index)
+        out["program"] = [n if not isinstance(n, str) or not n else program_en(n, s)
+                          for n, s in zip(out["program"], secs)]
+    return out
 
 
 def _declared(progs: pd.DataFrame, lang: str) -> list[str]:
@@ -265,7 +297,8 @@ def data_sources(code: str, inputs: Inputs, *, programs: pd.DataFrame | None = N
 
 
 def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang: str, inputs: Inputs) -> Section:
-    sentences = summary_sentences(c, tables, sectors, lang)
+    shown_c = c if lang == "zh" else SimpleNamespace(code=c.code, short_name=county_name_en(c.code))
+    sentences = summary_sentences(shown_c, tables, sectors, lang)
     used = tables["indicators"]
     used = used[used["sector"].isin(sectors) & used["term"].isin(HEADLINE_TERMS)] if not used.empty else used
     sim = bool(not used.empty and used["simulated"].any())
@@ -307,12 +340,14 @@ def exposure_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) 
         sec.paragraphs.append(t("note.no_programs", lang))
         return sec
     if not orgs.empty:
-        d = orgs.assign(level=orgs["level"].map(lambda v: level_name(v, lang)),
-                        kind=orgs["kind"].map(lambda v: kind_name(v, lang)))
+        d = english_names(orgs, lang)
+        d = d.assign(level=orgs["level"].map(lambda v: "—" if pd.isna(v) else level_name(v, lang)),
+                     kind=orgs["kind"].map(lambda v: "—" if pd.isna(v) else kind_name(v, lang)))
         sec.tables.append((t("section.exposure", lang),
                            display_frame(d, ["organization", "level", "kind", "year", "event", "quote"], lang)))
     if not progs.empty:
-        d = progs.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
+        d = english_names(progs, lang)
+        d = d.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
                          period=progs.apply(lambda r: period_text(r, lang), axis=1),
                          declared_by=_declared(progs, lang))
         sec.tables.append((column_name("program", lang),
@@ -335,7 +370,7 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
         sec.tables.append((column_name("program", lang),
-                           display_frame(sp.assign(declared_by=_declared(sp, lang)),
+                           display_frame(english_names(sp, lang).assign(declared_by=_declared(sp, lang)),
                                          ["program", "organization", "delivered", "declared_by", "quote"], lang)))
         ids = set(sp["program_id"])
         f = tables["facts"]
@@ -351,7 +386,7 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
         shown["ci"] = [interval_text(a, b, u, lang) for a, b, u in zip(shown["conf_low"], shown["conf_high"], shown["unit"])]
         shown["estimate_s"] = [(SIM_MARK[lang] if sim else "") + value_text(v, u, lang)
                                for v, u, sim in zip(shown["estimate"], shown["unit"], shown["simulated"])]
-        shown["n"] = shown["n"].map(lambda v: fmt.count(v, lang=lang))
+        shown["n"] = shown["n"].map(lambda v: "—" if pd.isna(v) else fmt.count(float(v), lang=lang))
         shown["method"] = [t(f"method.{i}", lang) if f"method.{i}" in MESSAGES else m
                            for i, m in zip(shown["indicator"], shown["method"])]
         sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "method"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -22,7 +23,7 @@ from impact.i18n import MESSAGES, column_name, t
 from impact.report.inputs import Inputs
 
 __all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
-           "package_versions", "show", "simulated_banner", "sources_sentence"]
+           "mark_zh", "package_versions", "show", "simulated_banner", "sources_sentence"]
 
 
 @dataclass
@@ -66,7 +67,8 @@ class Section:
         if self.notes:
             parts.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
         parts.append("</section>")
-        return "\n".join(p for p in parts if p)
+        out = "\n".join(p for p in parts if p)
+        return mark_zh(out) if self.lang == "en" else out
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -76,12 +78,31 @@ class Section:
 REPORT_CSS = (
     "<style>.impact-table{border-collapse:collapse;margin:4px 0 12px;font-size:13px}"
     ".impact-table th,.impact-table td{text-align:left!important;vertical-align:top;padding:3px 8px;"
-    "border-bottom:1px solid #e3e3e3;word-break:break-word}"
+    "border-bottom:1px solid #e3e3e3;word-break:normal;overflow-wrap:break-word}"
     ".impact-section figure{margin:8px 0}.impact-section figcaption{font-size:12px;color:#555}"
     ".impact-section ul.notes{font-size:12px;color:#444}"
-    "@media print{.impact-section{break-inside:avoid-page}.simulated-banner{-webkit-print-color-adjust:exact;"
-    "print-color-adjust:exact}}</style>"
+    "nav.toc{font-size:13px;margin:8px 0 16px}nav.toc ol{margin:4px 0;padding-left:22px;columns:2}"
+    ".impact-section p.sources{font-size:12px;color:#555}p.back{font-size:13px;margin:0}"
+    ".impact-table td{white-space:normal}.impact-table td:not(:last-child){min-width:4em}"
+    "@media print{@page{size:A4;margin:12mm 10mm}body{font-size:10pt}p.back{display:none}"
+    ".impact-table{font-size:9pt}.impact-section figure img{max-height:120mm}"
+    ".impact-section figure,.impact-table tr{break-inside:avoid}h2,h3{break-after:avoid}"
+    ".simulated-banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}}</style>"
 )
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_ZH_RUN = re.compile(f"[{_CJK}](?:[{_CJK}0-9\\s.,%·—–-]*[{_CJK}])?")
+_TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def mark_zh(html_text: str) -> str:
+    """Wrap every run of Chinese in the text of ``html_text`` in ``<span lang="zh">`` (English
+    pages keep the Chinese names and quotes beside the English, marked as Chinese)."""
+    def node(m: re.Match[str]) -> str:
+        return ">" + _ZH_RUN.sub(lambda r: f'<span lang="zh">{r.group(0)}</span>', m.group(1)) + "<"
+
+    return _TEXT_NODE.sub(node, html_text)
 
 
 def sources_sentence(sources: Sequence[str], lang: str) -> str:
