@@ -396,7 +396,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notemsg.income_total": {"zh": "住户数据没有分来源的收入，使用总收入。",
                              "en": "income by source not available: the total income is used"},
     "notemsg.missing_table": {"zh": "缺少所需的数据表，未计算。", "en": "a table it needs is missing"},
-    "notemsg.other": {"zh": "估计方法的提示（英文原文见英文版报告）。", "en": "{message}"},
+    "notemsg.other": {"zh": "估计方法的提示，英文原文：", "en": "the estimator's message: "},
     "nav.index": {"zh": "← 返回报告目录", "en": "← Back to the list of reports"},
     "nav.toc": {"zh": "目录", "en": "Contents"},
     "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},

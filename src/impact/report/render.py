@@ -62,8 +62,8 @@ class Section:
                          f'style="max-width:100%"><figcaption>{e(caption)}</figcaption></figure>')
         for caption, df in self.tables:
             parts.append(f"<h{self.level + 1}>{e(caption)}</h{self.level + 1}>" if caption else "")
-            parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—",
-                                    classes="impact-table"))
+            parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—", classes="impact-table")
+                         .replace(_EN_OPEN, '<span lang="en">').replace(_EN_CLOSE, "</span>"))
         if self.notes:
             parts.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
         parts.append("</section>")
@@ -206,6 +206,11 @@ _NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Markers of English text quoted on a Chinese page (an estimator's own message), rendered as
+#: ``<span lang="en">`` by :meth:`Section.to_html` after escaping.
+_EN_OPEN, _EN_CLOSE = "\x02", "\x03"
+
+
 def _note_part(part: str, lang: str) -> str:
     """A report part's name (``benefit_cost`` → 效益成本比; ``synth 530824`` → 合成控制 530824)."""
     head, _, rest = part.partition(" ")
@@ -223,7 +228,8 @@ def _note_message(message: str, lang: str) -> str:
     for pattern, key in _NOTE_PATTERNS:
         if pattern in message and (key != "notemsg.missing_table" or message.startswith("no ")):
             return t(key, lang)
-    return t("notemsg.other", lang)
+    clean = message.replace(_EN_OPEN, "").replace(_EN_CLOSE, "")
+    return t("notemsg.other", lang) + _EN_OPEN + clean + _EN_CLOSE
 
 
 def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
