@@ -397,6 +397,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "en": "income by source not available: the total income is used"},
     "notemsg.missing_table": {"zh": "缺少所需的数据表，未计算。", "en": "a table it needs is missing"},
     "notemsg.other": {"zh": "估计方法的提示，英文原文：", "en": "the estimator's message: "},
+    "sector.programs": {"zh": "本领域的帮扶项目：{items}。", "en": "Programs of this sector: {items}."},
+    "sector.program_item": {"zh": "{program}（{organization}，{declared}）", "en": "{program} ({organization}; {declared})"},
     "nav.index": {"zh": "← 返回报告目录", "en": "← Back to the list of reports"},
     "nav.toc": {"zh": "目录", "en": "Contents"},
     "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},

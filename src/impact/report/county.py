@@ -236,7 +236,10 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
         sections[s] = sector_section(s, c, tables, sectors, lang, inputs, figures=figures)
     sections["bcr"] = bcr_section(c, tables, sectors, lang, inputs, figures=figures)
     sections["causal"] = causal_section(c, tables, lang, inputs, figures=figures)
-    sections["appendix"] = appendix_section(c, tables, lang, inputs)
+    progs = tables["programs"]
+    shown = set(progs.loc[progs["sector"].isin([s for s in INDICATOR_SECTORS if sections.get(s) is not None]),
+                          "program_id"]) if not progs.empty else set()
+    sections["appendix"] = appendix_section(c, tables, lang, inputs, shown_programs=shown)
     sections["notes"] = notes_section(tables["notes"], lang)
     used_sim = any(sec is not None and sec.simulated for sec in sections.values())
     return CountyReport(code=c.code, name=c.name, short_name=c.short_name, prefecture=c.prefecture,
@@ -369,9 +372,13 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     progs = tables["programs"]
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
-        sec.tables.append((column_name("program", lang),
-                           display_frame(english_names(sp, lang).assign(declared_by=_declared(sp, lang)),
-                                         ["program", "organization", "delivered", "declared_by", "quote"], lang)))
+        # the programs by name and organisation (their table with quotes is in the exposure section)
+        named = english_names(sp, lang)
+        items = [t("sector.program_item", lang, program=p, organization=o if isinstance(o, str) and o else "—",
+                   declared=t(f"declared.{'user' if d == 'user' else 'article'}", lang))
+                 for p, o, d in zip(named["program"], named["organization"],
+                                    sp.get("declared_by", pd.Series("article", index=sp.index)))]
+        sec.paragraphs.append(t("sector.programs", lang, items=("；" if lang == "zh" else "; ").join(items)))
         ids = set(sp["program_id"])
         f = tables["facts"]
         f = f[f["program_id"].isin(ids)] if not f.empty else f
@@ -478,12 +485,16 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     return sec
 
 
-def appendix_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) -> Section:
+def appendix_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
+                     shown_programs: set[str] | frozenset[str] = frozenset()) -> Section:
     """Sources with quotes, data hashes and package versions (what was not computed, and the
-    estimators' warnings, are in the notes section)."""
+    estimators' warnings, are in the notes section). Facts already shown in a sector section
+    (those of ``shown_programs``) are not repeated."""
     sec = Section("appendix", t("section.appendix", lang), lang, seed=inputs.seed)
     sec.paragraphs.append(t("appendix.sources", lang))
     f = tables["facts"]
+    if not f.empty and shown_programs:
+        f = f[~f["program_id"].isin(shown_programs)]
     if not f.empty:
         sec.tables.append((t("appendix.registry_facts", lang), facts_frame(f, lang)))
     sec.tables.append((t("appendix.hashes", lang), data_hashes(inputs, lang)))

@@ -78,7 +78,7 @@ class Section:
 REPORT_CSS = (
     "<style>.impact-table{border-collapse:collapse;margin:4px 0 12px;font-size:13px}"
     ".impact-table th,.impact-table td{text-align:left!important;vertical-align:top;padding:3px 8px;"
-    "border-bottom:1px solid #e3e3e3;word-break:normal;overflow-wrap:break-word}"
+    "border-bottom:1px solid #e3e3e3;word-break:normal;overflow-wrap:normal}"
     ".impact-section figure{margin:8px 0}.impact-section figcaption{font-size:12px;color:#555}"
     ".impact-section ul.notes{font-size:12px;color:#444}"
     "nav.toc{font-size:13px;margin:8px 0 16px}nav.toc ol{margin:4px 0;padding-left:22px;columns:2}"
