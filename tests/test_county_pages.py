@@ -79,8 +79,10 @@ def test_shared_facts_are_labelled_never_the_countys_own():
     summary = " ".join(rep.summary)
     assert "原文记载投入本县的帮扶资金" not in summary  # no own fund fact
     assert "全项目合计（涉及5县）" in summary and "不是本县单独的投入" in summary
-    appendix = _text(rep.section("appendix").to_html())
-    assert "全项目合计（涉及5县）" in appendix and "本县" in appendix
+    shown = _text(rep.section("child_protection").to_html())  # the program's facts, each labelled
+    assert "全项目合计（涉及5县）" in shown and "本县" in shown
+    appendix = _text(rep.section("appendix").to_html())  # not repeated in the appendix
+    assert "全项目合计（涉及5县）" not in appendix and "昭通市合计（涉及11县）" in appendix
     assert rep.headlines()["funds_yuan"][0] is None
 
 
