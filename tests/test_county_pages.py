@@ -204,3 +204,28 @@ def test_cli_page_for_jinggu(tmp_path, lang):
     problems = pagecheck.text_problems(html, lang=lang, file=page.name)
     assert not problems, [(p.kind, p.text[:60]) for p in problems]
     assert html.count("data:image/png;base64,") >= 3
+
+
+def test_index_links_workbook_and_notebook_and_formats_money(tmp_path):
+    import json
+
+    from impact.report.index import render_index
+    from impact.report.jobs import year_dir
+    from urllib.parse import quote
+
+    ydir = year_dir(2024, tmp_path)
+    (ydir / "counties").mkdir(parents=True)
+    (ydir / ".state").mkdir(parents=True)
+    stem = "530824_景谷傣族彝族自治县"
+    for ext in ("html", "xlsx", "ipynb"):
+        (ydir / "counties" / f"{stem}.{ext}").write_text("x", encoding="utf-8")
+    state = {"kind": "county", "key": "530824", "lang": "zh", "status": "ok",
+             "outputs": {"html": f"{stem}.html", "xlsx": f"{stem}.xlsx", "ipynb": f"{stem}.ipynb"},
+             "headlines": {"funds_yuan": {"value": 2670000.0, "label": "本县资金", "unit": "元"},
+                           "organizations": {"value": "原文未点名组织", "label": "组织数", "unit": None}}}
+    (ydir / ".state" / f"{stem}.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    page = render_index(2024, root=tmp_path)
+    assert f'href="counties/{quote(stem)}.xlsx"' in page
+    assert ".ipynb" in page and "Notebook" in page
+    assert "267万元" in page and "2,670,000" not in page
+    assert "原文未点名组织" in page
