@@ -32,6 +32,7 @@ from impact.romanize import bilingual, county_name_en, organization_en, prefectu
 from impact.report.render import (
     REPORT_CSS,
     mark_zh,
+    quoted_english,
     Section,
     data_hashes,
     display_frame,
@@ -403,7 +404,8 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
                                             "method": column_name("method", lang)})))
         sec.paragraphs += [indicator_sentence(r, lang, names) for _, r in ind.iterrows()
                            if not r.get("note") and pd.notna(r["estimate"])]
-        sec.notes += [f"{r['term']}: {r['note']}" for _, r in ind.iterrows() if r.get("note")]
+        sec.notes += [f"{indicator_label(r, lang, names)}{'：' if lang == 'zh' else ': '}"
+                      f"{quoted_english(str(r['note']), lang)}" for _, r in ind.iterrows() if r.get("note")]
         sec.simulated = bool(ind["simulated"].any())
         if figures:
             ok = shown[shown["estimate"].notna() & shown["conf_low"].notna()]

@@ -22,7 +22,7 @@ from impact.digest import file_sha256
 from impact.i18n import MESSAGES, column_name, t
 from impact.report.inputs import Inputs
 
-__all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
+__all__ = ["REPORT_CSS", "Section", "quoted_english", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
            "mark_zh", "package_versions", "show", "simulated_banner", "sources_sentence"]
 
 
@@ -65,7 +65,9 @@ class Section:
             parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—", classes="impact-table")
                          .replace(_EN_OPEN, '<span lang="en">').replace(_EN_CLOSE, "</span>"))
         if self.notes:
-            parts.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
+            parts.append('<ul class="notes">' + "".join(
+                f"<li>{e(n)}</li>".replace(_EN_OPEN, '<span lang="en">').replace(_EN_CLOSE, "</span>")
+                for n in self.notes) + "</ul>")
         parts.append("</section>")
         out = "\n".join(p for p in parts if p)
         return mark_zh(out) if self.lang == "en" else out
@@ -209,6 +211,13 @@ _NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
 #: Markers of English text quoted on a Chinese page (an estimator's own message), rendered as
 #: ``<span lang="en">`` by :meth:`Section.to_html` after escaping.
 _EN_OPEN, _EN_CLOSE = "\x02", "\x03"
+
+
+def quoted_english(text: str, lang: str) -> str:
+    """``text`` (an estimator's English message) as shown in ``lang``: plain on English pages,
+    marked ``lang="en"`` on Chinese ones (rendered by :meth:`Section.to_html`)."""
+    clean = text.replace(_EN_OPEN, "").replace(_EN_CLOSE, "")
+    return clean if lang == "en" else _EN_OPEN + clean + _EN_CLOSE
 
 
 def _note_part(part: str, lang: str) -> str:
