@@ -160,6 +160,8 @@ COLUMNS: dict[str, dict[str, str]] = {
     "version": {"zh": "版本", "en": "Version"},
     "source": {"zh": "来源", "en": "Source"},
     "simulated": {"zh": "模拟数据", "en": "Simulated"},
+    "declared_by": {"zh": "信息来源", "en": "Stated by"},
+    "coverage": {"zh": "数字范围", "en": "What it covers"},
     "discount_rate": {"zh": "折现率", "en": "Discount rate"},
     "horizon": {"zh": "年限（年）", "en": "Horizon (years)"},
     "bcr": {"zh": "效益成本比", "en": "Benefit–cost ratio"},
@@ -211,6 +213,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "⚠ Parts of this report use simulated data (seed {seed}). Sections marked "
         "'simulated data' do not describe real outcomes; registry facts are quoted from the source article.",
     },
+    "section.sources": {"zh": "本部分数据来源：{sources}。", "en": "Data used in this part: {sources}."},
+    "declared.article": {"zh": "原文记载", "en": "the article"},
+    "declared.user": {"zh": "用户申报（非原文）", "en": "declared by the user (not in the article)"},
     "note.no_programs": {
         "zh": "登记表中没有该县的帮扶项目或结对记录（原文未提及）。",
         "en": "The registry holds no program or pairing for this county (the source article does not name one).",
@@ -257,6 +262,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "summary.funds.wide": {
         "zh": "另有在本县及其他县开展的项目共投入{amount}，原文未分到各县。",
         "en": "Programs running in this and other counties report {amount} in all, not split by county in the article.",
+    },
+    "summary.funds.shared": {
+        "zh": "{label}：{amount}（多县共同的数字，不是本县单独的投入）。",
+        "en": "{label}: {amount} (a figure shared by several counties, not this county's own).",
+    },
+    "summary.shared": {"zh": "多县合计", "en": "several counties together"},
+    "summary.indicator.iv": {
+        "zh": "{label}：{estimate}（95%置信区间 {interval}）。",
+        "en": "{label}: {estimate} (95% CI {interval}).",
+    },
+    "summary.causal.descriptive": {
+        "zh": "合成控制：结对后{outcome}比合成对照{direction}{gap}{unit}，但这一差距不能解读为项目效应。",
+        "en": "Synthetic control: after pairing, {outcome} was {gap} {unit} {direction} than its synthetic "
+        "control, but this gap cannot be read as an effect of the program.",
     },
     "summary.beneficiaries": {
         "zh": "受益情况：{amount}（原文：“{measure}”）。",
@@ -351,10 +370,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "These results rest on simulated data and only demonstrate the method.",
     },
     "causal.event_study": {
-        "zh": "事件研究图显示结对前后各年与结对前一年相比的差异；结对前各点接近零，说明平行趋势假设较为可信。",
-        "en": "The event-study view shows each year's difference relative to the year before pairing; "
-        "pre-pairing points near zero support the parallel-trends assumption.",
+        "zh": "事件研究图显示结对前后各年的差异（全省同领域各县，不是本县单独的估计）。",
+        "en": "The event-study view shows the difference in each year before and after pairing "
+        "(all counties with programs of the sector, not this county alone).",
     },
+    "method.yield_gain": {"zh": "良种与对照地块亩产之差（t区间）", "en": "Difference of improved-seed and control plot yields (t interval)"},
+    "method.income_increase": {"zh": "参与户与未参与户收入变化之差（按村聚类稳健标准误）",
+                               "en": "Difference in income changes, participants minus others (village-clustered SE)"},
+    "method.cost_savings": {"zh": "省级医院与本地治疗人均费用之差（Welch t区间）",
+                            "en": "Provincial minus local cost per patient (Welch t interval)"},
+    "method.reach": {"zh": "受益名单去重计数", "en": "Distinct persons in the beneficiary lists"},
+    "method.cost_effectiveness": {"zh": "项目成本除以受益人数", "en": "Program cost divided by persons reached"},
+    "notepart.benefit_cost": {"zh": "效益成本比", "en": "benefit–cost ratio"},
+    "notepart.income_increase": {"zh": "农户增收", "en": "income increase"},
+    "notepart.synth": {"zh": "合成控制", "en": "synthetic control"},
+    "notepart.event_study": {"zh": "事件研究", "en": "event study"},
+    "notepart.yield_gain": {"zh": "良种增产", "en": "yield gain"},
+    "notepart.cost_savings": {"zh": "就医费用节省", "en": "cost savings"},
+    "notepart.reach": {"zh": "受益覆盖", "en": "reach"},
+    "notepart.cost_effectiveness": {"zh": "人均服务成本", "en": "cost per beneficiary"},
+    "notemsg.no_benefit_cost": {"zh": "没有县在相同年份同时有可货币化的效益和项目成本记录，未计算效益成本比。",
+                                "en": "no county has both a monetized benefit and program costs in the same years"},
+    "notemsg.no_consecutive": {"zh": "没有县的效益和成本记录覆盖连续年份，未计算效益成本比。",
+                               "en": "no county has benefits and costs in consecutive years"},
+    "notemsg.income_total": {"zh": "住户数据没有分来源的收入，使用总收入。",
+                             "en": "income by source not available: the total income is used"},
+    "notemsg.missing_table": {"zh": "缺少所需的数据表，未计算。", "en": "a table it needs is missing"},
+    "notemsg.other": {"zh": "估计方法的提示，英文原文：", "en": "the estimator's message: "},
+    "sector.programs": {"zh": "本领域的帮扶项目：{items}。", "en": "Programs of this sector: {items}."},
+    "sector.program_item": {"zh": "{program}（{organization}，{declared}）", "en": "{program} ({organization}; {declared})"},
+    "nav.index": {"zh": "← 返回报告目录", "en": "← Back to the list of reports"},
+    "nav.toc": {"zh": "目录", "en": "Contents"},
+    "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},
+    "headline.funds_own": {"zh": "本县资金（社会组织）", "en": "County's own funds (social organisations)"},
     # figure labels
     "fig.funds": {"zh": "资金（元）", "en": "Funds (yuan)"},
     "fig.programs": {"zh": "项目数", "en": "Programs"},

@@ -73,8 +73,23 @@ def _style(ax: Any) -> None:
     ax.set_axisbelow(True)
 
 
-def to_png(fig: Any, dpi: int = 110) -> bytes:
-    """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical)."""
+#: The stamp on a chart drawn from simulated data, so a copied image keeps its label.
+SIMULATED_STAMP: dict[str, str] = {"zh": "模拟数据 · 仅供演示", "en": "SIMULATED DATA · demonstration only"}
+
+
+def stamp_simulated(fig: Any, lang: Lang = "zh") -> Any:
+    """Write :data:`SIMULATED_STAMP` across ``fig`` (red, semi-transparent, diagonal); returns ``fig``."""
+    fig.text(0.5, 0.5, SIMULATED_STAMP["zh" if lang == "zh" else "en"], transform=fig.transFigure,
+             ha="center", va="center", rotation=20, fontsize=22, color="#d1495b", alpha=0.35,
+             zorder=1000)
+    return fig
+
+
+def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "zh") -> bytes:
+    """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical);
+    ``simulated=True`` stamps it first (:func:`stamp_simulated`)."""
+    if simulated:
+        stamp_simulated(fig, lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()

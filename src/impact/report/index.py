@@ -60,10 +60,17 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _fmt(value: Any) -> tuple[str, str]:
-    """(shown text, sort key) of a headline value."""
+def _fmt(value: Any, key: str = "") -> tuple[str, str]:
+    """(shown text, sort key) of a headline value; money (``*_yuan``) in 元/万元/亿元 (:func:`impact.fmt.money`),
+    p-values with three decimals, counts with thousands separators."""
+    from impact import fmt
+
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—", ""
+    if key.endswith("_yuan") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt.money(value), repr(float(value))
+    if key.endswith("_p") and isinstance(value, float):
+        return fmt.pvalue(value), repr(value)
     if isinstance(value, bool):
         return ("是 yes" if value else "否 no"), ("1" if value else "0")
     if isinstance(value, int):
@@ -92,6 +99,19 @@ def _href(ydir: Path, state: dict[str, Any]) -> str | None:
     if not name or not (ydir / folder / name).exists():
         return None
     return f"{folder}/{quote(name)}"
+
+
+def _file_links(ydir: Path, state: dict[str, Any] | None, lang: str) -> list[str]:
+    """Links to a made report's workbook and notebook (``[]`` when not made)."""
+    if not state or state.get("status") != "ok":
+        return []
+    outs = state.get("outputs", {})
+    links = []
+    for kind, label in (("xlsx", "Excel"), ("ipynb", "Notebook")):
+        name = outs.get(kind)
+        if name and (ydir / "counties" / name).exists():
+            links.append(f'<a href="counties/{_e(quote(name))}">{_e(label)}{"" if lang == "zh" else " (en)"}</a>')
+    return links
 
 
 def _all_counties() -> list[dict[str, str]]:
@@ -125,7 +145,8 @@ def render_index(year: int, root: str | os.PathLike[str] | None = None) -> str:
                 if key not in columns:
                     unit = f" ({h['unit']})" if h.get("unit") else ""
                     columns[key] = f"{h.get('label') or key}{unit}"
-    head = ["代码 code", "县（市、区） county", "州（市） prefecture", *columns.values(), "English", "状态 status"]
+    head = ["代码 code", "县（市、区） county", "州（市） prefecture", *columns.values(), "English",
+            "工作簿与笔记本 workbook and notebook", "状态 status"]
     out = [
         "<!DOCTYPE html>", '<html lang="zh">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -159,11 +180,13 @@ def render_index(year: int, root: str | os.PathLike[str] | None = None) -> str:
                  f'<td data-sort="{_e(r["prefecture"])}">{_e(r["prefecture"])}</td>']
         hl = (main or {}).get("headlines") or {}
         for key in columns:
-            shown, sort = _fmt((hl.get(key) or {}).get("value"))
+            shown, sort = _fmt((hl.get(key) or {}).get("value"), key)
             cells.append(f'<td class="num" data-sort="{_e(sort)}">{_e(shown)}</td>')
         en_href = _href(ydir, en) if en else None
         cells.append(f'<td data-sort="{1 if en_href else 0}">'
                      + (f'<a href="{_e(en_href)}">English</a>' if en_href else "") + "</td>")
+        files = _file_links(ydir, zh, "zh") + _file_links(ydir, en, "en")
+        cells.append(f'<td data-sort="{len(files)}">' + " · ".join(files) + "</td>")
         statuses = {s.get("status") for s in by_lang.values()}
         if "failed" in statuses:
             err = "; ".join(f"{lang}: {s.get('error', '')}" for lang, s in by_lang.items() if s.get("status") == "failed")

@@ -46,6 +46,40 @@ class Inputs:
     seed: str | None = None
     missing: dict[str, str] = field(default_factory=dict)
 
+    def simulated_codes(self, table: str) -> frozenset[str] | None:
+        """Counties whose rows of ``table`` include simulated ones (from the rows' ``source``
+        column, set by ``impact data build``); ``None`` when the table has no ``source`` column
+        and the whole-table flag :attr:`simulated` decides."""
+        df = self.data.get(table)
+        if df is None or "source" not in df.columns or "county_code" not in df.columns:
+            return None
+        sim = df["source"].astype("string") == "simulated"
+        return frozenset(df.loc[sim.fillna(False).astype(bool), "county_code"].dropna().astype(str))
+
+    def is_simulated(self, table: str, code: str | None = None) -> bool:
+        """True when ``table``'s rows used for county ``code`` (any county when ``None``)
+        include simulated rows; a table that is absent used no rows."""
+        if table not in self.data:
+            return False
+        codes = self.simulated_codes(table)
+        if codes is None:
+            return bool(self.simulated.get(table, False))
+        return bool(codes) if code is None else str(code) in codes
+
+    def sources(self, table: str, code: str) -> list[str]:
+        """Sources (``article``, ``user``, ``simulated``) of ``table``'s rows for county ``code``,
+        sorted; empty when the county has no row. Tables without a ``source`` column count as
+        simulated or user data by their whole-table flag."""
+        df = self.data.get(table)
+        if df is None or "county_code" not in df.columns:
+            return []
+        rows = df[df["county_code"].astype("string") == str(code)]
+        if rows.empty:
+            return []
+        if "source" in rows.columns:
+            return sorted(set(rows["source"].dropna().astype(str)))
+        return ["simulated" if self.simulated.get(table, False) else "user"]
+
     def digest(self) -> str:
         """Content hash of the report tables: every input file's bytes, the code and library
         versions (:func:`impact.digest.code_digest`) and :data:`CACHE_VERSION`; a cache made by

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import pandas as pd
 
 from impact.digest import file_sha256
-from impact.i18n import column_name, t
+from impact.i18n import MESSAGES, column_name, t
 from impact.report.inputs import Inputs
 
-__all__ = ["REPORT_CSS", "Section", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
-           "package_versions", "show", "simulated_banner"]
+__all__ = ["REPORT_CSS", "Section", "quoted_english", "collect_report", "data_hashes", "display_frame", "fig_png", "notes_section",
+           "mark_zh", "package_versions", "show", "simulated_banner", "sources_sentence"]
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Section:
     seed: str | None = None
     level: int = 2
     box: bool = False
+    #: Where this part's data came from: source codes of :data:`impact.provenance.SOURCE_LABELS`
+    #: (``article``, ``user``, ``simulated``), in the order shown.
+    sources: list[str] = field(default_factory=list)
 
     def to_html(self) -> str:
         e = html.escape
@@ -50,18 +54,23 @@ class Section:
         if self.simulated:
             parts.append(simulated_banner(self.lang, self.seed))
         parts += [f"<p>{e(p)}</p>" for p in self.paragraphs]
+        if self.sources:
+            parts.append(f'<p class="sources">{e(sources_sentence(self.sources, self.lang))}</p>')
         for caption, fig in self.figures:
             data = base64.b64encode(fig).decode("ascii")
             parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(caption)}" '
                          f'style="max-width:100%"><figcaption>{e(caption)}</figcaption></figure>')
         for caption, df in self.tables:
             parts.append(f"<h{self.level + 1}>{e(caption)}</h{self.level + 1}>" if caption else "")
-            parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—",
-                                    classes="impact-table"))
+            parts.append(df.to_html(index=False, escape=True, border=0, na_rep="—", classes="impact-table")
+                         .replace(_EN_OPEN, '<span lang="en">').replace(_EN_CLOSE, "</span>"))
         if self.notes:
-            parts.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in self.notes) + "</ul>")
+            parts.append('<ul class="notes">' + "".join(
+                f"<li>{e(n)}</li>".replace(_EN_OPEN, '<span lang="en">').replace(_EN_CLOSE, "</span>")
+                for n in self.notes) + "</ul>")
         parts.append("</section>")
-        return "\n".join(p for p in parts if p)
+        out = "\n".join(p for p in parts if p)
+        return mark_zh(out) if self.lang == "en" else out
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -71,12 +80,40 @@ class Section:
 REPORT_CSS = (
     "<style>.impact-table{border-collapse:collapse;margin:4px 0 12px;font-size:13px}"
     ".impact-table th,.impact-table td{text-align:left!important;vertical-align:top;padding:3px 8px;"
-    "border-bottom:1px solid #e3e3e3;word-break:break-word}"
+    "border-bottom:1px solid #e3e3e3;word-break:normal;overflow-wrap:normal}"
     ".impact-section figure{margin:8px 0}.impact-section figcaption{font-size:12px;color:#555}"
     ".impact-section ul.notes{font-size:12px;color:#444}"
-    "@media print{.impact-section{break-inside:avoid-page}.simulated-banner{-webkit-print-color-adjust:exact;"
-    "print-color-adjust:exact}}</style>"
+    "nav.toc{font-size:13px;margin:8px 0 16px}nav.toc ol{margin:4px 0;padding-left:22px;columns:2}"
+    ".impact-section p.sources{font-size:12px;color:#555}p.back{font-size:13px;margin:0}"
+    ".impact-table td{white-space:normal}.impact-table td:not(:last-child){min-width:4em}"
+    "@media print{@page{size:A4;margin:12mm 10mm}body{font-size:10pt}p.back{display:none}"
+    ".impact-table{font-size:9pt}.impact-section figure img{max-height:120mm}"
+    ".impact-section figure,.impact-table tr{break-inside:avoid}h2,h3{break-after:avoid}"
+    ".simulated-banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}}</style>"
 )
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_ZH_RUN = re.compile(f"[{_CJK}](?:[{_CJK}0-9\\s.,%·—–-]*[{_CJK}])?")
+_TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def mark_zh(html_text: str) -> str:
+    """Wrap every run of Chinese in the text of ``html_text`` in ``<span lang="zh">`` (English
+    pages keep the Chinese names and quotes beside the English, marked as Chinese)."""
+    def node(m: re.Match[str]) -> str:
+        return ">" + _ZH_RUN.sub(lambda r: f'<span lang="zh">{r.group(0)}</span>', m.group(1)) + "<"
+
+    return _TEXT_NODE.sub(node, html_text)
+
+
+def sources_sentence(sources: Sequence[str], lang: str) -> str:
+    """One sentence naming the sources of a part's data (:data:`impact.provenance.SOURCE_LABELS`)."""
+    from impact.provenance import SOURCE_LABELS
+
+    names = [SOURCE_LABELS[s][0 if lang == "zh" else 1] if s in SOURCE_LABELS else str(s)
+             for s in dict.fromkeys(sources)]
+    return t("section.sources", lang, sources=("、" if lang == "zh" else ", ").join(names))
 
 
 def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = False) -> str:
@@ -88,10 +125,11 @@ def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = Fals
             f"{html.escape(text)}</div>")
 
 
-def fig_png(fig: Any) -> bytes:
+def fig_png(fig: Any, *, simulated: bool = False, lang: str = "zh") -> bytes:
+    """PNG bytes of ``fig``; a chart drawn from simulated data carries the simulated stamp."""
     from impact.plots import to_png
 
-    return to_png(fig)
+    return to_png(fig, simulated=simulated, lang=lang)
 
 
 def display_frame(df: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFrame:
@@ -140,7 +178,8 @@ def data_hashes(inputs: Inputs, lang: str = "zh") -> pd.DataFrame:
     """SHA-256 of every input file (:func:`impact.digest.file_sha256`), with whether it is simulated."""
     rows = []
     for name, path in sorted(inputs.files.items()):
-        sim = "simulated" in path.name
+        table = path.name.removesuffix(".parquet").removesuffix("_simulated")
+        sim = inputs.is_simulated(table) if table in inputs.data else False
         rows.append({column_name("file", lang): name, column_name("sha256", lang): file_sha256(path),
                      column_name("simulated", lang): ("是" if sim else "否") if lang == "zh" else ("yes" if sim else "no")})
     return pd.DataFrame(rows)
@@ -160,6 +199,48 @@ def package_versions(lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Known note messages (English, from :mod:`impact.report.tables`) and their message keys.
+_NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("no county has both a monetized benefit", "notemsg.no_benefit_cost"),
+    ("no county has benefits and costs in consecutive", "notemsg.no_consecutive"),
+    ("income by source not available", "notemsg.income_total"),
+    ("table", "notemsg.missing_table"),
+)
+
+
+#: Markers of English text quoted on a Chinese page (an estimator's own message), rendered as
+#: ``<span lang="en">`` by :meth:`Section.to_html` after escaping.
+_EN_OPEN, _EN_CLOSE = "\x02", "\x03"
+
+
+def quoted_english(text: str, lang: str) -> str:
+    """``text`` (an estimator's English message) as shown in ``lang``: plain on English pages,
+    marked ``lang="en"`` on Chinese ones (rendered by :meth:`Section.to_html`)."""
+    clean = text.replace(_EN_OPEN, "").replace(_EN_CLOSE, "")
+    return clean if lang == "en" else _EN_OPEN + clean + _EN_CLOSE
+
+
+def _note_part(part: str, lang: str) -> str:
+    """A report part's name (``benefit_cost`` → 效益成本比; ``synth 530824`` → 合成控制 530824)."""
+    head, _, rest = part.partition(" ")
+    key = f"notepart.{head}"
+    if key not in MESSAGES:
+        return part
+    return (t(key, lang) + (f" {rest}" if rest else "")).strip()
+
+
+def _note_message(message: str, lang: str) -> str:
+    """The note in ``lang``: English as recorded; Chinese for the known messages, else a pointer
+    to the English report (estimator warnings are English text)."""
+    if lang == "en":
+        return message
+    for pattern, key in _NOTE_PATTERNS:
+        if pattern in message and (key != "notemsg.missing_table" or message.startswith("no ")):
+            return t(key, lang)
+    clean = message.replace(_EN_OPEN, "").replace(_EN_CLOSE, "")
+    return t("notemsg.other", lang) + _EN_OPEN + clean + _EN_CLOSE
+
+
 def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
     """The notes section: every estimator warning and every part not computed, with its reason.
 
@@ -173,10 +254,11 @@ def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
     sec.paragraphs.append(t("notes.intro", lang))
     kinds = {k: t(f"notes.{k}", lang) for k in ("warning", "skipped", "note")}
     shown = pd.DataFrame({
-        column_name("part", lang): notes["part"].astype(str),
-        column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if isinstance(c, str) and c else "")
+        column_name("part", lang): [_note_part(p, lang) for p in notes["part"].astype(str)],
+        column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if lang == "en" and isinstance(c, str)
+                                                                      and c else "")
                                          for k, c in zip(notes["kind"], notes["category"])],
-        column_name("message", lang): notes["message"].astype(str),
-    })
+        column_name("message", lang): [_note_message(m, lang) for m in notes["message"].astype(str)],
+    }).drop_duplicates()
     sec.tables.append(("", shown.reset_index(drop=True)))
     return sec

@@ -191,8 +191,12 @@ def indicator_table(inputs: Inputs, year: int, codes: Sequence[str] | None = Non
             sector = tab["program_id"].map(prog_sector).fillna("other")
         else:
             sector = spec["sector"]
-        simulated = any(bool(inputs.simulated.get(tb, False)) for tb in tables_needed)
-        tab = tab.assign(sector=sector, indicator=fname, simulated=simulated)
+        simulated = pd.Series(False, index=tab.index)
+        for tb in tables_needed:  # per county: only where simulated rows of the county were used
+            sim_codes = inputs.simulated_codes(tb)
+            simulated |= (tab["county_code"].astype(str).isin(sim_codes) if sim_codes is not None
+                          else bool(inputs.simulated.get(tb, False)))
+        tab = tab.assign(sector=sector, indicator=fname, simulated=simulated.astype(bool))
         if "note" not in tab.columns:
             tab["note"] = ""
         if "program_id" not in tab.columns:
@@ -257,8 +261,12 @@ def bcr_tables(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *,
         f = ben.rename(columns={"estimate": "benefit"}).merge(
             c.rename(columns={"amount_yuan": "cost"})[["county_code", "year", "cost"]], on=["county_code", "year"])
         if not f.empty:
-            sim = bool(inputs.simulated.get(table, False)) or bool(inputs.simulated.get("cost_ledger", False))
-            flows.append(f.assign(sector=sector, simulated=sim))
+            sim = pd.Series(False, index=f.index)
+            for tb in (table, "cost_ledger"):
+                sim_codes = inputs.simulated_codes(tb)
+                sim |= (f["county_code"].astype(str).isin(sim_codes) if sim_codes is not None
+                        else bool(inputs.simulated.get(tb, False)))
+            flows.append(f.assign(sector=sector, simulated=sim.astype(bool)))
     if not flows:
         notes.skipped("benefit_cost", "no county has both a monetized benefit and program costs in the same years")
         return pd.DataFrame(), pd.DataFrame()

@@ -13,11 +13,14 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from impact.i18n import MESSAGES, fmt_number, fmt_pvalue, fmt_quantity, join_list, sector_name, t, unit_name
+from impact import fmt
+from impact.i18n import MESSAGES, join_list, sector_name, t, unit_name
 from impact.registry import beneficiary_facts, fund_facts
+from impact.units import quantity_text
 from impact.report.render import display_frame
 
-__all__ = ["HEADLINE_TERMS", "OUTCOME_LABEL", "causal_sentence", "facts_frame", "indicator_label",
+__all__ = ["HEADLINE_TERMS", "SIM_MARK", "fact_value_text", "value_text", "interval_text", "causal_paragraphs",
+           "pretrend_text", "OUTCOME_LABEL", "causal_sentence", "facts_frame", "indicator_label",
            "indicator_sentence", "is_local", "quote_clause", "summary_sentences", "synth_caveats", "unit_label"]
 
 
@@ -32,6 +35,54 @@ OUTCOME_LABEL: dict[str, dict[str, str]] = {
 #: Indicator terms read out in the summary box.
 HEADLINE_TERMS: tuple[str, ...] = ("yield_gain_pct", "total_per_household", "saving_per_patient", "unique_persons",
                                    "cost_per_beneficiary")
+
+
+#: The inline mark of a simulated value, so a number copied alone keeps its label.
+SIM_MARK: dict[str, str] = {"zh": "【模拟】", "en": "[simulated] "}
+
+
+def value_text(x: Any, unit: Any, lang: str) -> str:
+    """A value with its unit through :mod:`impact.fmt`: money in 元/万元/亿元 (never fen),
+    percentages with one decimal, persons as counts, other values with two decimals."""
+    u = "" if unit is None or pd.isna(unit) else str(unit)
+    if x is None or pd.isna(x):
+        return "—"
+    if u == "yuan":
+        return fmt.money(x, lang=lang)
+    if u.startswith("yuan"):  # yuan per something: whole yuan, never fen
+        name = unit_label(u, lang)
+        n = fmt.number(x, decimals=0, lang=lang)
+        return f"{n}{name}" if lang == "zh" else f"{n} {name}"
+    if u == "percent":
+        return f"{fmt.number(x, decimals=1, lang=lang)}%"
+    if u in ("person", "person_time", "household", "count") and float(x) == round(float(x)):
+        n = fmt.count(x, lang=lang)
+    else:
+        n = fmt.number(x, decimals=2, lang=lang)
+    name = unit_label(u, lang)
+    return f"{n}{name}" if lang == "zh" or not name else f"{n} {name}"
+
+
+def interval_text(low: Any, high: Any, unit: Any, lang: str) -> str:
+    """A 95% interval with decimals chosen so both ends read (:func:`impact.fmt.interval`), in
+    the value's unit (money intervals in yuan)."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return "—"
+    u = "" if unit is None or pd.isna(unit) else str(unit)
+    name = "%" if u == "percent" else unit_label(u, lang)
+    iv = fmt.interval(low, high, lang=lang, decimals=0 if u == "yuan" else None)
+    return f"{iv}{name}" if lang == "zh" or name in ("", "%") else f"{iv} {name}"
+
+
+def fact_value_text(r: pd.Series, lang: str) -> str:
+    """A registry fact in the article's own unit (:func:`impact.units.quantity_text`)."""
+    q = r.get("qualifier")
+    q = q if isinstance(q, str) and q else "exact"
+    vw = r.get("value_as_written")
+    uw = r.get("unit_as_written")
+    return quantity_text(float(r["value"]), unit_as_written="" if uw is None or pd.isna(uw) else str(uw),
+                         value_as_written=None if vw is None or pd.isna(vw) else str(vw), qualifier=q,
+                         base_unit=None if pd.isna(r.get("base_unit")) else str(r.get("base_unit")), lang=lang)
 
 
 def is_local(facts: pd.DataFrame, code: str) -> pd.Series:
@@ -59,16 +110,16 @@ def summary_sentences(c: Any, tables: dict[str, Any], sectors: Sequence[str], la
         out.append(t("summary.funds", lang, amount=_sum_text(local, lang)))
     else:
         out.append(t("summary.funds.none", lang))
-    if not wide.empty:
-        out.append(t("summary.funds.wide", lang, amount=_sum_text(wide, lang)))
+    for _, r in wide.iterrows():  # shared figures, each with what it covers; never summed as the county's
+        label = r.get("label_zh" if lang == "zh" else "label_en")
+        out.append(t("summary.funds.shared", lang, amount=fact_value_text(r, lang),
+                     label=str(label) if isinstance(label, str) and label else t("summary.shared", lang)))
     ben = beneficiary_facts(facts)
     ben = ben[is_local(ben, c.code)] if not ben.empty else ben
     for _, r in ben.iterrows():
         what = (quote_clause(str(r.get("quote") or ""), str(r.get("value_as_written") or "")) if lang == "zh"
                 else str(r["measure"]).replace("_", " "))
-        out.append(t("summary.beneficiaries", lang, amount=fmt_quantity(r["value"], r["base_unit"], lang,
-                                                                         r.get("qualifier") or "exact"),
-                     measure=what))
+        out.append(t("summary.beneficiaries", lang, amount=fact_value_text(r, lang), measure=what))
     ind = tables["indicators"] if indicators is None else indicators
     names = dict(zip(progs.get("program_id", []), progs.get("program", [])))
     for _, r in ind.iterrows():
@@ -94,7 +145,10 @@ def _sum_text(facts: pd.DataFrame, lang: str) -> str:
     total = float(facts["value"].sum())
     quals = set(facts["qualifier"].fillna("exact")) if "qualifier" in facts.columns else {"exact"}
     q = quals.pop() if len(quals) == 1 else "about"
-    return fmt_quantity(total, "yuan", lang, q)
+    from impact.i18n import qualifier_name
+
+    word = qualifier_name(q, lang) if q != "exact" else ""
+    return f"{word}{fmt.money(total, lang=lang)}" if lang == "zh" else f"{word} {fmt.money(total, lang=lang)}".strip()
 
 
 def indicator_label(r: pd.Series, lang: str, program_names: dict[str, str] | None = None) -> str:
@@ -116,23 +170,53 @@ def unit_label(unit: Any, lang: str) -> str:
 def indicator_sentence(r: pd.Series, lang: str, program_names: dict[str, str] | None = None) -> str:
     """``label: estimate unit (95% CI low to high).``; counts without an interval drop the CI."""
     label = indicator_label(r, lang, program_names)
-    unit = unit_label(r.get("unit"), lang)
+    mark = SIM_MARK[lang] if bool(r.get("simulated", False)) else ""
+    est = value_text(r["estimate"], r.get("unit"), lang)
     if pd.isna(r["conf_low"]) or pd.isna(r["conf_high"]):
-        return t("summary.indicator.noci", lang, label=label, estimate=fmt_number(r["estimate"], lang),
-                 unit=unit if lang == "zh" or unit == "%" else " " + unit)
-    if unit == "%":
-        return t("summary.indicator.pct", lang, label=label, estimate=fmt_number(r["estimate"], lang),
-                 low=fmt_number(r["conf_low"], lang), high=fmt_number(r["conf_high"], lang))
-    return t("summary.indicator", lang, label=label, estimate=fmt_number(r["estimate"], lang), unit=unit,
-             low=fmt_number(r["conf_low"], lang), high=fmt_number(r["conf_high"], lang))
+        return mark + t("summary.indicator.noci", lang, label=label, estimate=est, unit="")
+    return mark + t("summary.indicator.iv", lang, label=label, estimate=est,
+                    interval=interval_text(r["conf_low"], r["conf_high"], r.get("unit"), lang))
 
 
-def causal_sentence(r: pd.Series, lang: str) -> str:
-    """The synthetic-control estimate in one sentence, with its placebo p-value."""
+def causal_sentence(r: pd.Series, lang: str, *, n_post: int | None = None, level: float = 0.05) -> str:
+    """The synthetic-control estimate in one sentence: as an effect with its significance at
+    ``level`` when :func:`impact.fmt.synth_assessment` allows it, else as a descriptive gap
+    that is not read as an effect (poor pre-period fit or a single post period)."""
     lab = OUTCOME_LABEL.get(r["outcome"], {"zh": r["outcome"], "en": r["outcome"], "unit_zh": "", "unit_en": ""})
     est = float(r["estimate"])
-    return t("summary.causal", lang, outcome=lab[lang], gap=fmt_number(abs(est), lang), unit=lab[f"unit_{lang}"],
-             direction=t("dir.higher" if est >= 0 else "dir.lower", lang), p=fmt_pvalue(r["p_value"]))
+    mark = SIM_MARK[lang] if bool(r.get("simulated", False)) else ""
+    gap = fmt.number(abs(est), decimals=0 if abs(est) >= 100 else 1, lang=lang)
+    a = synth_assess(r, n_post=n_post, lang=lang)
+    if a is not None and not a.narrate_effect:
+        return mark + t("summary.causal.descriptive", lang, outcome=lab[lang], gap=gap, unit=lab[f"unit_{lang}"],
+                        direction=t("dir.higher" if est >= 0 else "dir.lower", lang)) + \
+            ("" if lang == "zh" else " ") + ("" if lang == "zh" else " ").join(a.caveats)
+    return mark + t("summary.causal", lang, outcome=lab[lang], gap=gap, unit=lab[f"unit_{lang}"],
+                    direction=t("dir.higher" if est >= 0 else "dir.lower", lang), p=fmt.pvalue(r["p_value"])) + \
+        ("" if lang == "zh" else " ") + fmt.significance(r["p_value"], level=level, lang=lang)
+
+
+def synth_assess(r: pd.Series, *, n_post: int | None, lang: str) -> "fmt.SynthAssessment | None":
+    """:func:`impact.fmt.synth_assessment` of a ``synth`` row (``None`` without ``n_post``)."""
+    if n_post is None:
+        return None
+    return fmt.synth_assessment(pre_rmspe=float(r["pre_rmspe"]), post_gap=float(r["estimate"]), n_post=int(n_post),
+                                n_pre=int(r["n_pre"]), n_donors=int(r["n_donors"]), lang=lang)
+
+
+def causal_paragraphs(r: pd.Series, lang: str, *, n_post: int | None) -> list[str]:
+    """The causal section's sentences (the estimate; the caveats are in :func:`synth_caveats`)."""
+    return [causal_sentence(r, lang, n_post=n_post)]
+
+
+def pretrend_text(es: pd.DataFrame, lang: str, *, unit: str = "") -> str:
+    """The pre-trend sentence from the event study's pre-period estimates (and the joint test's
+    p-value when the table carries one, term ``pretrend``) via :func:`impact.fmt.pretrend_from_table`."""
+    p = None
+    if "term" in es.columns and (es["term"] == "pretrend").any():
+        p = float(es.loc[es["term"] == "pretrend", "p_value"].iloc[0])
+    tab = es[es["time"].notna()].rename(columns={"time": "event_time"})[["event_time", "estimate"]]
+    return fmt.pretrend_from_table(tab, p, unit=unit, lang=lang)
 
 
 def synth_caveats(r: pd.Series, lang: str) -> list[str]:
@@ -152,8 +236,9 @@ def synth_caveats(r: pd.Series, lang: str) -> list[str]:
 def facts_frame(f: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Registry facts for display: the value with unit and qualifier, and the verbatim quote;
     the measure as plain words in English (the Chinese quote says what it is)."""
-    d = f.assign(value=[fmt_quantity(v, u, lang, q if isinstance(q, str) and q else "exact")
-                        for v, u, q in zip(f["value"], f["base_unit"], f.get("qualifier", [""] * len(f)))],
-                 measure=f["measure"].astype(str).str.replace("_", " "))
-    cols = ["value", "quote"] if lang == "zh" else ["measure", "value", "quote"]
+    cover = f.get("label_zh" if lang == "zh" else "label_en")
+    d = f.assign(value=[fact_value_text(r, lang) for _, r in f.iterrows()],
+                 measure=f["measure"].astype(str).str.replace("_", " "),
+                 coverage=cover if cover is not None else "")
+    cols = ["value", "coverage", "quote"] if lang == "zh" else ["measure", "value", "coverage", "quote"]
     return display_frame(d, cols, lang)
