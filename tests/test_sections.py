@@ -184,7 +184,7 @@ def test_summary_numbers_for_maguan_match_the_article(tmp_path):
     assert any("CNY 2.67 million" in s for s in en.summary)  # impact.fmt.money convention
     # organisations the article names as working there: paired with the county or running a program in it
     paired = set(_csv("pairings").query("county_code == @rep.code")["org_id"])
-    sited = set(_csv("program_sites").query("county_code == @rep.code")["program_id"])
+    sited = set(_csv("program_sites").query("county_code == @rep.code")["program_id"])  # noqa: F841 - read by the query below (@sited)
     running = set(_csv("programs").query("program_id in @sited")["org_id"])
     assert rep.headlines()["organizations"][0] == len(paired | running) > 0
 
