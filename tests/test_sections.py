@@ -420,3 +420,13 @@ def test_benefit_cost_section_where_costs_are_recorded(tmp_path):
     assert f"{expected:.2f}" in sec.to_html()
     # other counties have no ledger for a sector with monetized benefits: no section
     assert county_report("马关县", 2024, "en", raw, proc, figures=False).section("bcr") is None
+
+
+def test_count_bars_have_whole_number_ticks():
+    from impact.plots import bar_chart
+
+    fig = bar_chart(pd.DataFrame({"sector": ["health", "agriculture"], "n": [2, 1]}), "sector", "n")
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) >= 2 and all(float(v).is_integer() for v in ticks)
+    fig = bar_chart(pd.DataFrame({"sector": ["a"], "yuan": [1.5]}), "sector", "yuan", money=True)
+    assert fig.axes[0].get_xticks().size > 0

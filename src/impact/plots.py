@@ -153,6 +153,11 @@ def bar_chart(
     ax.set_ylabel("")
     ax.set_xlabel(xlabel or "")
     ax.xaxis.set_major_formatter(_formatter(lang))
+    vals = df[value].to_numpy(dtype=float)
+    if not money and np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole-number ticks
     if title:
         ax.set_title(title, loc="left")
     _style(ax)
