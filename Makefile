@@ -41,10 +41,10 @@ report: data ## Main job: every county report, the province report (HTML and Wor
 lint: install-dev ## Static checks (pyflakes rules: undefined names, unused imports)
 	$(VENV)/bin/ruff check --select F,E9 src tests benchmarks scripts
 
-test: lint ## Run the test suite (fast subset; slow studies are `make test-all`)
+test: lint data ## Build data/processed, then run the test suite (fast subset; slow studies are `make test-all`)
 	$(VENV)/bin/pytest
 
-test-all: install-dev ## Run every test, the slow coverage studies included
+test-all: install-dev data ## Run every test, the slow coverage studies included
 	$(VENV)/bin/pytest -m ''
 
 bench: install-dev ## Run the benchmarks in benchmarks/ and print their ratios
