@@ -216,3 +216,27 @@ def keyword_only(n_positional: int = 2) -> Callable[[F], F]:
         return inner  # type: ignore[return-value]
 
     return wrap
+
+
+def invert_test(pval: Callable[[float], float], estimate: float, step: float, alpha: float, *,
+                rtol: float = 1e-8) -> tuple[float, float]:
+    """Confidence interval ``{θ : p(θ) > α}`` by test inversion, assumed an interval around
+    ``estimate``: each end is bracketed by doubling steps of ``step`` away from the estimate (at
+    most 60), then found by bisection to ``rtol * step``. Returns ``(low, high)``."""
+
+    def edge(sign: int) -> float:
+        inner, outer, k = estimate, estimate + sign * step, 0
+        while pval(outer) > alpha and k < 60:
+            inner, outer = outer, estimate + sign * step * 2 ** (k + 1)
+            k += 1
+        for _ in range(60):
+            mid = 0.5 * (inner + outer)
+            if pval(mid) > alpha:
+                inner = mid
+            else:
+                outer = mid
+            if abs(outer - inner) < rtol * step:
+                break
+        return 0.5 * (inner + outer)
+
+    return edge(-1), edge(+1)

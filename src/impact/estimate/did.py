@@ -29,6 +29,7 @@ from impact.results import Result, check_option
 from ._common import (
     covariate_names,
     drop_missing,
+    invert_test,
     keyword_only,
     require_binary,
     require_columns,
@@ -141,24 +142,7 @@ def wild_cluster_bootstrap(
     if ci:
         se_ref = se0 if se0 > 0 else 1.0
 
-        def edge(sign: int) -> float:
-            inner, step = beta[j], se_ref
-            outer = beta[j] + sign * step
-            k = 0
-            while pval(outer) > alpha and k < 60:
-                inner, outer = outer, beta[j] + sign * step * 2 ** (k + 1)
-                k += 1
-            for _ in range(60):
-                mid = 0.5 * (inner + outer)
-                if pval(mid) > alpha:
-                    inner = mid
-                else:
-                    outer = mid
-                if abs(outer - inner) < 1e-7 * se_ref:
-                    break
-            return 0.5 * (inner + outer)
-
-        out["conf_low"], out["conf_high"] = edge(-1), edge(+1)
+        out["conf_low"], out["conf_high"] = invert_test(pval, beta[j], se_ref, alpha, rtol=1e-7)
     return out
 
 

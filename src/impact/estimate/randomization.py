@@ -31,7 +31,7 @@ import pandas as pd
 from impact.errors import DesignError
 from impact.results import Result, check_option
 
-from ._common import drop_missing, keyword_only, require_binary, require_columns, require_numeric, require_variation
+from ._common import drop_missing, invert_test, keyword_only, require_binary, require_columns, require_numeric, require_variation
 
 Statistic = Literal["diff_means", "t"]
 
@@ -199,23 +199,7 @@ def randomization_test(
     if ci:
         step = float(np.std(null)) if np.std(null) > 0 else 1.0
 
-        def edge(sign: int) -> float:
-            inner, k = est, 0
-            outer = est + sign * step
-            while pval(outer) > alpha and k < 60:
-                inner, outer = outer, est + sign * step * 2 ** (k + 1)
-                k += 1
-            for _ in range(60):
-                mid = 0.5 * (inner + outer)
-                if pval(mid) > alpha:
-                    inner = mid
-                else:
-                    outer = mid
-                if abs(outer - inner) < 1e-8 * step:
-                    break
-            return 0.5 * (inner + outer)
-
-        lo, hi = edge(-1), edge(+1)
+        lo, hi = invert_test(pval, est, step, alpha)
     design = "clusters" if cluster else "units"
     method = f"Randomisation inference ({statistic}, {'full enumeration' if enumerated else f'{len(A)} random assignments'})"
     row = {"term": "effect", "estimate": est, "std_error": se, "statistic": t_obs, "p_value": p, "conf_low": lo,
