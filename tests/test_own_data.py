@@ -381,3 +381,15 @@ def test_sheet_is_recorded_and_used_by_the_build(raw, tmp_path):
     build(raw, tmp_path / "out")
     pat = load("patients", tmp_path / "out")
     assert (pat["source_file"] == "user/医院.xlsx").sum() == 120
+
+
+def test_problems_name_the_header_as_written(tmp_path):
+    from impact.userdata import read_user_table
+
+    p = tmp_path / "hh.csv"
+    p.write_bytes("县,户编号,调查年份,是否参与,家庭人口,人均可支配收入（元）\n景谷县,H1,2024,也许,4,12000\n"
+                  .encode("gbk"))
+    with pytest.raises(InputError) as ei:
+        read_user_table(p)
+    (prob,) = [q for q in ei.value.problems if q.value == "也许"]
+    assert (prob.row, prob.column) == (2, "是否参与") and "是/否" in prob.expected

@@ -266,6 +266,8 @@ def prepare(
         out = pd.concat([out.reset_index(drop=True), kept], axis=1)
     out = _dates_as_written(out, kind)
     out = normalise_values(out, kind)
+    # the user's own header of each column, so that problems name what the user wrote
+    out.attrs["headers_as_written"] = {c: h for h, c in ren.items()}
     return kind, out, rows, notes, factors, probs
 
 

@@ -97,13 +97,14 @@ def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     return df.assign(**out) if out else df
 
 
-def _remap(err: InputError, rows: np.ndarray) -> InputError:
+def _remap(err: InputError, rows: np.ndarray, headers: Mapping[str, str]) -> InputError:
+    """Problems at the user's rows (``rows``) and headers as written (``headers``: column -> header)."""
     fixed = []
     for p in err.problems:
         r = p.row
         if isinstance(r, int) and 2 <= r < len(rows) + 2:
             r = int(rows[r - 2])
-        fixed.append(Problem(p.file, r, p.column, p.value, p.expected))
+        fixed.append(Problem(p.file, r, headers.get(p.column, p.column) if p.column else p.column, p.value, p.expected))
     return InputError(fixed, title=err.title)
 
 
@@ -133,6 +134,7 @@ def read_user_table(
     if df is None:
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
+    headers = dict(out.attrs.get("headers_as_written", {}))
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415
 
@@ -143,7 +145,7 @@ def read_user_table(
     try:
         valid = validate(out, kind, file=name, max_problems=max_problems, counties=counties)
     except InputError as err:
-        err = _remap(err, rows)
+        err = _remap(err, rows, headers)
         if probs:
             err = InputError(probs + list(err.problems), title=err.title)
         raise err from None

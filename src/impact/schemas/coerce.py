@@ -69,7 +69,7 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
             continue
         raw = df[c.name]
         if c.type in ("integer", "flag", "year", "number"):
-            what = "a whole number" if c.type != "number" else "a number"
+            what = {"number": "a number", "flag": "0 or 1 (是/否, 有/无 are read as 1/0)"}.get(c.type, "a whole number")
             if raw.dtype.kind in "iuf" or str(raw.dtype) in ("Int64", "Float64"):
                 num = raw.astype("Float64")
             else:
