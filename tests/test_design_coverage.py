@@ -1,6 +1,6 @@
 """Coverage studies of the designs the reports use (impact.simulate.coverage).
 
-200 replications per design with fixed seeds 1000-1199 (marked ``slow``); a 40-replication
+200 replications per design with fixed seeds 1000-1199 (1000 for the paired plots; marked ``slow``); a 40-replication
 subset of two representative designs runs by default. Each replication redraws the
 simulated world (waves, covariates, effects, noise) and checks whether the design's 95%
 interval covers that replication's truth. Calibrated designs must cover in 93-97%. Where
@@ -51,18 +51,18 @@ def test_coverage_subset(name: str) -> None:
     assert abs(s["bias"]) < 0.5 * se, s
 
 
-#: Measured below the band: shown, not hidden (docs/design.md).
-SHORTFALL = {
-    "paired_plots": "measured 91.5% over 200 replications: the paired delta-method interval of "
-    "impact.indicators.yield_gain is about 4% too narrow here",
-}
+#: Replications where 200 are too few to judge. The paired-plot interval covered 91.5% over
+#: seeds 1000-1199, but its error SD there (0.498 points) is 9% above the error SD over seeds
+#: 1000-1999 (0.456) while its mean SE (0.477) matches the 1000-replication error SD within
+#: 5%: a Monte Carlo low, not a narrow interval (the SE formula is checked against
+#: statsmodels in tests/test_indicators_yield.py). 1000 replications (MC se 0.7 points) judge it.
+REPS: dict[str, int] = {"paired_plots": 1000}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=SHORTFALL[n], strict=True))
-                                  if n in SHORTFALL else n for n in EXPECTED])
+@pytest.mark.parametrize("name", list(EXPECTED))
 def test_coverage_200_replications(name: str) -> None:
-    tab = cv.study(name, reps=200, seed0=1000)
+    tab = cv.study(name, reps=REPS.get(name, 200), seed0=1000)
     s = cv.summarize(tab)
     lo, hi = EXPECTED[name]
     print(f"{name}: coverage {s['coverage']:.3f} (MC se {s['mc_se']:.3f}) over {s['reps']} replications")

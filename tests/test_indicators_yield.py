@@ -48,6 +48,25 @@ def test_paired_hand_computed():
     assert r.table["design"].eq("paired").all()
 
 
+def test_paired_percent_se_matches_statsmodels_ratio_estimator():
+    """The delta-method SE of the ratio of means equals a reference: the ratio of means is
+    weighted least squares of treated on check without intercept, weights 1/check
+    (normal equation sum(t - R c) = 0), and its HC1 sandwich variance is
+    sum(e_i^2)/(sum c_i)^2 * n/(n - 1), e_i = t_i - R c_i (Cochran 1977, eq. 6.9)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(7)
+    n = 40
+    base = 400 * np.exp(rng.normal(0, 0.15, n))
+    tt = np.round(base * 1.2 * np.exp(rng.normal(0, 0.05, n)), 1)
+    cc = np.round(base * np.exp(rng.normal(0, 0.05, n)), 1)
+    rows = [dict(county_code="532627", year=2024, village=f"V{k % 6}", pair_id=f"K{k:03d}", arm=arm, yield_kg_per_mu=y)
+            for k in range(n) for arm, y in (("treated", tt[k]), ("check", cc[k]))]
+    t = yield_gain(pd.DataFrame(rows)).table.set_index("term")
+    ref = sm.WLS(tt, cc, weights=1.0 / cc).fit(cov_type="HC1")
+    assert_allclose(t.loc["yield_gain_pct", "estimate"], 100 * (ref.params[0] - 1), rtol=1e-10)
+    assert_allclose(t.loc["yield_gain_pct", "std_error"], 100 * ref.bse[0], rtol=1e-10)
+
+
 def test_units_convert_absolute_gain_only():
     base = yield_gain(paired_frame()).table.set_index("term")
     ha = yield_gain(paired_frame(), unit="kg/ha").table.set_index("term")
