@@ -171,6 +171,46 @@ def test_county_without_sector_program_gets_no_county_design(panel: pd.DataFrame
     assert dz.county_design(panel, code, 2025) is None
 
 
+@pytest.mark.parametrize("code,program", [("532625", "免费午餐项目"), ("532623", "希望澡堂"), ("532523", "捐资")])
+def test_county_without_a_sector_program_says_why_in_both_languages(panel: pd.DataFrame, registry: dict, code: str,
+                                                                     program: str) -> None:
+    """马关 (free lunches), 西畴 (bath houses), 屏边 (a donation): no program of a sector with a
+    county-panel outcome, so no synthetic control on their pairing year, and a reason naming
+    their programs."""
+    plan = dz.county_plan(panel, code, 2025, registry=registry)
+    assert plan["design"] is None and dz.county_design(panel, code, 2025, registry=registry) is None
+    assert program in plan["reason_zh"] and program in plan["reason_en"]
+    assert "教育" in plan["reason_zh"] and "education" in plan["reason_en"]
+    assert "所有县都已结对" in plan["reason_zh"] and "Every county is paired" in plan["reason_en"]
+
+
+def test_a_start_year_the_registry_does_not_know_is_no_treatment_date(panel: pd.DataFrame, registry: dict) -> None:
+    """A panel cohort for a program the registry does not place in the county is refused."""
+    code = "532625"  # 马关: free lunches only
+    forged = panel.assign(cohort_health=np.where(panel["county_code"].astype(str) == code, 2023,
+                                                 panel["cohort_health"]))
+    assert dz.county_design(forged, code, 2025) is not None  # without the registry, the panel is believed
+    plan = dz.county_plan(forged, code, 2025, registry=registry)
+    assert plan["design"] is None and "2023" in plan["reason_zh"] and "registry lists no such program" in plan["reason_en"]
+    ok = dz.county_plan(panel, "530828", 2025, registry=registry)  # 澜沧: hospital pairing
+    assert ok["design"] == "synthetic_control" and ok["sector"] == "health"
+    assert str(ok["start"]) in ok["reason_zh"] and str(ok["start"]) in ok["reason_en"]
+
+
+def test_report_synth_table_records_why_a_county_has_none(panel: pd.DataFrame, registry: dict) -> None:
+    from impact.report.causal import synth_table
+    from impact.report.inputs import Inputs
+    from impact.report.notes import Notes
+
+    inputs = Inputs(counties=pd.DataFrame(), registry=registry, data={"county_panel": panel}, simulated={}, files={})
+    notes = Notes()
+    syn, _ = synth_table(inputs, 2024, ["532625", "530627"], notes=notes)
+    assert list(syn["county_code"]) == ["530627"]  # 镇雄: 爱佑安生 (child protection)
+    n = notes.frame()
+    mine = n[(n["county_code"] == "532625") & (n["part"] == "synth 532625")]
+    assert len(mine) == 1 and "免费午餐项目" in mine["message_zh"].iloc[0] and "outside the sectors" in mine["message"].iloc[0]
+
+
 # ----------------------------------------------------------------------------- estimation
 
 

@@ -43,6 +43,7 @@ from impact.design_definitions import (  # noqa: F401 - re-exported
     Design,
     Lang,
     county_design,
+    county_plan,
     design,
     donor_pool,
     draw_first_wave,

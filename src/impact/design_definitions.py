@@ -358,21 +358,92 @@ def donor_pool(
     return list(dist.index if max_donors is None else dist.index[:max_donors])
 
 
-def county_design(panel: pd.DataFrame, county_code: str, year: int) -> dict[str, Any] | None:
-    """The county-level design of one county's report.
+def county_design(
+    panel: pd.DataFrame, county_code: str, year: int, *, registry: dict[str, pd.DataFrame] | None = None
+) -> dict[str, Any] | None:
+    """The county-level design of one county's report, or None (:func:`county_plan` says why)."""
+    plan = county_plan(panel, county_code, year, registry=registry)
+    return None if plan["design"] is None else plan
 
-    Returns ``{"design", "sector", "outcome", "start"}`` for the county's first sector with
-    a program started by ``year`` (:data:`SECTOR_OUTCOME` order): a synthetic control with
-    donors from counties without that program. None when the county has no such program:
-    every county is paired, so a county-specific comparison needs a program others lack
-    (the wave design then applies to the province, not to one county).
+
+def _registry_programs(registry: dict[str, pd.DataFrame], county_code: str) -> pd.DataFrame:
+    """The registry's programs in ``county_code`` as :func:`program_counties` places them (sited
+    there, or without sites and run by an organisation paired with it): ``name, sector``."""
+    programs, sites, pairings = registry["programs"], registry["program_sites"], registry["pairings"]
+    pid = _codes(programs["program_id"])
+    sited_here = set(_codes(sites.loc[_codes(sites["county_code"]) == county_code, "program_id"]))
+    orgs_here = set(_codes(pairings.loc[_codes(pairings["county_code"]) == county_code, "org_id"]))
+    unsited = ~pid.isin(set(_codes(sites["program_id"])))
+    keep = pid.isin(sited_here) | (unsited & _codes(programs["org_id"]).isin(orgs_here))
+    return programs.loc[keep.to_numpy(), ["name", "sector"]].reset_index(drop=True)
+
+
+def county_plan(
+    panel: pd.DataFrame, county_code: str, year: int, *, registry: dict[str, pd.DataFrame] | None = None
+) -> dict[str, Any]:
+    """Whether one county gets a synthetic control, on which program and date, and why (not).
+
+    A county-specific estimate needs a treatment that exists in the campaign and that other
+    counties lack: every county is paired, so pairing itself leaves no comparison group. The
+    county's first sector of :data:`SECTOR_OUTCOME` whose program started by ``year``
+    (``cohort_<sector>``, 0 = none) gives the design; with ``registry`` that program must also
+    be one the registry places in the county (:func:`program_counties`), so a start year with no
+    program behind it never becomes a treatment date. Donors: :func:`donor_pool`.
+
+    Returns ``design`` (``"synthetic_control"`` or None), ``sector``, ``outcome``, ``start``
+    and ``reason_zh`` / ``reason_en``: one computed sentence saying what the estimate rests on,
+    or why there is none (the county's programs and their sectors, when the registry is given).
     """
-    rows = panel[panel["county_code"].astype(str) == str(county_code)]
+    from impact.i18n import sector_name
+
+    code = str(county_code)
+    rows = panel[panel["county_code"].astype(str) == code]
+    plan: dict[str, Any] = {"design": None, "sector": None, "outcome": None, "start": None}
     if rows.empty:
-        return None
-    r = rows.iloc[0]
+        return {**plan, "reason_zh": f"县级面板没有县代码 {code} 的数据，不做合成控制。",
+                "reason_en": f"The county panel has no rows for county {code}: no synthetic control."}
+    listed = {s for s in SECTORS if code in program_counties(registry, s)} if registry is not None else set(SECTORS)
+    later: list[tuple[str, int]] = []
+    unlisted: list[tuple[str, int]] = []
     for sector, outcome in SECTOR_OUTCOME.items():
         col = f"cohort_{sector}"
-        if col in panel.columns and 0 < int(r[col]) <= year:
-            return {"design": "synthetic_control", "sector": sector, "outcome": outcome, "start": int(r[col])}
-    return None
+        start = int(rows[col].max()) if col in panel.columns else 0
+        if start <= 0:
+            continue
+        if sector not in listed:
+            unlisted.append((sector, start))
+        elif start > year:
+            later.append((sector, start))
+        else:
+            zh, en = sector_name(sector, "zh"), sector_name(sector, "en").lower()
+            return {"design": "synthetic_control", "sector": sector, "outcome": outcome, "start": start,
+                    "reason_zh": f"本县{zh}项目{start}年开始：合成控制以{start}年为处理时点，对照县取没有{zh}项目的县。",
+                    "reason_en": f"The county's {en} program started in {start}: the synthetic control takes {start} "
+                                 f"as the treatment date and draws its donors from counties without such a program."}
+    tail_zh = "所有县都已结对，仅凭结对找不到对照组，因此本县不做县级合成控制。"
+    tail_en = ("Every county is paired, so pairing alone leaves no comparison group: "
+               "no county-specific synthetic control.")
+    if later:
+        s, y = later[0]
+        return {**plan, "reason_zh": f"本县{sector_name(s, 'zh')}项目{y}年才开始，晚于报告年份{year}年；{tail_zh}",
+                "reason_en": f"The county's {sector_name(s, 'en').lower()} program starts in {y}, after the report year {year}. "
+                             + tail_en}
+    if unlisted:
+        s, y = unlisted[0]
+        return {**plan, "reason_zh": f"面板给出本县{sector_name(s, 'zh')}项目开始于{y}年，但项目登记表中本县没有该领域的项目，"
+                                     f"这个年份不是活动中存在的处理时点；{tail_zh}",
+                "reason_en": f"The panel gives a {sector_name(s, 'en').lower()} program start of {y} for the county, but the program "
+                             "registry lists no such program there, so that year is no treatment date of the campaign. "
+                             + tail_en}
+    have = "、".join(sector_name(s, "zh") for s in SECTOR_OUTCOME)
+    en_names = [sector_name(s, "en").lower() for s in SECTOR_OUTCOME]
+    have_en = ", ".join(en_names[:-1]) + " or " + en_names[-1]
+    progs = _registry_programs(registry, code) if registry is not None else pd.DataFrame(columns=["name", "sector"])
+    if len(progs):
+        named_zh = "、".join(f"{n}（{sector_name(str(s), 'zh')}）" for n, s in zip(progs["name"], progs["sector"]))
+        named_en = "; ".join(f"{n} ({sector_name(str(s), 'en').lower()})" for n, s in zip(progs["name"], progs["sector"]))
+        return {**plan, "reason_zh": f"原文记载的本县项目为{named_zh}，不属于县级面板有结果指标的领域（{have}）；{tail_zh}",
+                "reason_en": f"The article's programs in the county, {named_en}, are outside the sectors with a county-panel "
+                             f"outcome ({have_en}). " + tail_en}
+    return {**plan, "reason_zh": f"本县没有{have}领域的项目；{tail_zh}",
+            "reason_en": f"The county has no program in {have_en}. " + tail_en}

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from impact.design import county_design, donor_pool
+from impact.design import county_plan, donor_pool
 from impact.errors import DesignError
 from impact.estimate.staggered import staggered
 from impact.estimate.synth import synth
@@ -45,13 +45,16 @@ SYNTH_DONORS = 20
 
 def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *,
                 notes: Notes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Synthetic control (:func:`impact.estimate.synth`) for each county paired by ``year``.
+    """Synthetic control (:func:`impact.estimate.synth`) for each county with a program others lack.
 
-    Outcome: the county's first sector outcome (:data:`SECTOR_OUTCOME`), or income per
-    capita for counties paired in other sectors. Donors: the :data:`SYNTH_DONORS`
-    counties without a program of the same sector closest in pre-program mean outcome
-    (:func:`impact.design.donor_pool`; every county is paired, so counties without a
-    sector program get no county-specific estimate). Panel years up to
+    The design of each county comes from :func:`impact.design.county_plan`: the county's first
+    sector (agriculture, health, child protection) whose program started by ``year``, on that
+    program's start year (``cohort_<sector>``, confirmed by the registry when it has the
+    program tables) and the sector's outcome (:data:`impact.design.SECTOR_OUTCOME`). Donors:
+    the :data:`SYNTH_DONORS` counties without a program of the same sector closest in
+    pre-program mean outcome (:func:`impact.design.donor_pool`). Every county is paired, so a
+    county without such a program gets no estimate, and the notes say why in Chinese and
+    English (the county's programs and their sectors). Panel years up to
     ``year`` only. Returns ``summary`` (``county_code, sector, outcome, cohort,
     estimate, p_value, pre_rmspe, outcome_sd, n_donors, n_pre, method, simulated``),
     ``gaps`` (``county_code, unit, year, gap``: the county and the placebos whose
@@ -67,20 +70,21 @@ def synth_table(inputs: Inputs, year: int, codes: Sequence[str] | None = None, *
         notes.skipped("synth", "no county_panel table")
         return empty
     panel = panel[pd.to_numeric(panel["year"]) <= year]
-    first = panel.groupby("county_code")["cohort"].max()
-    targets = [c for c in first.index if 0 < first[c] <= year]
+    targets = sorted(panel["county_code"].astype(str).unique())
     if codes is not None:
         targets = [c for c in targets if c in set(codes)]
+    registry = inputs.registry if {"programs", "program_sites", "pairings"} <= set(inputs.registry or {}) else None
     summaries, gaps = [], []
     for code in targets:
-        design = county_design(panel, code, year)
-        if design is None:
+        design = county_plan(panel, code, year, registry=registry)
+        if design["design"] is None:  # no treatment date of the campaign that others lack: say why
+            notes.skipped(f"synth {code}", design["reason_en"], county_code=code, reason_zh=design["reason_zh"])
             continue
         sector, outcome, cohort = design["sector"], design["outcome"], design["start"]
         try:
             donors = donor_pool(panel, code, sector=sector, outcome=outcome, start=cohort, max_donors=SYNTH_DONORS)
         except DesignError as err:
-            notes.skipped(f"synth {code}", str(err))
+            notes.skipped(f"synth {code}", str(err), county_code=code)
             continue
         sub = panel[panel["county_code"].isin(donors + [code])]
         res = call(notes, "synth", synth, sub, yname=outcome, idname="county_code", tname="year",

@@ -11,8 +11,9 @@ exception propagates, so the report fails (a bug is never a footnote).
 The notes are a tidy table (:data:`NOTE_COLUMNS`): ``part`` (what was computed, e.g.
 ``synth`` or ``income_increase``), ``county_code`` (empty for province-wide parts),
 ``kind`` (``warning``, ``skipped`` or ``note``: a fallback the report made, e.g. the total
-income where income by source is empty), ``category`` (the warning or error class) and
-``message``.
+income where income by source is empty), ``category`` (the warning or error class),
+``message`` (English) and ``message_zh`` (the Chinese text when the code that recorded the
+note computed one, e.g. why a county has no synthetic control; else empty).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from impact.errors import ImpactError, ImpactWarning
 
 __all__ = ["NOTE_COLUMNS", "Notes", "call"]
 
-NOTE_COLUMNS: tuple[str, ...] = ("part", "county_code", "kind", "category", "message")
+NOTE_COLUMNS: tuple[str, ...] = ("part", "county_code", "kind", "category", "message", "message_zh")
 
 
 class Notes:
@@ -35,21 +36,23 @@ class Notes:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, part: str, kind: str, message: str, *, category: str = "", county_code: str | None = None) -> None:
-        """Record one note (``kind``: ``warning``, ``skipped`` or ``note``)."""
+    def add(self, part: str, kind: str, message: str, *, category: str = "", county_code: str | None = None,
+            message_zh: str = "") -> None:
+        """Record one note (``kind``: ``warning``, ``skipped`` or ``note``; ``message`` in English,
+        ``message_zh`` its Chinese text when there is one)."""
         self.rows.append({"part": part, "county_code": county_code, "kind": kind, "category": category,
-                          "message": " ".join(str(message).split())})
+                          "message": " ".join(str(message).split()), "message_zh": str(message_zh).strip()})
 
-    def skipped(self, part: str, reason: str, *, county_code: str | None = None) -> None:
+    def skipped(self, part: str, reason: str, *, county_code: str | None = None, reason_zh: str = "") -> None:
         """Record a part left out, with the reason (no data, estimator refused the design)."""
-        self.add(part, "skipped", reason, county_code=county_code)
+        self.add(part, "skipped", reason, county_code=county_code, message_zh=reason_zh)
 
     def frame(self) -> pd.DataFrame:
         """The notes as a table (:data:`NOTE_COLUMNS`), duplicates removed, in recording order."""
         df = pd.DataFrame(self.rows, columns=list(NOTE_COLUMNS))
         df = df.drop_duplicates(ignore_index=True)
         return df.astype({"part": "string", "county_code": "string", "kind": "string", "category": "string",
-                          "message": "string"})
+                          "message": "string", "message_zh": "string"})
 
 
 def call(notes: Notes, part: str, fn: Callable[..., Any], *args: Any, county_code: str | None = None,

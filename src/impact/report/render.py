@@ -258,7 +258,8 @@ def notes_section(notes: pd.DataFrame, lang: str) -> "Section":
         column_name("note_kind", lang): [kinds.get(str(k), str(k)) + (f" ({c})" if lang == "en" and isinstance(c, str)
                                                                       and c else "")
                                          for k, c in zip(notes["kind"], notes["category"])],
-        column_name("message", lang): [_note_message(m, lang) for m in notes["message"].astype(str)],
+        column_name("message", lang): [zh if lang == "zh" and zh else _note_message(m, lang) for m, zh in zip(
+            notes["message"].astype(str), notes.get("message_zh", pd.Series("", index=notes.index)).fillna("").astype(str))],
     }).drop_duplicates()
     sec.tables.append(("", shown.reset_index(drop=True)))
     return sec
