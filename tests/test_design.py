@@ -254,6 +254,37 @@ def test_permutation_interval_covers_truth_and_ignores_row_order(panel: pd.DataF
     assert r2 == r
 
 
+def test_program_permutation_and_randomization_test_share_one_core(panel: pd.DataFrame) -> None:
+    """One cohort, no clustering: the program DiD is the difference in means of each county's
+    ``B_i / n_post`` (post mean minus pre mean), so ``randomization_test`` on that county table
+    (one county per cluster) and ``program_permutation`` on the panel test the same statistic
+    with the same draws: same p-value, same interval, same convention ``(1 + hits)/(reps + 1)``."""
+    from impact.estimate import randomization_test
+
+    start = 2022
+    codes = sorted(panel["county_code"].astype(str).unique())
+    treated = set(codes[5:125:15])  # 8 counties, one cohort
+    one = panel.assign(cohort_health=np.where(panel["county_code"].astype(str).isin(treated), start, 0))
+    Y, years, g, cc = dz._did_parts(one, "referral_out_share", "cohort_health")
+    post = years >= start
+    county = pd.DataFrame({"county_code": cc, "d": (g > 0).astype(int),
+                           "y": Y[:, post].mean(axis=1) - Y[:, ~post].mean(axis=1)})
+    for seed in (0, 4):
+        a = dz.program_permutation(one, "health", cluster=None, reps=499, seed=seed)
+        b = randomization_test(county, "y", dname="d", cluster="county_code", reps=499, seed=seed).tidy().iloc[0]
+        assert a["p_value"] == b["p_value"]
+        assert (a["p_value"] * 500) % 1 < 1e-9  # (1 + hits) / (reps + 1)
+        assert np.isclose(a["estimate"], b["estimate"], rtol=1e-10, atol=0)
+        assert np.allclose([a["conf_low"], a["conf_high"]], [b["conf_low"], b["conf_high"]], rtol=1e-6, atol=0)
+    # neither depends on row order
+    shuffled = one.sample(frac=1.0, random_state=3)
+    assert dz.program_permutation(shuffled, "health", cluster=None, reps=499, seed=4) == a
+    rows = county.sample(frac=1.0, random_state=5).drop(columns="county_code")
+    c1 = randomization_test(county.drop(columns="county_code"), "y", dname="d", reps=499, seed=4).tidy().iloc[0]
+    c2 = randomization_test(rows, "y", dname="d", reps=499, seed=4).tidy().iloc[0]
+    assert c1["p_value"] == c2["p_value"] and c1["conf_low"] == c2["conf_low"] and c1["conf_high"] == c2["conf_high"]
+
+
 def test_permutation_does_not_reject_a_true_null(panel: pd.DataFrame) -> None:
     """Placebo: the tourist-visit outcome has no effect; with the child-protection
     cohorts its randomisation p-value is not small."""

@@ -131,15 +131,28 @@ def program_permutation(
     level ``alpha`` (Fisher 1935; Imbens and Rubin 2015, ch. 5; cluster-preserving
     placements as in Conley and Taber 2011), found by bisection. It is an interval for the
     effect **in the treated counties** (the sample ATT), the question few counties can answer.
+    The p-value and the inversion are :func:`impact.estimate.randomization.permutation_inference`,
+    the core :func:`impact.estimate.randomization_test` uses too: ``p = (1 + hits) / (reps + 1)``
+    (Phipson and Smyth 2010); with ``cluster=None`` the assignments are drawn as that test draws
+    them, so on the same data and seed both give the same p-value and interval.
     Returns ``estimate, conf_low, conf_high, p_value, reps, n_treated``.
     """
     yname = yname or SECTOR_OUTCOME[sector]
     Y, years, g, codes = _did_parts(panel, yname, f"cohort_{sector}")
     if not (g > 0).any() or not (g == 0).any():
         raise DesignError(f"{sector}: randomisation inference needs counties with and without the program")
+    from impact.estimate.randomization import permutation_inference, random_orders
+
     rng = np.random.default_rng(seed)
     if cluster is None:
-        draws = [rng.permutation(g) for _ in range(reps)]
+        # the shared draw of impact.estimate.randomization_test: the cohorts, largest first, go to
+        # the units a random ordering places first (one cohort: the first n_treated units)
+        ranked = np.sort(g)[::-1]
+        draws = []
+        for order in random_orders(len(g), reps, rng):
+            d = np.empty_like(g)
+            d[order] = ranked
+            draws.append(d)
     else:
         cl = panel.groupby("county_code")[cluster].first().reindex(codes).astype(str).to_numpy()
         idx, labels = pd.factorize(cl, sort=True)
@@ -149,29 +162,11 @@ def program_permutation(
     perms = np.column_stack([g] + draws)
     D = (g[:, None] > 0) & (years[None, :] >= g[:, None])
     a = _did_stat(Y, years, perms)  # T_p(Y)
-    b = _did_stat(D.astype(float), years, perms)  # T_p(D): the statistic is linear in Y
+    b = _did_stat(D.astype(float), years, perms)  # T_p(D): the statistic is linear in Y, so T_p(Y - b0 D) = a - b0 b
     est = float(a[0])
-
-    def pval(b0: float) -> float:
-        t = a - b0 * b
-        return float(np.mean(np.abs(t[1:]) >= abs(t[0]) - 1e-12 * max(1.0, abs(t[0]))))
-
-    spread = float(np.std(a[1:])) or 1.0
-
-    def edge(sign: int) -> float:
-        inner, outer = est, est + sign * spread
-        k = 0
-        while pval(outer) > alpha and k < 60:
-            inner, outer = outer, est + sign * spread * 2 ** (k + 1)
-            k += 1
-        for _ in range(60):
-            mid = 0.5 * (inner + outer)
-            inner, outer = (mid, outer) if pval(mid) > alpha else (inner, mid)
-            if abs(outer - inner) < 1e-6 * spread:
-                break
-        return 0.5 * (inner + outer)
-
-    return {"estimate": est, "conf_low": edge(-1), "conf_high": edge(+1), "p_value": pval(0.0),
+    p, lo, hi = permutation_inference(lambda b0: (a[0] - b0 * b[0], a[1:] - b0 * b[1:]), estimate=est,
+                                      step=float(np.std(a[1:])), alpha=alpha)
+    return {"estimate": est, "conf_low": lo, "conf_high": hi, "p_value": p,
             "reps": float(reps), "n_treated": float(np.sum(g > 0))}
 
 

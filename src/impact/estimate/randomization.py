@@ -13,7 +13,11 @@ Imbens & Rubin 2015, ch. 5). The assignments respect the design:
 When the number of possible assignments ``N_A = prod_s C(n_s, n1_s)`` (over strata, counting
 clusters) is at most ``reps``, every assignment is enumerated and the p-value
 ``p = #{a : |T(a)| >= |T_obs|} / N_A`` is exact: ``P(p <= alpha) <= alpha`` under H0 for every
-``alpha``. Otherwise ``reps`` assignments are drawn at random and ``p = (1 + #{|T*| >= |T_obs|}) / (reps + 1)``.
+``alpha``. Otherwise ``reps`` assignments are drawn at random and ``p = (1 + #{|T*| >= |T_obs|}) / (reps + 1)``:
+the observed assignment counts as one of the draws, so the p-value is never 0 and the test stays
+exact at every level (Phipson & Smyth 2010). :func:`permutation_p_value` and
+:func:`permutation_inference` are the one core of this convention, shared with the
+cluster-preserving program permutation of :func:`impact.design.program_permutation`.
 
 The interval collects every constant effect ``tau0`` the test does not reject at level ``alpha``
 (test inversion, Imbens & Rubin 2015, sec. 5.7), found by bisection on the same assignments.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Literal, get_args
+from typing import Callable, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -40,6 +44,48 @@ ASSUMPTIONS_RI = (
     "the sharp null: the effect is the same constant for every unit (zero for the p-value)",
     "no interference between units (SUTVA)",
 )
+
+
+def random_orders(n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """``reps`` random orderings of ``n`` units (``reps x n`` indices): the argsort of uniform
+    keys. A draw re-assigns treatment to the units placed first (as many as are treated)."""
+    return np.argsort(rng.random((reps, n)), axis=1)
+
+
+def permutation_p_value(observed: float, draws: np.ndarray, *, enumerated: bool = False) -> float:
+    """Two-sided randomisation p-value of ``observed`` against the statistics of ``draws``.
+
+    ``p = #{|T*| >= |T_obs|} / N_A`` when ``draws`` enumerate every assignment (the observed one
+    among them); ``p = (1 + #{|T*| >= |T_obs|}) / (reps + 1)`` when they are ``reps`` random
+    draws (Phipson, B. and Smyth, G. K. 2010, Permutation p-values should never be zero,
+    Stat. Appl. Genet. Mol. Biol. 9(1), art. 39). Ties within ``1e-12`` relative count as hits.
+    """
+    dev = abs(float(observed))
+    hits = int(np.sum(np.abs(draws) >= dev - 1e-12 * max(1.0, dev)))
+    n = len(draws)
+    return hits / n if enumerated else (hits + 1) / (n + 1)
+
+
+def permutation_inference(stat: Callable[[float], tuple[float, np.ndarray]], *, estimate: float, step: float,
+                          alpha: float, enumerated: bool = False, ci: bool = True) -> tuple[float, float, float]:
+    """The p-value of ``H0: tau = 0`` and the test-inversion interval of one randomisation test.
+
+    ``stat(tau0)`` returns the observed statistic and the statistics of the assignments, both
+    computed on the untreated outcomes implied by ``H0: tau = tau0`` (``Y - tau0 D``);
+    :func:`permutation_p_value` turns them into ``p(tau0)``, and the interval
+    ``{tau0 : p(tau0) > alpha}`` is found by :func:`impact.estimate._common.invert_test`
+    from ``estimate`` in steps of ``step`` (the spread of the null distribution).
+    Returns ``(p(0), low, high)`` (NaN ends when ``ci`` is False).
+    """
+
+    def pval(tau0: float) -> float:
+        obs, draws = stat(tau0)
+        return permutation_p_value(obs, draws, enumerated=enumerated)
+
+    lo = hi = np.nan
+    if ci:
+        lo, hi = invert_test(pval, estimate, step if step > 0 else 1.0, alpha)
+    return pval(0.0), lo, hi
 
 
 def _assignments(units_by_stratum: list[np.ndarray], n_treated: list[int], n_units: int, reps: int,
@@ -62,8 +108,7 @@ def _assignments(units_by_stratum: list[np.ndarray], n_treated: list[int], n_uni
         return np.array(rows), True
     A = np.zeros((reps, n_units))
     for u, k in zip(units_by_stratum, n_treated):
-        keys = rng.random((reps, len(u)))
-        order = np.argsort(keys, axis=1)[:, :k]
+        order = random_orders(len(u), reps, rng)[:, :k]
         A[np.arange(reps)[:, None], u[order]] = 1.0
     return A, False
 
@@ -143,6 +188,8 @@ def randomization_test(
     require_numeric(data, [yname])
     require_binary(data, dname)
     df = drop_missing(data, [yname, dname, strata, cluster]).reset_index(drop=True)
+    if cluster is None:  # units in a canonical order, so the seeded draws do not depend on row order
+        df = df.sort_values([c for c in (strata, dname, yname) if c is not None], kind="mergesort").reset_index(drop=True)
     require_variation(df[dname], dname)
     Y = df[yname].to_numpy(float)
     D = df[dname].to_numpy(float)
@@ -183,23 +230,16 @@ def randomization_test(
     t_obs = float(_stat(Y, D[None, :], statistic)[0])
     est = float(_stat(Y, D[None, :], "diff_means")[0])
 
-    def pval(tau0: float) -> float:
+    def stat(tau0: float) -> tuple[float, np.ndarray]:
         # under H0: tau = tau0 the untreated outcomes are y0 = Y - tau0 D whatever the assignment,
         # and the statistic of assignment a, centred at tau0, is the statistic of (y0, a)
         y0 = Y - tau0 * D
-        dev = abs(float(_stat(y0, D[None, :], statistic)[0]))
-        devstar = np.abs(_stat(y0, A, statistic))
-        hits = int(np.sum(devstar >= dev - 1e-12 * max(1.0, dev)))
-        return hits / len(A) if enumerated else (hits + 1) / (len(A) + 1)
+        return float(_stat(y0, D[None, :], statistic)[0]), _stat(y0, A, statistic)
 
-    p = pval(0.0)
     null = _stat(Y, A, "diff_means")
     se = float(np.std(null, ddof=0)) if statistic == "diff_means" else np.nan
-    lo = hi = np.nan
-    if ci:
-        step = float(np.std(null)) if np.std(null) > 0 else 1.0
-
-        lo, hi = invert_test(pval, est, step, alpha)
+    p, lo, hi = permutation_inference(stat, estimate=est, step=float(np.std(null)), alpha=alpha,
+                                      enumerated=enumerated, ci=ci)
     design = "clusters" if cluster else "units"
     method = f"Randomisation inference ({statistic}, {'full enumeration' if enumerated else f'{len(A)} random assignments'})"
     row = {"term": "effect", "estimate": est, "std_error": se, "statistic": t_obs, "p_value": p, "conf_low": lo,
