@@ -123,6 +123,19 @@ def test_program_counties_follow_the_registry(registry: dict) -> None:
     assert dz.program_counties(registry, "child_protection") == sorted(["530627", "530628", "530626", "530621", "530326"])
 
 
+def test_intensity_statement_says_plainly_why_it_is_descriptive(registry: dict) -> None:
+    from impact.simulate._inputs import county_frame
+
+    codes = county_frame()["county_code"].astype(str).tolist()
+    tab = dz.intensity(registry, counties=codes)
+    n_org, n_fund = int((tab["n_organizations"] > 0).sum()), int(tab["funds_yuan"].notna().sum())
+    zh = dz.intensity_statement(registry, codes, lang="zh")
+    en = dz.intensity_statement(registry, codes, lang="en")
+    assert f"{len(codes)}个县中{n_org}个县" in zh and f"{n_fund}个县的单县资金" in zh and "没有强度为零的县" in zh
+    assert f"{n_org} of {len(codes)} counties" in en and "no county has zero dose" in en and "not dose-response" in en
+    assert 0 < n_org < len(codes)  # the article names organisations for some counties only
+
+
 def test_intensity_is_descriptive_counts_and_article_funds(registry: dict) -> None:
     from impact.simulate._inputs import county_frame
 

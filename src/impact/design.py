@@ -48,6 +48,7 @@ from impact.design_definitions import (  # noqa: F401 - re-exported
     donor_pool,
     draw_first_wave,
     intensity,
+    intensity_statement,
     key_counties,
     program_counties,
 )

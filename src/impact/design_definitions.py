@@ -129,8 +129,9 @@ DESIGNS: dict[str, Design] = {
             assumption_zh="这只是描述：组织数和资金多的县本来就可能不同，差异不能解读为因果效应。",
             assumption_en="This is descriptive only: counties with more organisations or funds may differ in other "
             "ways, so differences are not causal effects.",
-            comparison_zh="组织数或资金较少的县。",
-            comparison_en="Counties with fewer organisations or less funding.",
+            comparison_zh="不作比较：所有县都已结对，没有强度为零的县；原文只给少数县的组织和资金。",
+            comparison_en="None: every county is paired, so no county has zero dose, and the article gives "
+            "organisations and funds for a few counties only.",
             estimator="impact.design.intensity",
             level="county",
             causal=False,
@@ -318,6 +319,31 @@ def intensity(registry: dict[str, pd.DataFrame], counties: Sequence[str] | None 
     out["funds_yuan"] = out["county_code"].map(funds).astype(float)
     out["funds_source"] = np.where(out["funds_yuan"].notna(), "article", "")
     return out
+
+
+def intensity_statement(registry: dict[str, pd.DataFrame], counties: Sequence[str], *, lang: Lang = "zh") -> str:
+    """Why intensity is described and not estimated, with the registry's counts, in ``lang``.
+
+    A dose-response estimate (generalized propensity score, Hirano and Imbens 2004; continuous
+    DiD, Callaway, Goodman-Bacon and Sant'Anna 2024) needs the dose of every county and a
+    comparison at low or zero dose. Here every county is paired (no county has dose zero),
+    the article names organisations for a few counties and funds for fewer (its province
+    totals are not broken down by county), and organisations chose their counties. The
+    sentence gives the counts from :func:`intensity` over ``counties`` (all counties studied).
+    """
+    tab = intensity(registry, counties)
+    n_all = len(set(map(str, counties)))
+    n_org = int((tab["n_organizations"] > 0).sum())
+    n_fund = int(tab["funds_yuan"].notna().sum())
+    if lang == "zh":
+        return (f"帮扶强度只作描述，不估计因果效应：原文只点名了{n_all}个县中{n_org}个县的帮扶组织，只写明{n_fund}个县的单县资金，"
+                f"全省合计没有分到各县；{n_all}个县都已结对，没有强度为零的县可作对照；组织去哪些县是它们自己选的，"
+                "强度高的县本来就可能不同。因此组织数和资金的差异不能解读为剂量—反应效应。")
+    return (f"Intensity of support is described, not estimated: the article names organisations for {n_org} of "
+            f"{n_all} counties and states funds for a single county in {n_fund} of them; its province totals are not "
+            f"broken down by county; all {n_all} counties are paired, so no county has zero dose to compare with; "
+            "organisations chose their counties, so counties with more support may differ anyway. Differences in "
+            "organisations and funds are therefore not dose-response effects.")
 
 
 def donor_pool(

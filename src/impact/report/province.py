@@ -309,6 +309,11 @@ def _maps(reg: dict[str, pd.DataFrame], lang: str) -> list[Block]:
                           ("图 原文记载的单县帮扶资金（元；多县项目的资金不计入单县）" if zh else
                            "Figure. Funds the article states for one county alone (yuan; multi-county funds left out)"),
                           width_cm=14.0))
+    if out and {"programs", "program_sites", "pairings"} <= set(reg):  # the maps describe; say why not more
+        from impact.design import intensity_statement
+        from impact.geo import counties
+
+        out.append(Paragraph(intensity_statement(reg, counties()["county_code"].astype(str).tolist(), lang=lang), "note"))
     return out
 
 
