@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 import warnings
@@ -336,5 +337,19 @@ def test_locator_map(caplog):
     maps.county_locator_map(530922, ax=ax, lang="en")
     (inset,) = ax.child_axes
     assert len(_layer(inset, "highlight")[0].get_paths()) == 1
-    assert ax.get_title() == "云县 within 临沧市"
+    assert ax.get_title() == "Yun County within Lincang"  # English pages: romanised names, no Chinese
+    labels = [a.get_text() for a in ax.texts]
+    assert "Yun County" in labels and "Fengqing" in labels
+    assert not any(re.search(r"[\u4e00-\u9fff]", s) for s in labels + [inset.get_title()])
     _draw(fig2, caplog)
+
+
+def test_english_map_labels_are_romanised():
+    from impact import maps
+
+    fig = maps.province_choropleth({"530102": 1.0, "530824": 2.0}, lang="en", labels="prefecture")
+    labels = [a.get_text() for a in fig.axes[0].texts]
+    assert {"Kunming", "Chuxiong", "Xishuangbanna", "Pu'er"} <= set(labels)
+    assert not any(re.search(r"[\u4e00-\u9fff]", s) for s in labels)
+    zh = maps.province_choropleth({"530102": 1.0}, lang="zh", labels="prefecture")
+    assert "楚雄州" in [a.get_text() for a in zh.axes[0].texts]

@@ -1,10 +1,14 @@
-"""Maps of Yunnan's counties (matplotlib + geopandas), with Chinese labels.
+"""Maps of Yunnan's counties (matplotlib + geopandas), labelled in the page's language.
+
+Chinese maps label places by their short names; English maps by their romanised names
+(:mod:`impact.romanize`, Hanyu Pinyin: ``Jinggu``, ``Chuxiong``).
 
 Every function draws on a given ``ax`` or on a fresh :class:`matplotlib.figure.Figure`
 (no pyplot state) and returns the Figure. Geometries come from :mod:`impact.geo`
 (simplified Amap boundaries, EPSG:4326); the aspect ratio corrects for latitude.
 
 ``county_locator_map``   one county within its prefecture, with the province as an inset
+``locator_png``          the county report's locator map as PNG bytes (fixed layout)
 ``province_choropleth``  a value per county (numeric: colour scale; text/category: legend);
                          counties without a value are grey and hatched, labelled "无数据 / No data"
 
@@ -26,6 +30,7 @@ from impact.errors import InputError, Problem
 from impact.i18n import t
 from impact.plots import PALETTE, new_figure
 from impact.results import check_option
+from impact.romanize import place_name_en, prefecture_name_en
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,6 +61,38 @@ def _bare(ax: Axes) -> None:
 def _last_collection(ax: Axes, gid: str) -> None:
     if ax.collections:
         ax.collections[-1].set_gid(gid)
+
+
+def _geometry_path(geom: Any) -> Any:
+    """One matplotlib Path of a (multi)polygon: every exterior and hole ring, closed."""
+    from matplotlib.path import Path
+
+    verts, codes = [], []
+    for poly in getattr(geom, "geoms", [geom]):
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            code = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+            code[0], code[-1] = Path.MOVETO, Path.CLOSEPOLY
+            verts.append(xy)
+            codes.append(code)
+    return Path(np.concatenate(verts), np.concatenate(codes))
+
+
+def _polygons(ax: Axes, geoms: Any, gid: str, *, face: Any, edge: Any, width: float) -> None:
+    """Draw ``geoms`` (EPSG:4326 polygons) as one collection tagged ``gid``, one path each, and
+    set the axes' aspect for the latitude of their centre (``1 / cos φ``, as geopandas does).
+
+    Drawn directly rather than through ``GeoSeries.plot``: the same figure, without the
+    per-call overhead that made the locator map the costliest figure of a county report.
+    """
+    from matplotlib.collections import PathCollection
+
+    coll = PathCollection([_geometry_path(g) for g in geoms], facecolors=face, edgecolors=edge, linewidths=width)
+    coll.set_gid(gid)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+    y0, y1 = np.asarray(geoms.total_bounds)[[1, 3]]
+    ax.set_aspect(1 / np.cos(np.deg2rad((y0 + y1) / 2)))
 
 
 def _label_points(gdf: Any) -> np.ndarray:
@@ -115,36 +152,36 @@ def county_locator_map(
     in_pref = cty[cty["prefecture_code"] == c.prefecture_code]
     this = cty[cty["county_code"] == c.code]
 
-    in_pref.plot(ax=ax, color=PALETTE["light"], edgecolor=EDGE, linewidth=0.8)
-    _last_collection(ax, "counties")
-    this.plot(ax=ax, color=color, edgecolor=EDGE, linewidth=0.8)
-    _last_collection(ax, "highlight")
-    pref[pref["prefecture_code"] == c.prefecture_code].boundary.plot(ax=ax, color=PREFECTURE_EDGE, linewidth=1.0)
-    _last_collection(ax, "prefectures")
-    for (x, y), name, code in zip(_label_points(in_pref), in_pref["short_name"], in_pref["county_code"]):
+    own_pref = pref[pref["prefecture_code"] == c.prefecture_code]
+    _polygons(ax, in_pref.geometry, "counties", face=PALETTE["light"], edge=EDGE, width=0.8)
+    _polygons(ax, this.geometry, "highlight", face=color, edge=EDGE, width=0.8)
+    _polygons(ax, own_pref.geometry, "prefectures", face="none", edge=PREFECTURE_EDGE, width=1.0)
+    en = lang == "en"
+    for (x, y), name, code in zip(_label_points(in_pref), county_labels(in_pref, lang), in_pref["county_code"]):
         this_one = code == c.code
         ax.annotate(
             name,
             (x, y),
             ha="center",
             va="center",
-            fontsize=9 if this_one else 7,
-            color="#ffffff" if this_one else "#4d4d4d",
+            fontsize=(8 if en else 9) if this_one else (6 if en else 7),
+            color="#ffffff" if this_one else "#4d4d4d",  # white on the highlight's dark fill
         )
-    ax.set_title(t("fig.in_prefecture", lang, name=c.name, prefecture=c.prefecture), fontsize=11)
+    name, prefecture = (c.name, c.prefecture) if not en else (place_name_en(c.name), prefecture_name_en(c.prefecture))
+    # with the province inset in a corner of this axes, the title stands above the inset's own title
+    ax.set_title(t("fig.in_prefecture", lang, name=name, prefecture=prefecture), fontsize=11,
+                 pad=16 if ins is None else 6)
     _bare(ax)
 
     small = ins is None
     if ins is None:
         ins = ax.inset_axes(_emptiest_corner(ax, in_pref, 0.3))
     pv = geo.province()
-    pv.plot(ax=ins, color=PALETTE["light"], edgecolor="none")
-    _last_collection(ins, "province")
-    pref.boundary.plot(ax=ins, color="#ffffff", linewidth=0.4 if small else 0.8)
-    pref[pref["prefecture_code"] == c.prefecture_code].plot(ax=ins, color=PALETTE["band"], edgecolor="none")
-    this.plot(ax=ins, color=color, edgecolor="none")
-    _last_collection(ins, "highlight")
-    pv.boundary.plot(ax=ins, color=PREFECTURE_EDGE, linewidth=0.5 if small else 0.9)
+    _polygons(ins, pv.geometry, "province", face=PALETTE["light"], edge="none", width=0)
+    _polygons(ins, pref.geometry, "prefecture_lines", face="none", edge="#ffffff", width=0.4 if small else 0.8)
+    _polygons(ins, own_pref.geometry, "prefecture", face=PALETTE["band"], edge="none", width=0)
+    _polygons(ins, this.geometry, "highlight", face=color, edge="none", width=0)
+    _polygons(ins, pv.geometry, "province_outline", face="none", edge=PREFECTURE_EDGE, width=0.5 if small else 0.9)
     if small:  # keep a translucent background so the inset reads over the main map
         ins.set_xticks([])
         ins.set_yticks([])
@@ -155,8 +192,47 @@ def county_locator_map(
             spine.set_visible(False)
     else:
         ins.set_axis_off()
-    ins.set_title(t("fig.in_province", lang, name=c.short_name), fontsize=7 if small else 11, pad=1 if small else 6)
+    short = c.short_name if not en else place_name_en(_alias(c))
+    ins.set_title(t("fig.in_province", lang, name=short), fontsize=7 if small else 11, pad=1 if small else 6)
     return fig
+
+
+def _alias(c: geo.County) -> str:
+    cty = geo.county_table()
+    return str(cty.loc[cty["county_code"] == c.code, "alias"].iloc[0])
+
+
+def county_labels(gdf: Any, lang: Lang) -> list[str]:
+    """Map labels of counties: short names in Chinese (``景谷县``); on English maps the bare
+    name romanised through :mod:`impact.romanize` (``景谷`` → ``Jinggu``, ``云县`` → ``Yun County``)."""
+    if lang == "zh":
+        return [str(n) for n in gdf["short_name"]]
+    return [place_name_en(str(a)) for a in gdf["alias"]]
+
+
+def prefecture_labels(gdf: Any, lang: Lang) -> list[str]:
+    """Map labels of prefectures: short names in Chinese (``楚雄州``); romanised in English (``Chuxiong``)."""
+    if lang == "zh":
+        return [str(n) for n in gdf["short_name"]]
+    return [place_name_en(str(n), level="prefecture") for n in gdf["short_name"]]
+
+
+#: Size of the report's locator map (inches) and its fixed margins (figure fractions).
+LOCATOR_SIZE: tuple[float, float] = (7.5, 5.5)
+LOCATOR_MARGINS: dict[str, float] = {"left": 0.02, "right": 0.98, "bottom": 0.02, "top": 0.89}
+
+
+def locator_png(county: str | int | geo.County, lang: Lang = "zh", *, dpi: int = 110) -> bytes:
+    """The county report's locator map as PNG bytes: the prefecture with the county
+    highlighted and the province inset (:func:`county_locator_map` on one axes), on a
+    fixed 7.5 × 5.5 in page with fixed margins (a map has no tick labels to make room
+    for, so no layout pass is needed)."""
+    from impact.plots import to_png
+
+    fig, ax = new_figure(*LOCATOR_SIZE, layout="none")
+    fig.subplots_adjust(**LOCATOR_MARGINS)
+    county_locator_map(county, ax=ax, lang=lang)
+    return to_png(fig, dpi=dpi)
 
 
 def _as_code_series(values: pd.Series | Mapping[Any, Any]) -> pd.Series:
@@ -260,7 +336,8 @@ def province_choropleth(
 
     if labels != "none":
         layer = pref if labels == "prefecture" else cty
-        for (x, y), name in zip(_label_points(layer), layer["short_name"]):
+        names = prefecture_labels(layer, lang) if labels == "prefecture" else county_labels(layer, lang)
+        for (x, y), name in zip(_label_points(layer), names):
             ax.annotate(
                 name,
                 (x, y),

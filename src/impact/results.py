@@ -19,7 +19,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impact.errors import OptionError
 from impact.vocab import LANGS, Lang, values
@@ -67,6 +66,8 @@ def tidy_frame(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame
 
 def normal_ci(estimate: Any, std_error: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided normal interval ``estimate ± z_{1-(1-level)/2} · std_error``."""
+    from scipy import stats  # here, not at import: scipy.stats costs a second to import
+
     z = stats.norm.ppf(0.5 + level / 2)
     est = np.asarray(estimate, dtype=float)
     se = np.asarray(std_error, dtype=float)

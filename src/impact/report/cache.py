@@ -11,16 +11,18 @@ report whose cache is stale or absent computes its own county instead.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from impact.io import write_json, write_parquet
+from impact.digest import code_digest, combine
+from impact.io import atomic_path, write_json, write_parquet
 from impact.report.inputs import Inputs, codes_as_str, load_inputs, resolve_dirs
 from impact.report.tables import compute_tables
 
-__all__ = ["cache_dir", "precompute", "precomputed_synth", "read_cache"]
+__all__ = ["cache_dir", "cached_png", "figure_dir", "precompute", "precomputed_synth", "read_cache"]
 
 #: Tables stored per county (read with a ``county_code`` filter).
 COUNTY_TABLES: tuple[str, ...] = ("orgs", "programs", "facts", "indicators", "synth", "gaps", "bcr", "bcr_grid")
@@ -62,6 +64,8 @@ def precompute(year: int, out_dir: str | Path | None = None, *, data_dir: str | 
     if not force and _current(_meta(out), year, digest):
         return out
     (out / "meta.json").unlink(missing_ok=True)  # invalid while the tables are rewritten
+    if force:  # "remake everything": the figures rendered under this hash too
+        shutil.rmtree(figure_dir(processed_dir), ignore_errors=True)
     tables = compute_tables(inputs, int(year))
     for name, df in tables.items():
         write_parquet(df, out / f"{name}.parquet")
@@ -89,3 +93,37 @@ def precomputed_synth(year: int, inputs: Inputs, processed_dir: str | Path = "")
     if not _current(_meta(out), year, inputs.digest()):
         return None
     return codes_as_str(pd.read_parquet(out / "synth.parquet"))
+
+
+def figure_dir(processed_dir: str | Path = "") -> Path:
+    """Folder of the figures rendered once and reused (:func:`cached_png`):
+    ``<processed_dir>/report_cache/figures``. Derived data, like the shared tables."""
+    return resolve_dirs("", processed_dir)[1] / "report_cache" / "figures"
+
+
+def cached_png(folder: str | Path, name: str, parts: Sequence[str], render: Callable[[], bytes]) -> bytes:
+    """PNG bytes of a figure that depends only on ``parts`` and the code: read from ``folder``
+    when it was rendered under the same content hash, else rendered by ``render()`` and stored.
+
+    The file is ``<name>.<hash>.png`` where the hash (:func:`impact.digest.combine`) covers
+    :func:`impact.digest.code_digest` (package files, notebooks, library versions) and
+    ``parts`` (the figure's own inputs: file hashes, county, language); so a figure made by
+    other code, other libraries or from other inputs is never served. Older files of the same
+    ``name`` are removed when a new one is stored. ``name`` must not contain ``.``.
+    """
+    if "." in name or "/" in name:
+        raise ValueError(f"figure name {name!r}: expected no '.' or '/'")
+    folder = Path(folder)
+    key = combine([code_digest(), *parts])
+    path = folder / f"{name}.{key}.png"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    png = render()
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(png)
+    for old in folder.glob(f"{name}.*.png"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return png

@@ -23,10 +23,10 @@ import pandas as pd
 from impact.design import design
 from impact import fmt
 from impact.i18n import MESSAGES, column_name, kind_name, level_name, sector_name, t
-from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, new_figure, sensitivity_heatmap
+from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, sensitivity_heatmap
 from impact.registry import county_organizations, fund_facts, funds_total
 from impact.registry import county_facts as registry_county_facts
-from impact.report.cache import cache_dir, read_cache
+from impact.report.cache import cache_dir, cached_png, figure_dir, read_cache
 from impact.report.inputs import Inputs, load_inputs
 from impact.romanize import bilingual, county_name_en, organization_en, prefecture_name_en, program_en
 from impact.report.render import (
@@ -231,7 +231,7 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
         sectors = [s for s in INDICATOR_SECTORS if s in set(sectors) | present] + \
                   [s for s in sectors if s not in INDICATOR_SECTORS]
     sections["summary"] = summary_section(c, tables, sectors, lang, inputs)
-    sections["maps"] = maps_section(c, tables, lang) if figures else None
+    sections["maps"] = maps_section(c, tables, lang, processed_dir) if figures else None
     sections["exposure"] = exposure_section(c, tables, lang, inputs)
     for s in INDICATOR_SECTORS:
         sections[s] = sector_section(s, c, tables, sectors, lang, inputs, figures=figures)
@@ -317,15 +317,24 @@ def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang
                                         else ()))
 
 
-def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
+def locator_map_png(code: str, lang: str, processed_dir: str | Path = "") -> bytes:
+    """The county's locator map (:func:`impact.maps.locator_png`), rendered once per county and
+    language and reused while the geography files, the font and the code are unchanged
+    (:func:`impact.report.cache.cached_png`)."""
+    from impact import config, maps
+    from impact.digest import file_sha256, tree_digest
+    from impact.fonts import font_path
+
+    parts = [tree_digest(config.GEO_DIR), file_sha256(font_path()), code, lang]
+    return cached_png(figure_dir(processed_dir), f"locator_{code}_{lang}", parts,
+                      lambda: maps.locator_png(code, lang))  # type: ignore[arg-type]
+
+
+def maps_section(c: Any, tables: dict[str, Any], lang: str, processed_dir: str | Path = "") -> Section | None:
     """County within prefecture and province (from :mod:`impact.maps`); programs by town."""
     sec = Section("maps", t("section.maps", lang), lang)
-    from impact import maps
-
-    fig, ax = new_figure(7.5, 5.5, layout="constrained")
-    res = maps.county_locator_map(c.code, ax=ax, lang=lang)
-    fig = getattr(res, "figure", None) or (res if hasattr(res, "savefig") else fig)
-    sec.figures.append((t("fig.in_province", lang, name=c.name), fig_png(fig)))
+    sec.figures.append((t("fig.in_province", lang, name=c.name if lang == "zh" else county_name_en(c.code)),
+                        locator_map_png(c.code, lang, processed_dir)))
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:

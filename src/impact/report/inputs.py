@@ -8,9 +8,9 @@ whether the shared report tables in :mod:`impact.report.cache` are current.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -45,16 +45,22 @@ class Inputs:
     files: dict[str, Path]
     seed: str | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    _sim_codes: dict[str, frozenset[str] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def simulated_codes(self, table: str) -> frozenset[str] | None:
         """Counties whose rows of ``table`` include simulated ones (from the rows' ``source``
         column, set by ``impact data build``); ``None`` when the table has no ``source`` column
-        and the whole-table flag :attr:`simulated` decides."""
+        and the whole-table flag :attr:`simulated` decides. Computed once per table."""
+        if table in self._sim_codes:
+            return self._sim_codes[table]
         df = self.data.get(table)
         if df is None or "source" not in df.columns or "county_code" not in df.columns:
-            return None
-        sim = df["source"].astype("string") == "simulated"
-        return frozenset(df.loc[sim.fillna(False).astype(bool), "county_code"].dropna().astype(str))
+            out = None
+        else:
+            sim = (df["source"].astype("string") == "simulated").fillna(False).astype(bool)
+            out = frozenset(df.loc[sim, "county_code"].dropna().astype(str).unique())
+        self._sim_codes[table] = out
+        return out
 
     def is_simulated(self, table: str, code: str | None = None) -> bool:
         """True when ``table``'s rows used for county ``code`` (any county when ``None``)
@@ -116,8 +122,36 @@ def filter_codes(df: pd.DataFrame, codes: Sequence[str] | None) -> pd.DataFrame:
     return df[df["county_code"].isin(list(codes))]
 
 
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _candidates(raw: Path, proc: Path) -> list[Path]:
+    """Every file :func:`load_inputs` may read, in the order it looks for them."""
+    out = [raw / "geo" / "counties.csv"]
+    for name in REGISTRY_TABLES:
+        out += [proc / f"{name}.parquet", raw / "registry" / f"{name}.csv"]
+    for name in SIMULATED_TABLES:
+        out += [proc / f"{name}.parquet", proc / f"{name}_simulated.parquet",
+                raw / "simulated" / f"{name}_simulated.parquet"]
+    return out
+
+
+#: The inputs read in this process, keyed by folders and the stamps of every candidate file.
+_LOADED: dict[tuple[Any, ...], Inputs] = {}
+
+
 def load_inputs(data_dir: str | Path = "", processed_dir: str | Path = "") -> Inputs:
     """Read the counties, the registry and the (simulated or user) evaluation tables.
+
+    Read once per process while no candidate file changes (device, inode, size, modification
+    and change times of each, present or not, are the key): a warm report kernel reads the
+    tables once per batch. The returned tables are shared between calls; treat them as
+    read-only.
 
     Order of preference per table: the built Parquet file in ``processed_dir``
     (``<name>.parquet``, what ``impact.load`` returns), then the raw file in
@@ -126,10 +160,20 @@ def load_inputs(data_dir: str | Path = "", processed_dir: str | Path = "") -> In
     the sections that need it are left out. Simulated tables are recognized by
     their Parquet metadata (``impact.simulated = "true"``) or their file name.
     """
+    raw, proc = resolve_dirs(data_dir, processed_dir)
+    key = (str(raw.resolve()), str(proc.resolve()), tuple(_stamp(p) for p in _candidates(raw, proc)))
+    known = _LOADED.get(key)
+    if known is None:
+        _LOADED.clear()  # one set of inputs per process is what reports use; never grow without bound
+        known = _LOADED[key] = _read_inputs(raw, proc)
+    return replace(known, registry=dict(known.registry), data=dict(known.data), simulated=dict(known.simulated),
+                   files=dict(known.files), missing=dict(known.missing))
+
+
+def _read_inputs(raw: Path, proc: Path) -> Inputs:
     from impact import geo
     from impact.io import read_table
 
-    raw, proc = resolve_dirs(data_dir, processed_dir)
     files: dict[str, Path] = {}
     geo_csv = raw / "geo" / "counties.csv"
     counties = geo.county_table(geo_csv if geo_csv.is_file() else None)

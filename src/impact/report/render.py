@@ -11,6 +11,7 @@ registers a report's tables and headline figures with the report engine.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -186,6 +187,12 @@ def data_hashes(inputs: Inputs, lang: str = "zh") -> pd.DataFrame:
 
 
 def package_versions(lang: str = "zh") -> pd.DataFrame:
+    """Versions of the packages that shaped the report (read once per process)."""
+    return _package_versions(lang).copy()
+
+
+@functools.cache
+def _package_versions(lang: str) -> pd.DataFrame:
     from importlib.metadata import PackageNotFoundError, version
 
     rows = []
