@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from _own_data_fixture import COUNTIES, HEALTH_START, INCOME_GAIN_PC, SAVING, YIELD_GAIN, write_fixture
+from _own_data_fixture import COUNTIES, HEALTH_START, INCOME_GAIN_PC, SAVING, YIELD_GAIN, raw_copy, write_fixture
 from impact import config, provenance
 from impact.build import build, load, sha256_file
 from impact.cli import cli
@@ -21,10 +21,7 @@ from impact.errors import InputError
 CODES = sorted(COUNTIES.values())
 
 
-def _raw_copy(tmp: Path) -> Path:
-    raw = tmp / "raw"
-    shutil.copytree(config.DATA_RAW, raw, ignore=shutil.ignore_patterns("user", ".*"))
-    return raw
+_raw_copy = raw_copy
 
 
 @pytest.fixture(scope="module")
