@@ -207,17 +207,17 @@ def test_map_file_renames_unusual_headers(tmp_path):
     from impact.userdata import read_user_table
 
     files = write_fixture(tmp_path / "office")
-    df = pd.read_csv(files["household_survey"], encoding="gbk").rename(columns={"是否参与项目": "帮扶户标记"})
+    df = pd.read_csv(files["household_survey"], encoding="gbk").rename(columns={"是否参与项目": "甲类户"})
     path = tmp_path / "hh.csv"
     df.to_csv(path, index=False, encoding="gbk")
     with pytest.raises(InputError):
         read_user_table(path)
     m = tmp_path / "map.yaml"
-    m.write_text("帮扶户标记: participant\n", encoding="utf-8")
+    m.write_text("甲类户: participant\n", encoding="utf-8")
     t = read_user_table(path, mapping=m)
     assert t.kind == "household_survey" and set(t.frame["participant"]) == {0, 1}
     c = tmp_path / "map.csv"
-    c.write_text("header,column\n帮扶户标记,participant\n", encoding="utf-8")
+    c.write_text("header,column\n甲类户,participant\n", encoding="utf-8")
     assert read_user_table(path, mapping=c).frame["participant"].sum() == t.frame["participant"].sum()
 
 

@@ -115,6 +115,7 @@ def read_user_table(
     mapping: Mapping[str, str] | str | os.PathLike[str] | None = None,
     sheet: str | None = None,
     health: Mapping[str, int] | None = None,
+    cohorts: pd.DataFrame | None = None,
     file: str | None = None,
     max_problems: int | None = 1000,
     encoding: str | None = None,
@@ -123,7 +124,9 @@ def read_user_table(
 
     Raises :class:`InputError` with every problem (up to ``max_problems``, then the count
     of the rest), rows numbered as in the file (header = row 1). ``encoding`` overrides the
-    detection of a CSV file's encoding (:func:`impact.io.decode_csv_bytes`)."""
+    detection of a CSV file's encoding (:func:`impact.io.decode_csv_bytes`). ``health`` dates
+    patient records (:func:`impact.userdata_prepare.health_starts`); ``cohorts`` gives a county
+    panel its pairing waves (:func:`impact.userdata_cohort.design_cohorts`)."""
     from impact.io import read_table  # noqa: PLC0415
 
     p = Path(path)
@@ -133,7 +136,7 @@ def read_user_table(
     df = _read_csv_fast(p, name, encoding) if p.suffix.lower() == ".csv" and p.is_file() else None
     if df is None:
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
-    kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
+    kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health, cohorts=cohorts)
     headers = dict(out.attrs.get("headers_as_written", {}))
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415
