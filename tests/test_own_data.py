@@ -389,3 +389,16 @@ def test_problems_name_the_header_as_written(tmp_path):
         read_user_table(p)
     (prob,) = [q for q in ei.value.problems if q.value == "也许"]
     assert (prob.row, prob.column) == (2, "是否参与") and "是/否" in prob.expected
+
+
+def test_big5_file_is_refused_by_the_fast_reader_too(tmp_path):
+    """The GBK check of a user CSV runs on the parsed table's distinct characters: a Big5 file
+    (traditional characters read as GBK give rare characters) is still refused, naming it."""
+    from impact.userdata import read_user_table
+
+    rows = "".join(f"H{i:04d},景谷縣,村{i % 3},0,2023,4,是,{8000 + i}\n" for i in range(50))
+    path = tmp_path / "台帳.csv"
+    path.write_bytes(("農戶編號,縣,村編號,調查輪次,年份,家庭人口,是否參與項目,總收入\n" + rows).encode("big5"))
+    with pytest.raises(InputError) as err:
+        read_user_table(path, kind="household_survey")
+    assert "Big5" in _problems(err) and "台帳.csv" in _problems(err)

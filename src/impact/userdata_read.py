@@ -34,14 +34,15 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
     import pyarrow.csv as pcsv  # noqa: PLC0415
 
     from impact.io import decode_csv_bytes  # noqa: PLC0415
+    from impact.io_encoding import check_gbk_chars  # noqa: PLC0415
 
     data = path.read_bytes()
-    text, enc = decode_csv_bytes(data, file=file, encoding=encoding)
+    text, enc = decode_csv_bytes(data, file=file, encoding=encoding, check_chars=False)
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
     del text
     if not body[:4096].strip() or b"\n\n" in body or b"\n\r\n" in body:
-        return None
+        return None  # the regular reader decodes (and checks) again
     try:
         end = body.find(b"\n")
         first = body[: end if end >= 0 else len(body)].decode("utf-8").rstrip("\r")
@@ -58,6 +59,8 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         return None
     if len(set(names)) != len(names):
         return None  # a duplicated header: the regular reader reports it
+    if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
+        check_gbk_chars(_distinct_chars(table, names), path.read_bytes, file=file)
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     del table
     n = len(df)
@@ -66,6 +69,20 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         while n and empty[n - 1]:
             n -= 1
     return df.iloc[:n]
+
+
+def _distinct_chars(table, names: list[str]) -> set[str]:
+    """The distinct non-ASCII characters of a text table's headers and values (each column's
+    distinct non-ASCII values, joined), as :func:`impact.io_encoding.check_gbk_chars` takes them."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    chars: set[str] = set("".join(names))
+    for col in table.columns:
+        text = pc.drop_null(col)
+        text = pc.filter(text, pc.invert(pc.string_is_ascii(text)))
+        if len(text):
+            chars.update("".join(pc.unique(text).to_pylist()))
+    return chars
 
 
 def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
