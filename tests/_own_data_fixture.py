@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,15 @@ def own_programs() -> pd.DataFrame:
         {"项目名称": "高产玉米示范", "实施组织": "县农业技术推广协会", "组织类型": "专业协会", "县": "景谷县",
          "领域": "农业", "开始时间": "2023-03", "投入资金（万元）": 35.5, "受益人数": 480, "资料来源": ""},
     ])
+
+
+def raw_copy(tmp: Path) -> Path:
+    """A copy of the project's data/raw under ``tmp/raw`` without user files (the tests add theirs)."""
+    from impact import config
+
+    raw = tmp / "raw"
+    shutil.copytree(config.DATA_RAW, raw, ignore=shutil.ignore_patterns("user", ".*"))
+    return raw
 
 
 def write_fixture(folder: Path, *, seed: int = 11) -> dict[str, Path]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from _own_data_fixture import COUNTIES, HEALTH_START, INCOME_GAIN_PC, SAVING, YIELD_GAIN, write_fixture
+from _own_data_fixture import COUNTIES, HEALTH_START, INCOME_GAIN_PC, SAVING, YIELD_GAIN, raw_copy, write_fixture
 from impact import config, provenance
 from impact.build import build, load, sha256_file
 from impact.cli import cli
@@ -21,10 +20,7 @@ from impact.errors import InputError
 CODES = sorted(COUNTIES.values())
 
 
-def _raw_copy(tmp: Path) -> Path:
-    raw = tmp / "raw"
-    shutil.copytree(config.DATA_RAW, raw, ignore=shutil.ignore_patterns("user", ".*"))
-    return raw
+_raw_copy = raw_copy
 
 
 @pytest.fixture(scope="module")
@@ -211,17 +207,17 @@ def test_map_file_renames_unusual_headers(tmp_path):
     from impact.userdata import read_user_table
 
     files = write_fixture(tmp_path / "office")
-    df = pd.read_csv(files["household_survey"], encoding="gbk").rename(columns={"是否参与项目": "帮扶户标记"})
+    df = pd.read_csv(files["household_survey"], encoding="gbk").rename(columns={"是否参与项目": "甲类户"})
     path = tmp_path / "hh.csv"
     df.to_csv(path, index=False, encoding="gbk")
     with pytest.raises(InputError):
         read_user_table(path)
     m = tmp_path / "map.yaml"
-    m.write_text("帮扶户标记: participant\n", encoding="utf-8")
+    m.write_text("甲类户: participant\n", encoding="utf-8")
     t = read_user_table(path, mapping=m)
     assert t.kind == "household_survey" and set(t.frame["participant"]) == {0, 1}
     c = tmp_path / "map.csv"
-    c.write_text("header,column\n帮扶户标记,participant\n", encoding="utf-8")
+    c.write_text("header,column\n甲类户,participant\n", encoding="utf-8")
     assert read_user_table(path, mapping=c).frame["participant"].sum() == t.frame["participant"].sum()
 
 
@@ -393,3 +389,16 @@ def test_problems_name_the_header_as_written(tmp_path):
         read_user_table(p)
     (prob,) = [q for q in ei.value.problems if q.value == "也许"]
     assert (prob.row, prob.column) == (2, "是否参与") and "是/否" in prob.expected
+
+
+def test_big5_file_is_refused_by_the_fast_reader_too(tmp_path):
+    """The GBK check of a user CSV runs on the parsed table's distinct characters: a Big5 file
+    (traditional characters read as GBK give rare characters) is still refused, naming it."""
+    from impact.userdata import read_user_table
+
+    rows = "".join(f"H{i:04d},景谷縣,村{i % 3},0,2023,4,是,{8000 + i}\n" for i in range(50))
+    path = tmp_path / "台帳.csv"
+    path.write_bytes(("農戶編號,縣,村編號,調查輪次,年份,家庭人口,是否參與項目,總收入\n" + rows).encode("big5"))
+    with pytest.raises(InputError) as err:
+        read_user_table(path, kind="household_survey")
+    assert "Big5" in _problems(err) and "台帳.csv" in _problems(err)

@@ -58,7 +58,7 @@ def assemble(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> list[_
         if inp.origin == "user":
             users.setdefault(inp.kind, []).append(inp)
     for inp in inputs:
-        if inp.kind in ("source", "sidecar") or inp.origin == "user":
+        if inp.kind in ("source", "sidecar", "key_counties") or inp.origin == "user":
             continue
         df = _with_source(frames[inp.table], inp.origin, inp.rel)
         if inp.origin == "simulated" and inp.kind in users:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact import config
+from impact.design_definitions import KEY_COUNTIES_FILE
 from impact.digest import code_digest, file_sha256
 from impact.errors import ImpactError, InputError, Problem
 from impact.io import (
@@ -106,7 +107,7 @@ def _unread_files(raw: Path) -> list[Problem]:
         elif top == "geo":
             ok = True  # reference geometry and its provenance
         elif top == "registry":
-            ok = len(rel.parts) == 2 and (p.name in registry or p.name == "README.md")
+            ok = len(rel.parts) == 2 and (p.name in registry or p.name in ("README.md", KEY_COUNTIES_FILE))
         elif top == "simulated":
             ok = len(rel.parts) == 2  # the simulated loop names its own problems
         elif top == "user":
@@ -149,6 +150,9 @@ def _inputs(raw: Path) -> list[_Input]:
             found.append(_Input(name, name, p, f"registry/{name}.csv", False, "article"))
         else:
             problems.append(Problem(str(p), None, None, "no such file", f"the registry table registry/{name}.csv"))
+    key = raw / "registry" / KEY_COUNTIES_FILE
+    if key.is_file():  # the sourced key-county list (impact.design): pairing waves of user county panels
+        found.append(_Input("key_counties", "key_counties", key, f"registry/{KEY_COUNTIES_FILE}", False, "article"))
     sim = raw / "simulated"
     by_kind: dict[str, str] = {}
     if sim.is_dir():
@@ -276,6 +280,15 @@ def validate_raw(raw: str | os.PathLike[str] = config.DATA_RAW) -> tuple[dict[st
     for inp in inputs:
         if inp.kind == "sidecar":
             continue
+        if inp.kind == "key_counties":
+            from impact.design import key_counties  # noqa: PLC0415
+
+            try:
+                key_counties(inp.path)
+            except InputError as err:
+                problems.extend(err.problems)
+                bad_files.append(inp.rel)
+            continue
         if inp.kind == "source":
             try:
                 sources[inp.rel] = _compact(inp.path.read_text(encoding="utf-8"))
@@ -337,10 +350,16 @@ def _read_user(inp: _Input, frames: Mapping[str, pd.DataFrame], own: list[pd.Dat
     without a period are dated by the own programs (``own``, read before them) and the registry."""
     from impact.userdata import health_starts, read_user_table  # noqa: PLC0415
 
-    health = health_starts(pd.concat(own, ignore_index=True) if own else None,
-                           {k: frames[k] for k in ("programs", "program_sites") if k in frames})
+    own_df = pd.concat(own, ignore_index=True) if own else None
+    health = health_starts(own_df, {k: frames[k] for k in ("programs", "program_sites") if k in frames})
+    cohorts = None
+    if inp.kind == "county_panel":  # pairing waves from the design (user/ sits in the raw folder)
+        from impact.userdata_cohort import design_cohorts  # noqa: PLC0415
+
+        cohorts = design_cohorts(inp.path.parents[1], {k: frames[k] for k in ("programs", "program_sites", "pairings")
+                                                       if k in frames}, own_df)
     return read_user_table(inp.path, kind=inp.kind, mapping=inp.mapping, sheet=inp.sheet, health=health,
-                           file=inp.rel).frame
+                           cohorts=cohorts, file=inp.rel).frame
 
 
 def _shadowed_rows(frames: Mapping[str, pd.DataFrame], inputs: list[_Input]) -> list[Problem]:

@@ -38,6 +38,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "⚠ Simulated data: this part uses simulated data (seed {seed}) for demonstration "
         "and method checks; it does not describe real outcomes.",
     },
+    "banner.simulated.partly": {
+        "zh": "⚠ 模拟数据：本部分标【模拟】的内容使用模拟生成的数据（种子 {seed}），不代表真实情况；"
+        "其余内容来自原文或用户提供的数据。",
+        "en": "⚠ Simulated data: the items of this part marked [simulated] use simulated data (seed {seed}) and do "
+        "not describe real outcomes; the rest comes from the article or the user's data.",
+    },
     "banner.simulated.top": {
         "zh": "⚠ 本报告部分内容使用模拟数据（种子 {seed}）。标注“模拟数据”的部分不代表真实情况；"
         "登记表中的事实均引自原文。",

@@ -49,6 +49,7 @@ from impact.errors import InputError, Problem
 from impact.schemas import (
     SPECS,
 )
+from impact.userdata_cohort import design_cohorts
 from impact.userdata_headers import DATA_SUFFIXES, detect_kind, read_headers, read_mapping
 from impact.userdata_prepare import UserTable, health_starts, prepare
 from impact.userdata_read import read_user_table, suggest_mapping
@@ -157,7 +158,7 @@ def _registry_frames(raw: Path) -> dict[str, pd.DataFrame]:
     from impact.io import read_table  # noqa: PLC0415
 
     out = {}
-    for name in ("programs", "program_sites"):
+    for name in ("programs", "program_sites", "pairings"):
         p = raw / "registry" / f"{name}.csv"
         if p.is_file():
             out[name] = read_table(p, dtype=str)
@@ -206,8 +207,8 @@ def add(
     tables: list[UserTable] = []
     problems: list[Problem] = []
     # own programs first: they date the health programs that patient records may need
-    order = sorted(paths, key=lambda p: (kind or detect_kind(read_headers(p, sheet=sheet), file=p.name,
-                                                               mapping=mapping)) != "own_programs")
+    kinds = {p: kind or detect_kind(read_headers(p, sheet=sheet), file=p.name, mapping=mapping) for p in paths}
+    order = sorted(paths, key=lambda p: kinds[p] != "own_programs")
     own = [read_user_table(u.path, kind=u.kind, sheet=u.sheet, mapping=u.mapping, file=u.rel).frame
            for u in existing if u.kind == "own_programs"]
     for p in order:
@@ -216,8 +217,10 @@ def add(
                                     "a file outside the raw folder to add"))
             continue
         health = health_starts(pd.concat(own, ignore_index=True) if own else None, reg)
+        cohorts = design_cohorts(raw, reg, pd.concat(own, ignore_index=True) if own else None) \
+            if kinds[p] == "county_panel" else None
         try:
-            t = read_user_table(p, kind=kind, mapping=mapping, sheet=sheet, health=health)
+            t = read_user_table(p, kind=kind, mapping=mapping, sheet=sheet, health=health, cohorts=cohorts)
         except InputError as err:
             problems.extend(err.problems)
             continue

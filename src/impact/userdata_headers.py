@@ -148,6 +148,11 @@ def _is_wide_trials(headers: Sequence[str]) -> bool:
     return {"check_yield", "treated_yield"} <= roles
 
 
+#: Outcome columns of a county panel: a table holds a panel only with at least one of them.
+PANEL_OUTCOMES = ("income_per_capita", "grain_yield", "vegetable_output", "tourist_visits", "referral_out_share",
+                  "children_reached")
+
+
 def _derivable(kind: str, headers: Sequence[str]) -> set[str]:
     """Required columns of ``kind`` that :func:`prepare` can derive from these headers."""
     keys = {_base_key(h) for h in headers}
@@ -157,7 +162,8 @@ def _derivable(kind: str, headers: Sequence[str]) -> set[str]:
     if kind == "patient_records":
         return {"patient_id", "period"}
     if kind == "county_panel":
-        return {"county_name", "prefecture_code", "prefecture", "county_code"}
+        return {"county_name", "prefecture_code", "prefecture", "county_code", "treated", "cohort",
+                "cohort_agriculture", "cohort_health", "cohort_child_protection"}
     if kind == "household_survey":
         return {"wave"} | ({"income_total"} if keys & _keys(_PER_CAPITA_TOTAL) else set())
     return set()
@@ -186,6 +192,8 @@ def _missing_required(kind: str, headers: Sequence[str], mapping: Mapping[str, s
     if kind == "county_panel" and "county_code" not in got and "county_name" not in got:
         return ["county_code"]
     need = [c.name for c in SPECS[kind].columns if c.required and c.name not in got]
+    if kind == "county_panel" and not got & set(PANEL_OUTCOMES):
+        need.append(" or ".join(PANEL_OUTCOMES))  # a panel is its outcomes; everything else can be derived
     return [c for c in need if c not in _derivable(kind, headers)]
 
 

@@ -116,13 +116,16 @@ def prepare(
     file: str = "<table>",
     mapping: Mapping[str, str] | None = None,
     health: Mapping[str, int] | None = None,
+    cohorts: pd.DataFrame | None = None,
 ) -> tuple[str, pd.DataFrame, np.ndarray, list[str], dict[str, float], list[Problem]]:
     """Headers, shape, derivations and value conventions of a user table (no validation).
 
     Returns ``(kind, frame, rows, notes, factors, problems)``: ``rows[i]`` is the spreadsheet
     row of the frame's row ``i``; ``factors`` maps a column to the factor converting the unit
     in its header's brackets to the column's unit (applied after validation); ``problems``
-    are the values that could not be translated (unknown counties, missing health start).
+    are the values that could not be translated (unknown counties, missing health start,
+    a county panel's pairing year that ``cohorts`` (:func:`impact.userdata_cohort.panel_cohorts`)
+    cannot tell).
     """
     headers = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     df = df.set_axis(headers, axis=1)
@@ -240,6 +243,11 @@ def prepare(
             if col not in out:
                 out[col] = code.map(ct[src].astype(str).to_dict()).astype("string")
                 notes.append(f"{col}: from the county code (data/raw/geo/counties.csv)")
+        from impact.userdata_cohort import derive_panel_cohorts  # noqa: PLC0415
+
+        out, more, p = derive_panel_cohorts(out, cohorts, file=file, rows=rows)
+        notes += more
+        probs += p
 
     if kind == "patient_records":
         if "patient_id" not in out:

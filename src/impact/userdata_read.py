@@ -34,14 +34,15 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
     import pyarrow.csv as pcsv  # noqa: PLC0415
 
     from impact.io import decode_csv_bytes  # noqa: PLC0415
+    from impact.io_encoding import check_gbk_chars  # noqa: PLC0415
 
     data = path.read_bytes()
-    text, enc = decode_csv_bytes(data, file=file, encoding=encoding)
+    text, enc = decode_csv_bytes(data, file=file, encoding=encoding, check_chars=False)
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
     del text
     if not body[:4096].strip() or b"\n\n" in body or b"\n\r\n" in body:
-        return None
+        return None  # the regular reader decodes (and checks) again
     try:
         end = body.find(b"\n")
         first = body[: end if end >= 0 else len(body)].decode("utf-8").rstrip("\r")
@@ -58,6 +59,8 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         return None
     if len(set(names)) != len(names):
         return None  # a duplicated header: the regular reader reports it
+    if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
+        check_gbk_chars(_distinct_chars(table, names), path.read_bytes, file=file)
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     del table
     n = len(df)
@@ -66,6 +69,20 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         while n and empty[n - 1]:
             n -= 1
     return df.iloc[:n]
+
+
+def _distinct_chars(table, names: list[str]) -> set[str]:
+    """The distinct non-ASCII characters of a text table's headers and values (each column's
+    distinct non-ASCII values, joined), as :func:`impact.io_encoding.check_gbk_chars` takes them."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    chars: set[str] = set("".join(names))
+    for col in table.columns:
+        text = pc.drop_null(col)
+        text = pc.filter(text, pc.invert(pc.string_is_ascii(text)))
+        if len(text):
+            chars.update("".join(pc.unique(text).to_pylist()))
+    return chars
 
 
 def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -115,6 +132,7 @@ def read_user_table(
     mapping: Mapping[str, str] | str | os.PathLike[str] | None = None,
     sheet: str | None = None,
     health: Mapping[str, int] | None = None,
+    cohorts: pd.DataFrame | None = None,
     file: str | None = None,
     max_problems: int | None = 1000,
     encoding: str | None = None,
@@ -123,7 +141,9 @@ def read_user_table(
 
     Raises :class:`InputError` with every problem (up to ``max_problems``, then the count
     of the rest), rows numbered as in the file (header = row 1). ``encoding`` overrides the
-    detection of a CSV file's encoding (:func:`impact.io.decode_csv_bytes`)."""
+    detection of a CSV file's encoding (:func:`impact.io.decode_csv_bytes`). ``health`` dates
+    patient records (:func:`impact.userdata_prepare.health_starts`); ``cohorts`` gives a county
+    panel its pairing waves (:func:`impact.userdata_cohort.design_cohorts`)."""
     from impact.io import read_table  # noqa: PLC0415
 
     p = Path(path)
@@ -133,7 +153,7 @@ def read_user_table(
     df = _read_csv_fast(p, name, encoding) if p.suffix.lower() == ".csv" and p.is_file() else None
     if df is None:
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
-    kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health)
+    kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health, cohorts=cohorts)
     headers = dict(out.attrs.get("headers_as_written", {}))
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415

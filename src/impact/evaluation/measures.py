@@ -113,10 +113,12 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
     frames = [f[pd.to_numeric(f["year"], errors="coerce") <= year] for f in frames]
     if any(f.empty for f in frames):
         return _row(iid, note=f"no {', '.join(needed)} rows up to {year} for this scope")
+    # income by source is optional in a survey: a term of the total reads only the total
+    opts = {"sources": (term.partition("_")[0],)} if fname == "income_increase" else {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tab = fn(*frames, by="year").tidy()
+            tab = fn(*frames, by="year", **opts).tidy()
     except ImpactError as err:  # too few rows, no variation, ...: unscored with the reason
         return _row(iid, note=f"{fname} could not be computed: {err}")
     tab = tab[(tab["term"] == term) & tab["estimate"].notna()]
@@ -124,9 +126,10 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
         return _row(iid, note=f"{fname} gives no {term!r} up to {year}")
     r = tab.loc[pd.to_numeric(tab["year"]).idxmax()]
     y = int(r["year"])
-    simulated = any(data.simulated.get(t, False) for t in needed)
+    used = [f[pd.to_numeric(f["year"], errors="coerce") <= y] for f in frames]
+    simulated, part = _simulated_rows(used, [data.simulated.get(t, False) for t in needed])
     return _row(iid, float(r["estimate"]), evidence="simulated" if simulated else "user table",
-                source=f"impact.indicators.{fname} ({term}) on {', '.join(needed)}" + (" (simulated)" if simulated else ""),
+                source=f"impact.indicators.{fname} ({term}) on {', '.join(needed)}" + part,
                 conf_low=float(r["conf_low"]), conf_high=float(r["conf_high"]),
                 n=float(r["n"]) if pd.notna(r["n"]) else math.nan, data_year=y,
                 note="" if y == year else f"latest year with data: {y}")
@@ -150,9 +153,9 @@ def _estimate(iid: str, measure: str, data: EvaluationData, county: str | None, 
     except ImpactError as err:
         return _row(iid, note=f"{name} could not be estimated: {err}")
     r = res.tidy().iloc[0]
-    simulated = data.simulated.get("county_panel", False)
+    simulated, part = _simulated_rows([panel], [data.simulated.get("county_panel", False)])
     return _row(iid, float(r["estimate"]), evidence="simulated" if simulated else "estimate",
-                source=f"impact.design.{name} (Callaway–Sant'Anna) on county_panel" + (" (simulated)" if simulated else ""),
+                source=f"impact.design.{name} (Callaway–Sant'Anna) on county_panel" + part,
                 conf_low=float(r["conf_low"]), conf_high=float(r["conf_high"]), p_value=float(r["p_value"]),
                 n=float(r["n"]) if pd.notna(r["n"]) else math.nan, data_year=year)
 
@@ -183,9 +186,25 @@ def _user_table(iid: str, measure: str, data: EvaluationData, county: str | None
     if column not in df.columns or agg not in ("sum", "mean", "count") or df.empty:
         return _row(iid, note=f"cannot take {agg or '?'} of {table}.{column} for {year}")
     v = float(getattr(pd.to_numeric(df[column], errors="coerce"), agg)())
-    simulated = data.simulated.get(table, False)
+    simulated, part = _simulated_rows([df], [data.simulated.get(table, False)])
     return _row(iid, v, evidence="simulated" if simulated else "user table", n=float(len(df)), data_year=year,
-                source=f"{agg} of {table}.{column}" + (" (simulated)" if simulated else ""))
+                source=f"{agg} of {table}.{column}" + part)
+
+
+def _simulated_rows(frames: list[pd.DataFrame], flags: list[bool]) -> tuple[bool, str]:
+    """Whether the rows used include simulated ones (their ``source`` column, set by ``impact
+    data build``; else the table's flag), and the words saying so: ``" (simulated)"``, or
+    ``" (partly simulated: n of N rows)"`` when user rows are mixed with simulated rows."""
+    n_sim = n_all = 0
+    for f, flag in zip(frames, flags):
+        if "source" in f.columns:
+            n_sim += int((f["source"].astype("string") == "simulated").sum())
+        elif flag:
+            n_sim += len(f)
+        n_all += len(f)
+    if n_sim == 0:
+        return False, ""
+    return True, " (simulated)" if n_sim == n_all else f" (partly simulated: {n_sim} of {n_all} rows)"
 
 
 _RESOLVERS: dict[str, Callable[..., dict]] = {

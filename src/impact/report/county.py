@@ -310,11 +310,11 @@ def summary_section(c: Any, tables: dict[str, Any], sectors: Sequence[str], lang
     if isinstance(syn, pd.DataFrame) and not syn.empty:
         sentences.append(causal_sentence(syn.iloc[0], lang, n_post=tables.get("n_post")))
         sim = sim or bool(syn["simulated"].iloc[0])
+    sources = data_sources(c.code, inputs, programs=tables["programs"], indicators=used,
+                           tables=("county_panel",) if isinstance(syn, pd.DataFrame) and not syn.empty else ())
+    # each sentence on simulated data carries 【模拟】 (text.py): the banner says only those are simulated
     return Section("summary", t("section.summary", lang), lang, paragraphs=sentences, simulated=sim,
-                   seed=inputs.seed, box=True,
-                   sources=data_sources(c.code, inputs, programs=tables["programs"], indicators=used,
-                                        tables=("county_panel",) if isinstance(syn, pd.DataFrame) and not syn.empty
-                                        else ()))
+                   seed=inputs.seed, box=True, sources=sources, partly=sim and bool(set(sources) - {"simulated"}))
 
 
 def locator_map_png(code: str, lang: str, processed_dir: str | Path = "") -> bytes:
@@ -508,6 +508,6 @@ def appendix_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, 
         f = f[~f["program_id"].isin(shown_programs)]
     if not f.empty:
         sec.tables.append((t("appendix.registry_facts", lang), facts_frame(f, lang)))
-    sec.tables.append((t("appendix.hashes", lang), data_hashes(inputs, lang)))
+    sec.tables.append((t("appendix.hashes", lang), data_hashes(inputs, lang, code=c.code)))
     sec.tables.append((t("appendix.versions", lang), package_versions(lang)))
     return sec

@@ -45,6 +45,8 @@ class Section:
     #: Where this part's data came from: source codes of :data:`impact.provenance.SOURCE_LABELS`
     #: (``article``, ``user``, ``simulated``), in the order shown.
     sources: list[str] = field(default_factory=list)
+    #: Simulated data in some items only, each marked 【模拟】 / [simulated] (the banner says so).
+    partly: bool = False
 
     def to_html(self) -> str:
         e = html.escape
@@ -53,7 +55,7 @@ class Section:
         parts = [f'<section class="impact-section{" summary-box" if self.box else ""}" id="sec-{e(self.key)}"{style}>',
                  f"<h{self.level}>{e(self.title)}</h{self.level}>"]
         if self.simulated:
-            parts.append(simulated_banner(self.lang, self.seed))
+            parts.append(simulated_banner(self.lang, self.seed, partly=self.partly))
         parts += [f"<p>{e(p)}</p>" for p in self.paragraphs]
         if self.sources:
             parts.append(f'<p class="sources">{e(sources_sentence(self.sources, self.lang))}</p>')
@@ -117,9 +119,10 @@ def sources_sentence(sources: Sequence[str], lang: str) -> str:
     return t("section.sources", lang, sources=("、" if lang == "zh" else ", ").join(names))
 
 
-def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = False) -> str:
-    """The visible simulated-data banner (HTML, class ``simulated-banner``)."""
-    key = "banner.simulated.top" if top else "banner.simulated"
+def simulated_banner(lang: str = "zh", seed: str | None = None, top: bool = False, partly: bool = False) -> str:
+    """The visible simulated-data banner (HTML, class ``simulated-banner``): of the report
+    (``top``), of a section, or of a section whose simulated items are marked one by one (``partly``)."""
+    key = "banner.simulated.top" if top else "banner.simulated.partly" if partly else "banner.simulated"
     text = t(key, lang, seed=seed if seed is not None else "?")
     return ('<div class="simulated-banner" role="note" style="border:2px solid #d1495b;'
             'background:#fde8ea;color:#7a1020;padding:8px 12px;margin:8px 0;font-weight:600">'
@@ -175,14 +178,28 @@ def collect_report(rep: Any) -> None:
         collect.headline(name, value, label=label, unit=unit)
 
 
-def data_hashes(inputs: Inputs, lang: str = "zh") -> pd.DataFrame:
-    """SHA-256 of every input file (:func:`impact.digest.file_sha256`), with whether it is simulated."""
+def data_hashes(inputs: Inputs, lang: str = "zh", *, code: str | None = None) -> pd.DataFrame:
+    """SHA-256 of every input file (:func:`impact.digest.file_sha256`), with whether it is simulated.
+
+    A table holding user and simulated rows (``source``) is "partly" simulated; in a county's
+    report (``code``) it is simulated or not by the rows of that county.
+    """
+    zh = lang == "zh"
     rows = []
     for name, path in sorted(inputs.files.items()):
         table = path.name.removesuffix(".parquet").removesuffix("_simulated")
         sim = inputs.is_simulated(table) if table in inputs.data else False
+        df = inputs.data.get(table)
+        mixed = sim and df is not None and "source" in df.columns and (df["source"].astype("string") != "simulated").any()
+        if mixed and code is not None:
+            sim = inputs.is_simulated(table, code)
+            flag = ("是（本县）" if zh else "yes (this county)") if sim else ("否（本县）" if zh else "no (this county)")
+        elif mixed:
+            flag = "部分" if zh else "partly"
+        else:
+            flag = ("是" if sim else "否") if zh else ("yes" if sim else "no")
         rows.append({column_name("file", lang): name, column_name("sha256", lang): file_sha256(path),
-                     column_name("simulated", lang): ("是" if sim else "否") if lang == "zh" else ("yes" if sim else "no")})
+                     column_name("simulated", lang): flag})
     return pd.DataFrame(rows)
 
 

@@ -86,7 +86,8 @@ def _coerce(df: pd.DataFrame, s: TableSpec, file: str) -> tuple[pd.DataFrame, li
                 grouped = txt.str.contains(",", regex=False).fillna(False).astype(bool)
                 reject = grouped
                 if _groups_allowed(c):  # 1,000 / 1,000,000 in money and counts only
-                    ok = grouped & txt.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+                    ok = grouped.copy()  # the pattern only where a comma is (few cells): one pass, not per cell
+                    ok[grouped] = txt[grouped].str.fullmatch(_GROUPED).fillna(False).astype(bool)
                     txt = txt.mask(ok, txt.str.replace(",", "", regex=False))
                     reject = grouped & ~ok
                 num = pd.to_numeric(txt.mask(reject, "x"), errors="coerce").astype("Float64")

@@ -58,6 +58,26 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Patterns of header names (on :func:`header_key` without a unit in brackets) tried when no
+#: name or alias matches: the forms offices vary most (``户编码``, ``是否参与帮扶项目``, ``所属县``,
+#: ``住院总费用``). A header is taken only when exactly one column of the kind matches it.
+HEADER_PATTERNS: dict[str, tuple[str, ...]] = {
+    "county_code": (r"(所在|所属)(县|县区|区县|县市区|县\(市、?区\))(名称|名)?",),
+    "household_id": (r"(农户|家庭|住户|户)(编码|编号|代码|号码|id)",),
+    "village_id": (r"(所在|所属)?(行政)?村(名称|名|编码|编号|代码)?",),
+    "hh_size": (r"(家庭|户|全户)(总)?(人口|人数|常住人口)(数)?",),
+    "participant": (r"是否(参与|参加|纳入|享受)\S*", r"(项目|帮扶)(户|对象)(标记|标识)?"),
+    "income_total": (r"(家庭|全家|全户|户)(年)?(总)?(收入)(合计|总额|总计)?", r"(年)?(总收入|收入合计|收入总额)"),
+    "patient_id": (r"(患者|病人|病例|住院)(编码|编号|代码|号|id)",),
+    "setting": (r"(就医|就诊|治疗|手术|住院)(地点|地|机构|医院|级别)",),
+    "medical_cost": (r"(医疗|住院|治疗|手术)(总)?(费用|费|花费|支出)(合计|总额|总计)?",),
+    "travel_cost": (r"(交通|路)(费用|费|花费|支出)",),
+    "yield_kg_per_mu": (r"(亩产|单产)(量)?",),
+    "organization": (r"(实施|帮扶|承办)(组织|单位|机构)(名称)?",),
+    "funds_yuan": (r"(投入|项目|帮扶)?(资金|经费)(投入|金额|总额)?",),
+}
+
+
 _BRACKETS = re.compile(r"[(\[{<][^()\[\]{}<>]*[)\]}>]$")
 
 
@@ -110,4 +130,11 @@ def match_header(name: Any, kind: str) -> str | None:
     """The column of ``kind`` a header names (see :func:`header_index`), or None."""
     index = header_index(kind)
     key = header_key(name)
-    return index.get(key) or index.get(_strip_unit(key))
+    found = index.get(key) or index.get(_strip_unit(key))
+    if found is None:
+        names = set(spec(kind).names)
+        base = _strip_unit(key)
+        hits = {c for c, pats in HEADER_PATTERNS.items() if c in names
+                and any(re.fullmatch(p, base) for p in pats)}
+        found = hits.pop() if len(hits) == 1 else None
+    return found
