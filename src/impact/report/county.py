@@ -474,11 +474,12 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
         sec.figures.append((t("fig.gap", lang), fig_png(fig, simulated=bool(r["simulated"]), lang=lang)))
     es = tables.get("event_study")
     if isinstance(es, pd.DataFrame) and not es.empty:
-        es = es[(es["sector"] == r["sector"]) & es["time"].notna()]
+        es_all = es[es["sector"] == r["sector"]]  # with the joint pre-test row (term ``pretrend``)
+        es = es_all[es_all["time"].notna()]
         if not es.empty:
             es_lab = OUTCOME_LABEL.get(str(es["outcome"].iloc[0]), lab) if "outcome" in es.columns else lab
             sec.paragraphs.append(t("causal.event_study", lang) + ("" if lang == "zh" else " ")
-                                  + pretrend_text(es, lang, unit=es_lab[f"unit_{lang}"]))
+                                  + pretrend_text(es_all, lang, unit=es_lab[f"unit_{lang}"]))
             if figures:
                 fig = event_study_plot(es, lang=lang, ylabel=f"{es_lab[lang]} {es_lab[f'unit_{lang}']}".strip(),
                                        title=t("fig.event_title", lang, sector=sector_name(r["sector"], lang)))
