@@ -99,6 +99,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{label}: {amount} (a figure shared by several counties, not this county's own).",
     },
     "summary.shared": {"zh": "多县合计", "en": "several counties together"},
+    "counterpart.sentence": {
+        "zh": "原文数字：{value}，原文：“{quote}”。",
+        "en": " The article's figure: {value}; the article says: “{quote}”.",
+    },
     "summary.indicator.iv": {
         "zh": "{label}：{estimate}（95%置信区间 {interval}）。",
         "en": "{label}: {estimate} (95% CI {interval}).",
@@ -233,6 +237,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.index": {"zh": "← 返回报告目录", "en": "← Back to the list of reports"},
     "nav.toc": {"zh": "目录", "en": "Contents"},
     "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},
+    "kind.not_given": {"zh": "类型未说明", "en": "kind not given"},
     "headline.funds_own": {"zh": "本县资金（社会组织）", "en": "County's own funds (social organisations)"},
     # figure labels
     "fig.funds": {"zh": "资金（元）", "en": "Funds (yuan)"},

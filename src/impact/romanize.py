@@ -160,13 +160,13 @@ def organization_en(name: str, kind: object = None) -> str:
     """An organisation for an English page: its translated kind with the Chinese name beside.
 
     ``("云南省医院协会", "trade_association")`` → ``"Trade association (云南省医院协会)"``;
-    an unknown or empty kind gives ``"Organisation (…)"``. The article gives no English
-    names, so none is invented.
+    an unknown or empty kind gives ``"Organisation, kind not given (…)"``. The article gives
+    no English names, so none is invented.
     """
     from impact.i18n import KINDS
 
-    entry = KINDS.get(str(kind)) if kind is not None else None
-    label = entry["en"] if entry else "Organisation"
+    entry = KINDS.get(str(kind)) if kind is not None and not _missing(kind) else None
+    label = entry["en"] if entry else "Organisation, kind not given"
     return f"{label} ({name})"
 
 
@@ -181,3 +181,11 @@ def program_en(name: str, sector: object = None) -> str:
     entry = SECTORS.get(str(sector)) if sector is not None else None
     label = f"{entry['en']} program" if entry else "Program"
     return f"{label} ({name})"
+
+
+def _missing(v: object) -> bool:
+    """True for ``None``, NaN, ``pd.NA`` and empty text."""
+    try:
+        return v is None or v != v or str(v) in ("", "<NA>")
+    except TypeError:  # pd.NA compares to NA
+        return True

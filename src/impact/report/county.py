@@ -48,6 +48,7 @@ from impact.report.text import (
     OUTCOME_LABEL,
     SIM_MARK,
     causal_sentence,
+    counterpart_value,
     facts_frame,
     interval_text,
     pretrend_text,
@@ -155,14 +156,31 @@ class CountyReport:
         return out
 
 
-def english_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def org_kinds(df: pd.DataFrame, organizations: pd.DataFrame | None) -> pd.Series:
+    """The organisation kind of each row of ``df``: its ``kind`` column, else looked up by
+    ``org_id`` in the registry's ``organizations`` (missing where neither says)."""
+    if "kind" in df.columns:
+        return df["kind"]
+    if organizations is None or organizations.empty or "org_id" not in df.columns:
+        return pd.Series(pd.NA, index=df.index, dtype="object")
+    lookup = dict(zip(organizations["org_id"].astype(str), organizations["kind"]))
+    return df["org_id"].map(lambda o: lookup.get(str(o), pd.NA) if isinstance(o, str) else pd.NA)
+
+
+def kind_text(kind: Any, lang: str) -> str:
+    """An organisation kind for display; ``类型未说明`` / ``kind not given`` when unknown."""
+    return t("kind.not_given", lang) if kind is None or pd.isna(kind) or not str(kind) else kind_name(kind, lang)
+
+
+def english_names(df: pd.DataFrame, lang: str, *, organizations: pd.DataFrame | None = None) -> pd.DataFrame:
     """On English pages: organisation and program names romanised/translated with the Chinese
-    beside (:mod:`impact.romanize`); unchanged on Chinese pages."""
+    beside (:mod:`impact.romanize`); the organisation's kind from its ``kind`` column or, when
+    the table has none, from ``organizations`` by ``org_id``; unchanged on Chinese pages."""
     if lang == "zh" or df.empty:
         return df
     out = df.copy()
     if "organization" in out.columns:
-        kinds = out["kind"] if "kind" in out.columns else pd.Series(None, index=out.index)
+        kinds = org_kinds(out, organizations)
         out["organization"] = [n if not isinstance(n, str) or not n else organization_en(n, k)
                                for n, k in zip(out["organization"], kinds)]
     if "program" in out.columns:
@@ -346,11 +364,11 @@ def exposure_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) 
     if not orgs.empty:
         d = english_names(orgs, lang)
         d = d.assign(level=orgs["level"].map(lambda v: "—" if pd.isna(v) else level_name(v, lang)),
-                     kind=orgs["kind"].map(lambda v: "—" if pd.isna(v) else kind_name(v, lang)))
+                     kind=orgs["kind"].map(lambda v: kind_text(v, lang)))
         sec.tables.append((t("section.exposure", lang),
                            display_frame(d, ["organization", "level", "kind", "year", "event", "quote"], lang)))
     if not progs.empty:
-        d = english_names(progs, lang)
+        d = english_names(progs, lang, organizations=inputs.registry.get("organizations"))
         d = d.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
                          period=progs.apply(lambda r: period_text(r, lang), axis=1),
                          declared_by=_declared(progs, lang))
@@ -374,7 +392,7 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
         # the programs by name and organisation (their table with quotes is in the exposure section)
-        named = english_names(sp, lang)
+        named = english_names(sp, lang, organizations=inputs.registry.get("organizations"))
         items = [t("sector.program_item", lang, program=p, organization=o if isinstance(o, str) and o else "—",
                    declared=t(f"declared.{'user' if d == 'user' else 'article'}", lang))
                  for p, o, d in zip(named["program"], named["organization"],
@@ -394,15 +412,18 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
         shown["ci"] = [interval_text(a, b, u, lang) for a, b, u in zip(shown["conf_low"], shown["conf_high"], shown["unit"])]
         shown["estimate_s"] = [(SIM_MARK[lang] if sim else "") + value_text(v, u, lang)
                                for v, u, sim in zip(shown["estimate"], shown["unit"], shown["simulated"])]
+        shown["article"] = [counterpart_value(r, tables["facts"], lang) for _, r in shown.iterrows()]
         shown["n"] = shown["n"].map(lambda v: "—" if pd.isna(v) else fmt.count(float(v), lang=lang))
         shown["method"] = [t(f"method.{i}", lang) if f"method.{i}" in MESSAGES else m
                            for i, m in zip(shown["indicator"], shown["method"])]
-        sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "method"]]
+        cols = ["label", "estimate_s", "ci"] + (["article"] if (shown["article"] != "—").any() else []) + ["n", "method"]
+        sec.tables.append((t("section.indicators", lang), shown[cols]
                            .rename(columns={"label": column_name("indicator", lang),
                                             "estimate_s": column_name("estimate", lang),
+                                            "article": column_name("article_figure", lang),
                                             "ci": column_name("ci", lang), "n": column_name("n", lang),
                                             "method": column_name("method", lang)})))
-        sec.paragraphs += [indicator_sentence(r, lang, names) for _, r in ind.iterrows()
+        sec.paragraphs += [indicator_sentence(r, lang, names, facts=tables["facts"]) for _, r in ind.iterrows()
                            if not r.get("note") and pd.notna(r["estimate"])]
         sec.notes += [f"{indicator_label(r, lang, names)}{'：' if lang == 'zh' else ': '}"
                       f"{quoted_english(str(r['note']), lang)}" for _, r in ind.iterrows() if r.get("note")]
