@@ -276,3 +276,30 @@ def test_organisation_without_kind_says_so():
     assert organization_en("某协会", pd.NA) == "Organisation, kind not given (某协会)"
     assert kind_text(pd.NA, "zh") == "类型未说明" and kind_text(None, "en") == "kind not given"
     assert kind_text("enterprise", "en") == "Enterprise"
+
+
+@needs_data
+@pytest.mark.parametrize(("code", "lang", "title", "absent"), [
+    ("530625", "zh", "农业：蔬菜产业与农户增收", "良种"),
+    ("530625", "en", "Agriculture: vegetable industry; household income", "seed"),
+    ("532627", "zh", "农业：良种推广与亩产增幅、农户增收", "蔬菜"),
+    ("530824", "zh", "医疗：医院结对帮扶与患者就医费用节省", "出生缺陷"),
+])
+def test_sector_titles_follow_the_countys_programs(code, lang, title, absent):
+    rep = _report(code, lang)
+    sector = "health" if title.startswith("医疗") else "agriculture"
+    assert rep.section(sector).title == title
+    assert absent not in rep.header_html().split("</nav>")[0].split('class="toc"')[1]
+
+
+def test_sector_title_from_programs_and_indicators():
+    from impact.report.domains import sector_title
+
+    progs = pd.DataFrame({"sector": ["agriculture", "health"], "program": ["某蔬菜项目", "义诊"],
+                          "organization": ["某协会", "某基金会"]})
+    ind = pd.DataFrame({"sector": ["agriculture"], "indicator": ["income_increase"], "estimate": [1.0]})
+    assert sector_title("agriculture", progs, ind, "zh") == "农业：蔬菜产业与农户增收"
+    assert sector_title("health", progs, ind, "zh") == "医疗：患者就医费用节省"  # no domain, no indicator
+    seeds = progs.assign(program=["好种兴万村", "义诊"])
+    assert "良种" in sector_title("agriculture", seeds, ind, "zh")
+    assert "蔬菜" not in sector_title("agriculture", seeds, ind, "en").lower()

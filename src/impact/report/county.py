@@ -42,6 +42,7 @@ from impact.report.render import (
     period_text,
     simulated_banner,
 )
+from impact.report.domains import sector_title
 from impact.report.tables import INDICATOR_SPECS, active_sectors, compute_tables
 from impact.report.text import (
     HEADLINE_TERMS,
@@ -387,7 +388,8 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     """Indicators of one sector; ``None`` when the sector is not active in the county."""
     if sector not in sectors:
         return None
-    sec = Section(sector, t(f"section.sector.{sector}", lang), lang, seed=inputs.seed)
+    sec = Section(sector, sector_title(sector, tables["programs"], tables["indicators"], lang), lang,
+                  seed=inputs.seed)
     progs = tables["programs"]
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
