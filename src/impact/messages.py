@@ -253,6 +253,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.toc": {"zh": "目录", "en": "Contents"},
     "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},
     "kind.not_given": {"zh": "类型未说明", "en": "kind not given"},
+    "delivered.translated": {"zh": "{en}（本项目译文；原文：{zh}）", "en": "{en} (the project's translation; the article: {zh})"},
+    "delivered.untranslated": {"zh": "{zh}", "en": "Not translated (the Chinese as stated: {zh})"},
     "headline.funds_own": {"zh": "本县资金（社会组织）", "en": "County's own funds (social organisations)"},
     # figure labels
     "fig.funds": {"zh": "资金（元）", "en": "Funds (yuan)"},

@@ -36,6 +36,7 @@ __all__ = [
     "ETHNIC_GROUPS",
     "bilingual",
     "county_name_en",
+    "local_place_en",
     "organization_en",
     "pinyin",
     "place_name_en",
@@ -137,6 +138,29 @@ def place_name_en(name: str, *, level: str = "county") -> str:
     elif name.endswith(("市", "州")) and len(name) > 2:
         return _base(name[:-1])
     return _base(name)
+
+
+#: Suffixes of township-level and village-level names and their English forms.
+_LOCAL_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("街道", "Subdistrict"), ("居民小组", "Residents' Group"), ("社区", "Community"), ("镇", "Town"),
+    ("乡", "Township"), ("村", "Village"),
+)
+
+
+def local_place_en(name: str) -> str:
+    """English form of a town, township or village name with the Chinese beside:
+    ``"勐混镇"`` → ``"Menghun Town (勐混镇)"``; several names joined with ``、`` are
+    romanised one by one and joined with ``"; "``."""
+    parts = [p.strip() for p in str(name).split("、") if p.strip()]
+    out = []
+    for part in parts:
+        english = None
+        for suffix, en in _LOCAL_SUFFIXES:
+            if part.endswith(suffix) and len(part) > len(suffix):
+                english = f"{_base(part[: -len(suffix)])} {en}"
+                break
+        out.append(bilingual(part, english or _base(part)))
+    return "; ".join(out)
 
 
 def county_name_en(county: object) -> str:

@@ -28,7 +28,8 @@ from impact.registry import county_organizations, fund_facts, funds_total
 from impact.registry import county_facts as registry_county_facts
 from impact.report.cache import cache_dir, read_cache
 from impact.report.inputs import Inputs, load_inputs
-from impact.romanize import bilingual, county_name_en, organization_en, prefecture_name_en, program_en
+from impact.romanize import (bilingual, county_name_en, local_place_en, organization_en, prefecture_name_en,
+                             program_en)
 from impact.report.render import (
     REPORT_CSS,
     mark_zh,
@@ -191,6 +192,27 @@ def english_names(df: pd.DataFrame, lang: str, *, organizations: pd.DataFrame | 
     return out
 
 
+def delivered_text(row: pd.Series, lang: str) -> str:
+    """The ``帮扶内容`` cell: the article's words on Chinese pages; on English pages the project's
+    translation (``delivered_en``), labelled as such, with the Chinese beside (a user's own
+    program without a translation says it is not translated)."""
+    zh = row.get("delivered")
+    zh = zh if isinstance(zh, str) and zh else ""
+    if lang == "zh":
+        return zh or "—"
+    en = row.get("delivered_en")
+    if isinstance(en, str) and en:
+        return t("delivered.translated", lang, en=en, zh=zh) if zh else en
+    return t("delivered.untranslated", lang, zh=zh) if zh else "—"
+
+
+def towns_text(towns: Any, lang: str) -> str:
+    """Towns of a program: as written on Chinese pages, romanised with the Chinese beside on English ones."""
+    if not isinstance(towns, str) or not towns:
+        return ""
+    return towns if lang == "zh" else local_place_en(towns)
+
+
 def _declared(progs: pd.DataFrame, lang: str) -> list[str]:
     """Who states each program: the article, or the user (own programs, not quoted from the article)."""
     col = progs["declared_by"] if "declared_by" in progs.columns else pd.Series("article", index=progs.index)
@@ -348,7 +370,8 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:
-        d = towns.assign(sector=towns["sector"].map(lambda s: sector_name(s, lang)))
+        d = english_names(towns, lang).assign(sector=towns["sector"].map(lambda s: sector_name(s, lang)),
+                                              towns=towns["towns"].map(lambda v: towns_text(v, lang)))
         sec.tables.append((column_name("town", lang), display_frame(d, ["towns", "program", "sector"], lang)
                            .rename(columns={"towns": column_name("town", lang)})))
     return sec if (sec.figures or sec.tables) else None
@@ -371,8 +394,10 @@ def exposure_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) 
     if not progs.empty:
         d = english_names(progs, lang, organizations=inputs.registry.get("organizations"))
         d = d.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
-                         period=progs.apply(lambda r: period_text(r, lang), axis=1),
-                         declared_by=_declared(progs, lang))
+                     period=progs.apply(lambda r: period_text(r, lang), axis=1),
+                     delivered=[delivered_text(r, lang) for _, r in progs.iterrows()],
+                     towns=progs["towns"].map(lambda v: towns_text(v, lang)),
+                     declared_by=_declared(progs, lang))
         sec.tables.append((column_name("program", lang),
                            display_frame(d, ["program", "organization", "sector", "period", "towns", "delivered",
                                               "declared_by", "quote"], lang).rename(columns={"towns": column_name("town", lang)})))
