@@ -29,6 +29,26 @@ JINGGU, ZHENXIONG = "530824", "530627"
 SEED_COUNTIES = {"532627": "广南", "532626": "丘北", "532622": "砚山"}
 
 
+def _article(term: str, sector: str) -> float:
+    """The article's figure for an indicator, through the one mapping the reports use
+    (:data:`impact.counterparts.COUNTERPARTS`)."""
+    from impact.counterparts import counterpart_facts
+    from impact.registry_tables import read
+
+    cp = counterpart_facts(read("facts"))
+    hit = cp[(cp["term"] == term) & (cp["sector"] == sector)]
+    assert len(hit) == 1 and pd.notna(hit["value"].iloc[0]), (term, sector)
+    return float(hit["value"].iloc[0])
+
+
+def test_every_counterpart_names_a_registry_fact() -> None:
+    from impact.counterparts import counterpart_facts
+    from impact.registry_tables import read
+
+    cp = counterpart_facts(read("facts"))
+    assert cp["fact_id"].notna().all(), cp.loc[cp["fact_id"].isna(), "measure"].tolist()
+
+
 def _read(table: str) -> pd.DataFrame:
     return pd.read_parquet(config.SIMULATED_DIR / f"{table}_simulated.parquet")
 
@@ -51,8 +71,10 @@ def test_jinggu_local_surgery_about_40k_and_saving_about_60k() -> None:
     """"手术费用约为4万元，相比患者前往省级三甲医院接受手术治疗，每人平均可节省约6万元" (景谷县人民医院)."""
     tab = _cost_savings(2024)
     j = tab[tab["county_code"] == JINGGU].set_index("term")["estimate"]
-    assert abs(j["local_cost"] / 40_000 - 1) <= TOLERANCE["local_surgery_cost_rel"]
-    assert abs(j["saving_per_patient"] / 60_000 - 1) <= TOLERANCE["saving_per_patient_rel"]
+    assert _article("local_cost", "health") == 40_000 and _article("saving_per_patient", "health") == 60_000
+    assert abs(j["local_cost"] / _article("local_cost", "health") - 1) <= TOLERANCE["local_surgery_cost_rel"]
+    assert abs(j["saving_per_patient"] / _article("saving_per_patient", "health") - 1) <= \
+        TOLERANCE["saving_per_patient_rel"]
 
 
 def test_patients_only_in_hospital_association_counties() -> None:
@@ -74,10 +96,12 @@ def test_yield_gain_about_20_percent_in_the_three_seed_counties() -> None:
     tab = yield_gain(tr, by=("county_code", "year")).tidy()
     pct = tab[tab["term"] == "yield_gain_pct"]
     assert len(pct) == 6
-    assert (pct["estimate"] - 20).abs().max() <= TOLERANCE["yield_gain_county_year_pp"]
+    article = _article("yield_gain_pct", "agriculture")
+    assert article == 20
+    assert (pct["estimate"] - article).abs().max() <= TOLERANCE["yield_gain_county_year_pp"]
     pooled = yield_gain(tr, by=None).tidy()
     est = float(pooled.loc[pooled["term"] == "yield_gain_pct", "estimate"].iloc[0])
-    assert abs(est - 20) <= TOLERANCE["yield_gain_pooled_pp"]
+    assert abs(est - article) <= TOLERANCE["yield_gain_pooled_pp"]
 
 
 def test_children_served_never_exceed_the_article() -> None:
@@ -91,7 +115,8 @@ def test_children_served_never_exceed_the_article() -> None:
     assert ay["person_id"].nunique() <= 3423
     tab = reach(ben, by=("program_id", "county_code", "year")).tidy()
     u = tab[(tab["term"] == "unique_persons") & (tab["program_id"] == "ayou_ansheng")]
-    assert u["estimate"].max() <= 1815
+    assert _article("unique_persons", "child_protection") == 1815
+    assert u["estimate"].max() <= _article("unique_persons", "child_protection")
     assert u.loc[u["county_code"] == ZHENXIONG, "estimate"].max() <= 1815
     per_county = ay.groupby("county_code")["person_id"].nunique()
     assert per_county.sum() <= 3423 and per_county.max() <= 1815

@@ -229,3 +229,77 @@ def test_index_links_workbook_and_notebook_and_formats_money(tmp_path):
     assert ".ipynb" in page and "Notebook" in page
     assert "267万元" in page and "2,670,000" not in page
     assert "原文未点名组织" in page
+
+
+@needs_data
+def test_simulated_figures_shown_beside_the_articles_counterpart():
+    """景谷's simulated saving per patient next to the article's 约6万元 with its quote; 广南's yield
+    gain next to the project-wide 20%; 镇雄's children served next to the project's 1815."""
+    from impact.counterparts import COUNTERPARTS
+
+    jg = _text(_report("530824", "zh").section("health").to_html())
+    assert "原文数字：约6万元（本县），原文：“每人平均可节省约6万元”" in jg
+    assert "原文数字" in jg.split("样本量")[0]  # a column of the indicator table
+    gn = " ".join(_report("532627", "zh").summary)
+    assert "原文数字：20%（全项目合计（涉及3县）），原文：“亩产增加20%”" in gn
+    zx = _text(_report("530627", "zh").section("child_protection").to_html())
+    assert "原文数字：1815名（全项目合计（涉及5县））" in zx
+    en = _text(_report("530824", "en").section("health").to_html())
+    assert "The article's figure: about CNY 60,000 (this county)" in html.unescape(en)
+    # every simulated headline row with a counterpart in the county's facts shows it
+    for code in SAMPLE:
+        rep = _report(code, "zh")
+        ind, facts = rep.tables["indicators"], rep.tables["facts"]
+        for cp in COUNTERPARTS:
+            rows = ind[(ind["term"] == cp.term) & (ind["sector"] == cp.sector) & ind["estimate"].notna()] \
+                if not ind.empty else ind
+            if cp.program_id:
+                rows = rows[rows["program_id"] == cp.program_id]
+            has_fact = not facts.empty and (facts["measure"] == cp.measure).any()
+            sec = rep.section(cp.sector)
+            if len(rows) and has_fact and sec is not None:
+                assert "原文数字" in _text(sec.to_html()), (code, cp.term)
+
+
+@needs_data
+def test_english_organisation_kind_never_blank_or_chinese():
+    page = html.unescape(_page(_report("530824", "en")))
+    assert "Organisation (<span" not in page and "Organisation (云" not in page
+    assert "Trade association (<span lang=\"zh\">云南省医院协会</span>)" in page
+
+
+def test_organisation_without_kind_says_so():
+    from impact.romanize import organization_en
+    from impact.report.county import kind_text
+
+    assert organization_en("某协会", None) == "Organisation, kind not given (某协会)"
+    assert organization_en("某协会", pd.NA) == "Organisation, kind not given (某协会)"
+    assert kind_text(pd.NA, "zh") == "类型未说明" and kind_text(None, "en") == "kind not given"
+    assert kind_text("enterprise", "en") == "Enterprise"
+
+
+@needs_data
+@pytest.mark.parametrize(("code", "lang", "title", "absent"), [
+    ("530625", "zh", "农业：蔬菜产业与农户增收", "良种"),
+    ("530625", "en", "Agriculture: vegetable industry; household income", "seed"),
+    ("532627", "zh", "农业：良种推广与亩产增幅、农户增收", "蔬菜"),
+    ("530824", "zh", "医疗：医院结对帮扶与患者就医费用节省", "出生缺陷"),
+])
+def test_sector_titles_follow_the_countys_programs(code, lang, title, absent):
+    rep = _report(code, lang)
+    sector = "health" if title.startswith("医疗") else "agriculture"
+    assert rep.section(sector).title == title
+    assert absent not in rep.header_html().split("</nav>")[0].split('class="toc"')[1]
+
+
+def test_sector_title_from_programs_and_indicators():
+    from impact.report.domains import sector_title
+
+    progs = pd.DataFrame({"sector": ["agriculture", "health"], "program": ["某蔬菜项目", "义诊"],
+                          "organization": ["某协会", "某基金会"]})
+    ind = pd.DataFrame({"sector": ["agriculture"], "indicator": ["income_increase"], "estimate": [1.0]})
+    assert sector_title("agriculture", progs, ind, "zh") == "农业：蔬菜产业与农户增收"
+    assert sector_title("health", progs, ind, "zh") == "医疗：患者就医费用节省"  # no domain, no indicator
+    seeds = progs.assign(program=["好种兴万村", "义诊"])
+    assert "良种" in sector_title("agriculture", seeds, ind, "zh")
+    assert "蔬菜" not in sector_title("agriculture", seeds, ind, "en").lower()

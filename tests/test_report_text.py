@@ -104,3 +104,17 @@ def test_english_page_chinese_only_beside_english_or_marked():
     assert [(p.kind, p.text) for p in found] == [("chinese", "景谷县")]
     # a Chinese page may of course be Chinese
     assert text_problems('<html lang="zh"><body><p>景谷县</p></body></html>', lang="zh") == []
+
+
+def test_english_page_flags_chinese_only_table_cells():
+    head = '<html lang="en"><body><table><tr><th>Program</th><th>What was delivered</th><th>Source quote (Chinese)</th></tr>'
+    ok = head + ('<tr><td>Health program (<span lang="zh">医院</span>)</td><td>Training (the project’s translation; '
+                 'the article: <span lang="zh">学术培训</span>)</td><td><span lang="zh">原文引文</span></td></tr></table></body></html>')
+    assert text_problems(ok, lang="en") == []
+    bad = head + ('<tr><td>Health program (<span lang="zh">医院</span>)</td><td><span lang="zh">学术培训、科室指导</span></td>'
+                  '<td><span lang="zh">原文引文</span></td></tr></table></body></html>')
+    found = text_problems(bad, lang="en")
+    assert [(p.kind, p.text) for p in found] == [("chinese_cell", "学术培训、科室指导")]
+    assert "What was delivered" in found[0].context
+    zh = text_problems(bad.replace('lang="en"', 'lang="zh"'), lang="zh")
+    assert not [p for p in zh if p.kind == "chinese_cell"]  # Chinese pages: Chinese is fine

@@ -29,7 +29,7 @@ ROOT = config.ROOT
 CONTRACT = {  # docs/architecture.md, column lists in order
     "organizations": "org_id, name, level, kind, based_in, quote",
     "pairings": "pairing_id, org_id, county, county_code, year, date, event, quote",
-    "programs": "program_id, org_id, name, sector, period_start, period_end, delivered, quote",
+    "programs": "program_id, org_id, name, sector, period_start, period_end, delivered, delivered_en, quote",
     "program_sites": "program_id, county, county_code, town, village, quote",
     "facts": "fact_id, measure, value, base_unit, value_as_written, unit_as_written, qualifier, scope, program_id, "
              "org_id, county_code, place, period_start, period_end, quote",

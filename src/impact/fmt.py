@@ -343,13 +343,14 @@ def pretrend_from_table(
 ) -> str:
     """:func:`pretrend_sentence` for an event-study table (``event_time``, ``estimate``).
 
-    Pre-period estimates are those with ``event_time <= -2`` (``-1`` is the reference,
-    fixed at 0); ``scale`` is the mean absolute post-period estimate (``event_time >=
+    Pre-period estimates are those with ``event_time <= -1``, leaving out ``-1`` when it is
+    exactly 0 (the reference period of a universal base; with varying base periods, as in
+    Callaway–Sant'Anna, ``-1`` is an estimate of its own); ``scale`` is the mean absolute post-period estimate (``event_time >=
     0``). ``p`` is the joint pre-trend test's p-value (``result.diagnostics["pretrend"]
     ["p_value"]`` of :func:`impact.estimate.event_study`). Row order does not matter.
     """
     rows = [(float(e), _value(b)) for e, b in zip(table["event_time"], table["estimate"])]
-    pre = [b for e, b in rows if e <= -2 and b is not None]
+    pre = [b for e, b in rows if b is not None and (e <= -2 or (e == -1 and b != 0))]
     post = [abs(b) for e, b in rows if e >= 0 and b is not None]
     if not post:
         raise ImpactError("the event-study table has no post-period estimate (event_time >= 0)")

@@ -135,6 +135,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "indicator": {"zh": "指标", "en": "Indicator"},
     "estimate": {"zh": "估计值", "en": "Estimate"},
     "ci": {"zh": "95%置信区间", "en": "95% CI"},
+    "article_figure": {"zh": "原文数字", "en": "The article's figure"},
     "conf_low": {"zh": "下限", "en": "CI low"},
     "conf_high": {"zh": "上限", "en": "CI high"},
     "std_error": {"zh": "标准误", "en": "Std. error"},

@@ -31,6 +31,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "section.sector.health": {"zh": "医疗：患者就医费用节省", "en": "Health: cost savings per patient"},
     "section.sector.child_protection": {"zh": "儿童保护：覆盖与人均成本", "en": "Child protection: reach and cost"},
     "section.sector.elderly_care": {"zh": "养老服务：覆盖与人均成本", "en": "Elderly care: reach and cost"},
+    "section.domain_title": {"zh": "{sector}：{what}", "en": "{sector}: {what}"},
+    "section.head.agriculture": {"zh": "农业", "en": "Agriculture"},
+    "section.head.health": {"zh": "医疗", "en": "Health"},
+    "section.head.child_protection": {"zh": "儿童保护", "en": "Child protection"},
+    "section.head.elderly_care": {"zh": "养老服务", "en": "Elderly care"},
+    "section.domain.vegetables": {"zh": "蔬菜产业", "en": "vegetable industry"},
+    "section.domain.seeds": {"zh": "良种推广", "en": "improved seeds"},
+    "section.domain.tea": {"zh": "茶产业", "en": "tea industry"},
+    "section.domain.hospital": {"zh": "医院结对帮扶", "en": "hospital pairing"},
+    "section.domain.birth_defects": {"zh": "出生缺陷儿童救助", "en": "help for children with birth defects"},
+    "section.measure.income_increase": {"zh": "农户增收", "en": "household income"},
+    "section.measure.yield_gain": {"zh": "亩产增幅", "en": "yield gain per mu"},
+    "section.measure.cost_savings": {"zh": "患者就医费用节省", "en": "cost savings per patient"},
+    "section.measure.reach": {"zh": "覆盖与人均成本", "en": "reach and cost"},
+    "section.measure.cost_effectiveness": {"zh": "覆盖与人均成本", "en": "reach and cost"},
     "section.bcr": {"zh": "效益成本比及敏感性", "en": "Benefit–cost ratio and sensitivity"},
     # banners and notes
     "banner.simulated": {
@@ -105,6 +120,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{label}: {amount} (a figure shared by several counties, not this county's own).",
     },
     "summary.shared": {"zh": "多县合计", "en": "several counties together"},
+    "counterpart.sentence": {
+        "zh": "原文数字：{value}，原文：“{quote}”。",
+        "en": " The article's figure: {value}; the article says: “{quote}”.",
+    },
     "summary.indicator.iv": {
         "zh": "{label}：{estimate}（95%置信区间 {interval}）。",
         "en": "{label}: {estimate} (95% CI {interval}).",
@@ -239,6 +258,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.index": {"zh": "← 返回报告目录", "en": "← Back to the list of reports"},
     "nav.toc": {"zh": "目录", "en": "Contents"},
     "orgs.not_named": {"zh": "原文未点名组织", "en": "none named in the article"},
+    "kind.not_given": {"zh": "类型未说明", "en": "kind not given"},
+    "delivered.translated": {"zh": "{en}（本项目译文；原文：{zh}）", "en": "{en} (the project's translation; the article: {zh})"},
+    "delivered.untranslated": {"zh": "{zh}", "en": "Not translated (the Chinese as stated: {zh})"},
     "headline.funds_own": {"zh": "本县资金（社会组织）", "en": "County's own funds (social organisations)"},
     # figure labels
     "fig.funds": {"zh": "资金（元）", "en": "Funds (yuan)"},

@@ -22,6 +22,9 @@ Kinds of problem:
 ``chinese``     (English pages) Chinese text that is neither inside parentheses beside
                 an English name (``Jinggu Dai and Yi Autonomous County (景谷傣族彝族自治县)``)
                 nor inside an element marked ``lang="zh"`` (a quoted source sentence)
+``chinese_cell`` (English pages) a table cell with Chinese and no English beside it,
+                outside a column whose header says it holds Chinese (``Source quote
+                (Chinese)``): an English reader cannot follow a cell in Chinese only
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from typing import Iterable
 
 from impact.errors import ImpactError
 
-__all__ = ["TextProblem", "check_pages", "page_text", "text_problems"]
+__all__ = ["TextProblem", "check_pages", "chinese_only_cells", "page_text", "text_problems"]
 
 _SKIP_TAGS = {"script", "style", "code", "pre", "svg", "math", "head", "template"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -108,6 +111,62 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+class _Cells(HTMLParser):
+    """Table cells of a page as ``(header text, cell text)`` (header of the cell's column)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[tuple[str, str]] = []
+        self.headers: list[list[str]] = []  # one list per open table
+        self.cell: list[str] | None = None
+        self.kind = ""
+        self.col = 0
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "table":
+            self.headers.append([])
+        elif tag == "tr":
+            self.col = 0
+        elif tag in ("td", "th") and self.headers:
+            self.cell, self.kind = [], tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "table" and self.headers:
+            self.headers.pop()
+        elif tag in ("td", "th") and self.cell is not None and self.headers:
+            text = " ".join("".join(self.cell).split())
+            heads = self.headers[-1]
+            if self.kind == "th" and self.col >= len(heads):
+                heads.append(text)
+            elif self.kind == "td":
+                self.cells.append((heads[self.col] if self.col < len(heads) else "", text))
+            self.col += 1
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None and not self.skip:
+            self.cell.append(data)
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def chinese_only_cells(html: str) -> list[tuple[str, str]]:
+    """``(header, cell)`` of the table cells with Chinese and no Latin letter, outside columns
+    whose header ends with ``(Chinese)`` (see ``chinese_cell`` in the module docstring)."""
+    p = _Cells()
+    p.feed(html)
+    p.close()
+    return [(h, c) for h, c in p.cells
+            if _HAN.search(c) and not _LATIN.search(c) and not h.rstrip().endswith("(Chinese)")]
+
+
 def page_text(html: str, *, lang: str = "zh", skip_other_lang: bool = True) -> tuple[str, list[str]]:
     """Visible text of ``html`` and its ``title``/``alt`` attribute texts (see module docstring).
 
@@ -169,6 +228,9 @@ def text_problems(html: str, *, lang: str, allow: Iterable[str] = (), file: str 
         bare = _PAREN_HAN.sub("()", own)
         for m in _HAN_RUN.finditer(bare):
             add("chinese", bare, m)
+        for head, cell in chinese_only_cells(html):
+            if not any(a.fullmatch(cell) for a in allowed):
+                found.append(TextProblem("chinese_cell", cell[:60], f"{head}: {cell[:40]}", file))
     # unescaped markers parse as unknown tags (a browser shows nothing): look in the source
     raw = _SCRIPT_OR_STYLE.sub("", html)
     for m in _RAW_MISSING.finditer(raw):

@@ -21,7 +21,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "organizations": ("org_id", "name", "level", "kind", "based_in", "quote"),
     "pairings": ("pairing_id", "org_id", "county", "county_code", "year", "date", "event", "quote"),
     "programs": (
-        "program_id", "org_id", "name", "sector", "period_start", "period_end", "delivered", "quote",
+        "program_id", "org_id", "name", "sector", "period_start", "period_end", "delivered", "delivered_en", "quote",
     ),
     "program_sites": ("program_id", "county", "county_code", "town", "village", "quote"),
     "facts": (

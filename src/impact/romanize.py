@@ -36,6 +36,7 @@ __all__ = [
     "ETHNIC_GROUPS",
     "bilingual",
     "county_name_en",
+    "local_place_en",
     "organization_en",
     "pinyin",
     "place_name_en",
@@ -139,6 +140,29 @@ def place_name_en(name: str, *, level: str = "county") -> str:
     return _base(name)
 
 
+#: Suffixes of township-level and village-level names and their English forms.
+_LOCAL_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("街道", "Subdistrict"), ("居民小组", "Residents' Group"), ("社区", "Community"), ("镇", "Town"),
+    ("乡", "Township"), ("村", "Village"),
+)
+
+
+def local_place_en(name: str) -> str:
+    """English form of a town, township or village name with the Chinese beside:
+    ``"勐混镇"`` → ``"Menghun Town (勐混镇)"``; several names joined with ``、`` are
+    romanised one by one and joined with ``"; "``."""
+    parts = [p.strip() for p in str(name).split("、") if p.strip()]
+    out = []
+    for part in parts:
+        english = None
+        for suffix, en in _LOCAL_SUFFIXES:
+            if part.endswith(suffix) and len(part) > len(suffix):
+                english = f"{_base(part[: -len(suffix)])} {en}"
+                break
+        out.append(bilingual(part, english or _base(part)))
+    return "; ".join(out)
+
+
 def county_name_en(county: object) -> str:
     """English name of a county given anything :func:`impact.geo.resolve_county` accepts."""
     from impact.geo import resolve_county
@@ -160,13 +184,13 @@ def organization_en(name: str, kind: object = None) -> str:
     """An organisation for an English page: its translated kind with the Chinese name beside.
 
     ``("云南省医院协会", "trade_association")`` → ``"Trade association (云南省医院协会)"``;
-    an unknown or empty kind gives ``"Organisation (…)"``. The article gives no English
-    names, so none is invented.
+    an unknown or empty kind gives ``"Organisation, kind not given (…)"``. The article gives
+    no English names, so none is invented.
     """
     from impact.i18n import KINDS
 
-    entry = KINDS.get(str(kind)) if kind is not None else None
-    label = entry["en"] if entry else "Organisation"
+    entry = KINDS.get(str(kind)) if kind is not None and not _missing(kind) else None
+    label = entry["en"] if entry else "Organisation, kind not given"
     return f"{label} ({name})"
 
 
@@ -181,3 +205,11 @@ def program_en(name: str, sector: object = None) -> str:
     entry = SECTORS.get(str(sector)) if sector is not None else None
     label = f"{entry['en']} program" if entry else "Program"
     return f"{label} ({name})"
+
+
+def _missing(v: object) -> bool:
+    """True for ``None``, NaN, ``pd.NA`` and empty text."""
+    try:
+        return v is None or v != v or str(v) in ("", "<NA>")
+    except TypeError:  # pd.NA compares to NA
+        return True

@@ -118,7 +118,8 @@ def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | Non
 
     Columns: ``sector, outcome, time`` (years since pairing), ``estimate, conf_low, conf_high``
     (pointwise), ``cband_low, cband_high`` (uniform band), plus the overall ATT as
-    ``time = NaN`` rows with term ``ATT``; ``simulated``. Only ``sectors`` when given (the
+    ``time = NaN`` rows with term ``ATT``, and the joint pre-trend Wald test's p-value as the
+    ``time = NaN`` row with term ``pretrend`` (``diagnostics["pretrend"]``); ``simulated``. Only ``sectors`` when given (the
     county reports need the sector of their own synthetic control). Sectors not estimated, and the
     estimator's warnings, are recorded in ``notes``.
     """
@@ -141,6 +142,10 @@ def event_study_table(inputs: Inputs, year: int, *, sectors: Sequence[str] | Non
             continue
         tab = res.tidy()
         tab["time"] = pd.to_numeric(tab.get("event_time"), errors="coerce")
+        pre = res.diagnostics.get("pretrend")  # the joint Wald pre-test, one row ``term == "pretrend"``
+        if isinstance(pre, pd.DataFrame) and not pre.empty:
+            tab = pd.concat([tab, pd.DataFrame({"term": ["pretrend"], "time": [np.nan],
+                                                "p_value": [float(pre["p_value"].iloc[0])]})], ignore_index=True)
         rows.append(tab.assign(sector=sector, outcome=outcome,
                                simulated=bool(inputs.simulated.get("county_panel", False))))
     if not rows:

@@ -28,7 +28,8 @@ from impact.registry import county_organizations, fund_facts, funds_total
 from impact.registry import county_facts as registry_county_facts
 from impact.report.cache import cache_dir, cached_png, figure_dir, read_cache
 from impact.report.inputs import Inputs, load_inputs
-from impact.romanize import bilingual, county_name_en, organization_en, prefecture_name_en, program_en
+from impact.romanize import (bilingual, county_name_en, local_place_en, organization_en, prefecture_name_en,
+                             program_en)
 from impact.report.render import (
     REPORT_CSS,
     mark_zh,
@@ -42,12 +43,14 @@ from impact.report.render import (
     period_text,
     simulated_banner,
 )
+from impact.report.domains import sector_title
 from impact.report.tables import INDICATOR_SPECS, active_sectors, compute_tables
 from impact.report.text import (
     HEADLINE_TERMS,
     OUTCOME_LABEL,
     SIM_MARK,
     causal_sentence,
+    counterpart_value,
     facts_frame,
     interval_text,
     pretrend_text,
@@ -155,14 +158,31 @@ class CountyReport:
         return out
 
 
-def english_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def org_kinds(df: pd.DataFrame, organizations: pd.DataFrame | None) -> pd.Series:
+    """The organisation kind of each row of ``df``: its ``kind`` column, else looked up by
+    ``org_id`` in the registry's ``organizations`` (missing where neither says)."""
+    if "kind" in df.columns:
+        return df["kind"]
+    if organizations is None or organizations.empty or "org_id" not in df.columns:
+        return pd.Series(pd.NA, index=df.index, dtype="object")
+    lookup = dict(zip(organizations["org_id"].astype(str), organizations["kind"]))
+    return df["org_id"].map(lambda o: lookup.get(str(o), pd.NA) if isinstance(o, str) else pd.NA)
+
+
+def kind_text(kind: Any, lang: str) -> str:
+    """An organisation kind for display; ``类型未说明`` / ``kind not given`` when unknown."""
+    return t("kind.not_given", lang) if kind is None or pd.isna(kind) or not str(kind) else kind_name(kind, lang)
+
+
+def english_names(df: pd.DataFrame, lang: str, *, organizations: pd.DataFrame | None = None) -> pd.DataFrame:
     """On English pages: organisation and program names romanised/translated with the Chinese
-    beside (:mod:`impact.romanize`); unchanged on Chinese pages."""
+    beside (:mod:`impact.romanize`); the organisation's kind from its ``kind`` column or, when
+    the table has none, from ``organizations`` by ``org_id``; unchanged on Chinese pages."""
     if lang == "zh" or df.empty:
         return df
     out = df.copy()
     if "organization" in out.columns:
-        kinds = out["kind"] if "kind" in out.columns else pd.Series(None, index=out.index)
+        kinds = org_kinds(out, organizations)
         out["organization"] = [n if not isinstance(n, str) or not n else organization_en(n, k)
                                for n, k in zip(out["organization"], kinds)]
     if "program" in out.columns:
@@ -170,6 +190,27 @@ def english_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["program"] = [n if not isinstance(n, str) or not n else program_en(n, s)
                           for n, s in zip(out["program"], secs)]
     return out
+
+
+def delivered_text(row: pd.Series, lang: str) -> str:
+    """The ``帮扶内容`` cell: the article's words on Chinese pages; on English pages the project's
+    translation (``delivered_en``), labelled as such, with the Chinese beside (a user's own
+    program without a translation says it is not translated)."""
+    zh = row.get("delivered")
+    zh = zh if isinstance(zh, str) and zh else ""
+    if lang == "zh":
+        return zh or "—"
+    en = row.get("delivered_en")
+    if isinstance(en, str) and en:
+        return t("delivered.translated", lang, en=en, zh=zh) if zh else en
+    return t("delivered.untranslated", lang, zh=zh) if zh else "—"
+
+
+def towns_text(towns: Any, lang: str) -> str:
+    """Towns of a program: as written on Chinese pages, romanised with the Chinese beside on English ones."""
+    if not isinstance(towns, str) or not towns:
+        return ""
+    return towns if lang == "zh" else local_place_en(towns)
 
 
 def _declared(progs: pd.DataFrame, lang: str) -> list[str]:
@@ -338,7 +379,8 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str, processed_dir: str |
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:
-        d = towns.assign(sector=towns["sector"].map(lambda s: sector_name(s, lang)))
+        d = english_names(towns, lang).assign(sector=towns["sector"].map(lambda s: sector_name(s, lang)),
+                                              towns=towns["towns"].map(lambda v: towns_text(v, lang)))
         sec.tables.append((column_name("town", lang), display_frame(d, ["towns", "program", "sector"], lang)
                            .rename(columns={"towns": column_name("town", lang)})))
     return sec if (sec.figures or sec.tables) else None
@@ -355,14 +397,16 @@ def exposure_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs) 
     if not orgs.empty:
         d = english_names(orgs, lang)
         d = d.assign(level=orgs["level"].map(lambda v: "—" if pd.isna(v) else level_name(v, lang)),
-                     kind=orgs["kind"].map(lambda v: "—" if pd.isna(v) else kind_name(v, lang)))
+                     kind=orgs["kind"].map(lambda v: kind_text(v, lang)))
         sec.tables.append((t("section.exposure", lang),
                            display_frame(d, ["organization", "level", "kind", "year", "event", "quote"], lang)))
     if not progs.empty:
-        d = english_names(progs, lang)
+        d = english_names(progs, lang, organizations=inputs.registry.get("organizations"))
         d = d.assign(sector=progs["sector"].map(lambda v: sector_name(v, lang)),
-                         period=progs.apply(lambda r: period_text(r, lang), axis=1),
-                         declared_by=_declared(progs, lang))
+                     period=progs.apply(lambda r: period_text(r, lang), axis=1),
+                     delivered=[delivered_text(r, lang) for _, r in progs.iterrows()],
+                     towns=progs["towns"].map(lambda v: towns_text(v, lang)),
+                     declared_by=_declared(progs, lang))
         sec.tables.append((column_name("program", lang),
                            display_frame(d, ["program", "organization", "sector", "period", "towns", "delivered",
                                               "declared_by", "quote"], lang).rename(columns={"towns": column_name("town", lang)})))
@@ -378,12 +422,13 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
     """Indicators of one sector; ``None`` when the sector is not active in the county."""
     if sector not in sectors:
         return None
-    sec = Section(sector, t(f"section.sector.{sector}", lang), lang, seed=inputs.seed)
+    sec = Section(sector, sector_title(sector, tables["programs"], tables["indicators"], lang), lang,
+                  seed=inputs.seed)
     progs = tables["programs"]
     sp = progs[progs["sector"] == sector] if not progs.empty else progs
     if not sp.empty:
         # the programs by name and organisation (their table with quotes is in the exposure section)
-        named = english_names(sp, lang)
+        named = english_names(sp, lang, organizations=inputs.registry.get("organizations"))
         items = [t("sector.program_item", lang, program=p, organization=o if isinstance(o, str) and o else "—",
                    declared=t(f"declared.{'user' if d == 'user' else 'article'}", lang))
                  for p, o, d in zip(named["program"], named["organization"],
@@ -403,15 +448,18 @@ def sector_section(sector: str, c: Any, tables: dict[str, Any], sectors: Sequenc
         shown["ci"] = [interval_text(a, b, u, lang) for a, b, u in zip(shown["conf_low"], shown["conf_high"], shown["unit"])]
         shown["estimate_s"] = [(SIM_MARK[lang] if sim else "") + value_text(v, u, lang)
                                for v, u, sim in zip(shown["estimate"], shown["unit"], shown["simulated"])]
+        shown["article"] = [counterpart_value(r, tables["facts"], lang) for _, r in shown.iterrows()]
         shown["n"] = shown["n"].map(lambda v: "—" if pd.isna(v) else fmt.count(float(v), lang=lang))
         shown["method"] = [t(f"method.{i}", lang) if f"method.{i}" in MESSAGES else m
                            for i, m in zip(shown["indicator"], shown["method"])]
-        sec.tables.append((t("section.indicators", lang), shown[["label", "estimate_s", "ci", "n", "method"]]
+        cols = ["label", "estimate_s", "ci"] + (["article"] if (shown["article"] != "—").any() else []) + ["n", "method"]
+        sec.tables.append((t("section.indicators", lang), shown[cols]
                            .rename(columns={"label": column_name("indicator", lang),
                                             "estimate_s": column_name("estimate", lang),
+                                            "article": column_name("article_figure", lang),
                                             "ci": column_name("ci", lang), "n": column_name("n", lang),
                                             "method": column_name("method", lang)})))
-        sec.paragraphs += [indicator_sentence(r, lang, names) for _, r in ind.iterrows()
+        sec.paragraphs += [indicator_sentence(r, lang, names, facts=tables["facts"]) for _, r in ind.iterrows()
                            if not r.get("note") and pd.notna(r["estimate"])]
         sec.notes += [f"{indicator_label(r, lang, names)}{'：' if lang == 'zh' else ': '}"
                       f"{quoted_english(str(r['note']), lang)}" for _, r in ind.iterrows() if r.get("note")]
@@ -483,11 +531,12 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
         sec.figures.append((t("fig.gap", lang), fig_png(fig, simulated=bool(r["simulated"]), lang=lang)))
     es = tables.get("event_study")
     if isinstance(es, pd.DataFrame) and not es.empty:
-        es = es[(es["sector"] == r["sector"]) & es["time"].notna()]
+        es_all = es[es["sector"] == r["sector"]]  # with the joint pre-test row (term ``pretrend``)
+        es = es_all[es_all["time"].notna()]
         if not es.empty:
             es_lab = OUTCOME_LABEL.get(str(es["outcome"].iloc[0]), lab) if "outcome" in es.columns else lab
             sec.paragraphs.append(t("causal.event_study", lang) + ("" if lang == "zh" else " ")
-                                  + pretrend_text(es, lang, unit=es_lab[f"unit_{lang}"]))
+                                  + pretrend_text(es_all, lang, unit=es_lab[f"unit_{lang}"]))
             if figures:
                 fig = event_study_plot(es, lang=lang, ylabel=f"{es_lab[lang]} {es_lab[f'unit_{lang}']}".strip(),
                                        title=t("fig.event_title", lang, sector=sector_name(r["sector"], lang)))

@@ -31,7 +31,8 @@ def exposure_tables(registry: dict[str, pd.DataFrame], codes: Sequence[str] | No
     Returns ``orgs`` (``county_code, org_id, organization, level, kind, year, date,
     event, quote``; one row per pairing) and ``programs`` (``county_code,
     program_id, org_id, organization, program, sector, period_start, period_end,
-    delivered, towns, quote``; one row per program and county, towns joined with 、).
+    delivered, delivered_en, towns, quote``; one row per program and county, towns joined with 、;
+    ``delivered_en`` is the project's translation, present when the registry has it).
     """
     orgs = registry.get("organizations", pd.DataFrame())
     pair = filter_codes(registry.get("pairings", pd.DataFrame()), codes)
@@ -57,7 +58,7 @@ def exposure_tables(registry: dict[str, pd.DataFrame], codes: Sequence[str] | No
         if not orgs.empty:
             p = p.merge(orgs[["org_id", "name"]].rename(columns={"name": "organization"}), on="org_id", how="left")
         cols = ["county_code", "program_id", "org_id", "organization", "program", "sector", "period_start",
-                "period_end", "delivered", "towns", "quote"]
+                "period_end", "delivered", "delivered_en", "towns", "quote"]
         out["programs"] = p[[c for c in cols if c in p.columns]].sort_values(
             ["county_code", "program_id"], kind="stable").reset_index(drop=True)
     else:

@@ -15,11 +15,12 @@ import pandas as pd
 
 from impact import fmt
 from impact.i18n import MESSAGES, join_list, sector_name, t, unit_name
+from impact.counterparts import counterpart
 from impact.registry import beneficiary_facts, fund_facts
 from impact.units import quantity_text
 from impact.report.render import display_frame
 
-__all__ = ["HEADLINE_TERMS", "SIM_MARK", "fact_value_text", "value_text", "interval_text", "causal_paragraphs",
+__all__ = ["HEADLINE_TERMS", "SIM_MARK", "counterpart_sentence", "counterpart_value", "fact_value_text", "value_text", "interval_text", "causal_paragraphs",
            "pretrend_text", "OUTCOME_LABEL", "causal_sentence", "facts_frame", "indicator_label",
            "indicator_sentence", "is_local", "quote_clause", "summary_sentences", "synth_caveats", "unit_label"]
 
@@ -126,7 +127,7 @@ def summary_sentences(c: Any, tables: dict[str, Any], sectors: Sequence[str], la
         if (r["term"] not in HEADLINE_TERMS or r["sector"] not in sectors or r.get("note")
                 or pd.isna(r["estimate"])):
             continue
-        out.append(indicator_sentence(r, lang, names))
+        out.append(indicator_sentence(r, lang, names, facts=facts))
     return out
 
 
@@ -167,15 +168,43 @@ def unit_label(unit: Any, lang: str) -> str:
     return "%" if u == "percent" else unit_name(u, lang)
 
 
-def indicator_sentence(r: pd.Series, lang: str, program_names: dict[str, str] | None = None) -> str:
-    """``label: estimate unit (95% CI low to high).``; counts without an interval drop the CI."""
+def indicator_sentence(r: pd.Series, lang: str, program_names: dict[str, str] | None = None, *,
+                       facts: pd.DataFrame | None = None) -> str:
+    """``label: estimate unit (95% CI low to high).``; counts without an interval drop the CI.
+    With the county's labelled ``facts``, the article's figure for the same quantity
+    (:func:`impact.counterparts.counterpart`) follows with its coverage and quote."""
     label = indicator_label(r, lang, program_names)
     mark = SIM_MARK[lang] if bool(r.get("simulated", False)) else ""
     est = value_text(r["estimate"], r.get("unit"), lang)
+    beside = counterpart_sentence(r, facts, lang)
     if pd.isna(r["conf_low"]) or pd.isna(r["conf_high"]):
-        return mark + t("summary.indicator.noci", lang, label=label, estimate=est, unit="")
+        return mark + t("summary.indicator.noci", lang, label=label, estimate=est, unit="") + beside
     return mark + t("summary.indicator.iv", lang, label=label, estimate=est,
-                    interval=interval_text(r["conf_low"], r["conf_high"], r.get("unit"), lang))
+                    interval=interval_text(r["conf_low"], r["conf_high"], r.get("unit"), lang)) + beside
+
+
+def counterpart_value(r: pd.Series, facts: pd.DataFrame | None, lang: str) -> str:
+    """The article's figure beside an indicator row, with its coverage (``约6万元（本县）``);
+    ``—`` when the indicator has no counterpart among ``facts``."""
+    f = counterpart(r, facts) if facts is not None else None
+    if f is None:
+        return "—"
+    cover = f.get("label_zh" if lang == "zh" else "label_en")
+    cover = cover if isinstance(cover, str) and cover else ""
+    v = fact_value_text(f, lang)
+    return (f"{v}（{cover}）" if lang == "zh" else f"{v} ({cover})") if cover else v
+
+
+def counterpart_sentence(r: pd.Series, facts: pd.DataFrame | None, lang: str) -> str:
+    """`` 原文：约6万元（本县），“每人平均可节省约6万元”。`` (with a leading space in English);
+    empty when the indicator has no counterpart among ``facts``."""
+    f = counterpart(r, facts) if facts is not None else None
+    if f is None:
+        return ""
+    quote, vw, uw = (str(f.get(k) or "") for k in ("quote", "value_as_written", "unit_as_written"))
+    with_unit = quote_clause(quote, vw + uw)  # "20%" before "20" (so not "10至20个品种")
+    clause = with_unit if vw + uw and (vw + uw) in with_unit else quote_clause(quote, vw)
+    return t("counterpart.sentence", lang, value=counterpart_value(r, facts, lang), quote=clause)
 
 
 def causal_sentence(r: pd.Series, lang: str, *, n_post: int | None = None, level: float = 0.05) -> str:

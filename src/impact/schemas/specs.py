@@ -174,6 +174,8 @@ _SPECS: list[TableSpec] = [
             _C("period_start", "period", "start of the program", "开始时间", required=False),
             _C("period_end", "period", "end of the program", "结束时间", required=False),
             _C("delivered", "string", "what was delivered, as written", "帮扶内容", required=False),
+            _C("delivered_en", "string", "the project's English translation of delivered (not the article's words)",
+               "帮扶内容（英译，本项目译）", required=False),
             QUOTE,
         ),
         files=("registry/programs.csv",),
