@@ -128,11 +128,17 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         (f"{c.name}（{c.prefecture}）参与社会组织助力乡村振兴三年行动。原文记载与本县结对的社会组织 {len(names)} 家"
          f"{'：' + '、'.join(names) if names else ''}；在本县实施的帮扶项目 {sites['program_id'].nunique()} 个。")
         if zh else
-        (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {len(names)} organisation(s) "
-         f"paired with the county{': ' + ', '.join(names) if names else ''} and {sites['program_id'].nunique()} program(s) run there.")))
+        (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {_n(len(names), 'organisation')} "
+         f"paired with the county{': ' + ', '.join(names) if names else ''} and "
+         f"{_n(sites['program_id'].nunique(), 'program')} run there.")))
     for _, r in reg["facts"][reg["facts"]["county_code"] == ev.county].iterrows():
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
     return out
+
+
+def _n(k: int, noun: str) -> str:
+    """``1 program``, ``3 programs``, ``no program``."""
+    return f"no {noun}" if k == 0 else f"{k} {noun}{'' if k == 1 else 's'}"
 
 
 def _place_en(place: str) -> str:
