@@ -34,10 +34,11 @@ EVIDENCE_ZH = {"article": "原文", "simulated": "模拟数据", "survey": "满�
 
 #: Printed widths (mm, A4 portrait text width 156 mm) of the scoring table's columns: 一级指标,
 #: 二级指标, 三级指标, 分值, 年度目标值, 实际完成值, 得分, 数据来源, 偏差原因/说明. The indicator name
-#: gets 7 Chinese characters a line, numbers never break, the note column takes the rest.
+#: gets 7 Chinese characters a line, numbers never break, the note column takes the rest. The
+#: English table is sized from its cells (:func:`impact.report.docx.column_widths`: English words
+#: and numbers never break).
 SCORING_WIDTHS_MM: dict[str, tuple[float, ...]] = {
     "zh": (10.5, 17.5, 30.0, 10.0, 15.5, 15.5, 13.5, 13.5, 30.0),
-    "en": (20.0, 15.0, 32.0, 13.0, 15.0, 15.0, 12.0, 14.0, 20.0),
 }
 
 
@@ -388,7 +389,7 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
                 doc.add(Paragraph(_indicator_sentence(r, lang)))
     doc.add(Table(scoring_frame(ev, lang), "表3 绩效评价指标评分表" if zh else "Table 3. Scoring table",
                   note=("各项得分保留两位小数；合计为上列得分之和。" if zh else "Scores to two decimals; the total sums the rows above."),
-                  widths=SCORING_WIDTHS_MM[lang]))
+                  widths=SCORING_WIDTHS_MM.get(lang)))
     doc.add(H(5, "主要成效", "Results"), *_effects(ev, estimates, lang))
     fnd = findings(t)
     doc.add(H(6, "存在问题及原因", "Issues and their causes"))

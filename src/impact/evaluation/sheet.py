@@ -155,22 +155,18 @@ def read_sheet(path: str | Path, system: pd.DataFrame) -> pd.DataFrame:
         or less); a grade outside the grades of the indicator's rule (优/良/中/差 by default);
         a grade on an indicator scored by its value, or a value on one scored by grade.
     """
-    from zipfile import BadZipFile
-
     path = Path(path)
     file = str(path)
     if not path.is_file():
         raise InputError(Problem(file, None, None, None, "an evaluator's sheet (.xlsx) written by "
                                  "`impact evaluation sheet`"))
-    try:
-        raw = pd.read_excel(path, sheet_name=SHEET, dtype=object)
-    except ValueError as err:
-        found = _sheet_names(path)
-        raise InputError(Problem(file, None, None, found or str(err),
-                                 f"a sheet named {SHEET!r} (the template's sheet)")) from None
-    except (BadZipFile, OSError) as err:
-        raise InputError(Problem(file, None, None, type(err).__name__,
-                                 "an Excel workbook (.xlsx) written by `impact evaluation sheet`")) from None
+    names = _sheet_names(path)
+    if names is None:
+        raise InputError(Problem(file, None, None, path.suffix or path.name,
+                                 "an Excel workbook (.xlsx) written by `impact evaluation sheet`"))
+    if SHEET not in names:
+        raise InputError(Problem(file, None, None, names, f"a sheet named {SHEET!r} (the template's sheet)"))
+    raw = pd.read_excel(path, sheet_name=SHEET, dtype=object, engine="openpyxl")
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [h for h, f in HEADERS.items() if f in ("indicator_id", *_INPUT_FIELDS) and h not in raw.columns]
     if missing:
@@ -233,10 +229,16 @@ def read_sheet(path: str | Path, system: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator_id", *_INPUT_FIELDS])
 
 
-def _sheet_names(path: Path) -> list[str]:
+def _sheet_names(path: Path) -> list[str] | None:
+    """The workbook's sheet names, or ``None`` when the file is not an ``.xlsx`` workbook."""
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
 
     try:
-        return list(load_workbook(path, read_only=True).sheetnames)
-    except (OSError, KeyError, ValueError):  # only to name the sheets in an error message
-        return []
+        wb = load_workbook(path, read_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        return None
+    names = list(wb.sheetnames)
+    wb.close()
+    return names
