@@ -27,14 +27,20 @@ def _code(src: str):
     return new_code_cell(src)
 
 
+#: The evaluator's inputs of the 绩效评价, declared by both report notebooks.
+EVALUATOR_PARAMS = ('\nsheet = ""  # the evaluator\'s filled sheet (.xlsx from `impact evaluation sheet`), \'\' for none'
+                    '\nsurvey = ""  # a beneficiary satisfaction survey (table kind satisfaction_survey), \'\' for none')
+
+
 def county_report() -> nbformat.NotebookNode:
     cells = [
-        _params('county = "景谷县"\nyear = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""'),
+        _params('county = "景谷县"\nyear = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""' + EVALUATOR_PARAMS),
         _code(
             "# Build every section of the report from the library; sections that do not apply are None.\n"
             "from impact.report.county import INDICATOR_SECTORS, county_report\n"
             "from impact.report.render import collect_report, show\n\n"
-            "rep = county_report(county, year, lang, data_dir, processed_dir)\n"
+            "rep = county_report(county, year, lang, data_dir, processed_dir, sheet=sheet or None, "
+            "satisfaction=survey or None)\n"
             "collect_report(rep)\n"
             "show(rep)  # title, code, prefecture and, when simulated data is used, the banner"
         ),
@@ -48,6 +54,7 @@ def county_report() -> nbformat.NotebookNode:
         ),
         _code('show(rep.section("bcr"))  # benefit–cost ratio with sensitivity, where costs and benefits are known'),
         _code('show(rep.section("causal"))'),
+        _code('show(rep.section("evaluation"))  # 绩效评价: 一、基本情况 … 九、典型案例, the document the Word file holds'),
         _code('show(rep.section("appendix"))'),
         _code('show(rep.section("notes"))  # estimator warnings and parts not computed, with reasons'),
     ]
@@ -56,11 +63,12 @@ def county_report() -> nbformat.NotebookNode:
 
 def province_report() -> nbformat.NotebookNode:
     cells = [
-        _params('year = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""'),
+        _params('year = 2024\nlang = "zh"\ndata_dir = ""\nprocessed_dir = ""' + EVALUATOR_PARAMS),
         _code(
             "from impact.report.province import province_report\n"
             "from impact.report.render import collect_report, show\n\n"
-            "rep = province_report(year, lang, data_dir, processed_dir)\n"
+            "rep = province_report(year, lang, data_dir, processed_dir, sheet=sheet or None, "
+            "satisfaction=survey or None)\n"
             "collect_report(rep)\n"
             "show(rep)"
         ),

@@ -24,8 +24,10 @@ NB = config.NOTEBOOKS
 SCRIPT = config.ROOT / "scripts" / "make_report_notebooks.py"
 NOTEBOOKS = ("county_report.ipynb", "province_report.ipynb", "explore.ipynb")
 EXPECTED_PARAMETERS = {
-    "county_report.ipynb": {"county": "景谷县", "year": 2024, "lang": "zh", "data_dir": "", "processed_dir": ""},
-    "province_report.ipynb": {"year": 2024, "lang": "zh", "data_dir": "", "processed_dir": ""},
+    "county_report.ipynb": {"county": "景谷县", "year": 2024, "lang": "zh", "data_dir": "", "processed_dir": "",
+                            "sheet": "", "survey": ""},
+    "province_report.ipynb": {"year": 2024, "lang": "zh", "data_dir": "", "processed_dir": "", "sheet": "",
+                              "survey": ""},
     "explore.ipynb": {"lang": "zh"},
 }
 

@@ -21,7 +21,8 @@ class Problem:
     """One problem found in an input table.
 
     ``row`` is the 1-based data row as a user sees it in a spreadsheet (header is
-    row 1, so the first data row is 2) or ``None`` for table-level problems.
+    row 1, so the first data row is 2) or ``None`` for table-level problems; ``sheet``
+    names the worksheet of a workbook when it matters.
     """
 
     file: str
@@ -29,9 +30,12 @@ class Problem:
     column: str | None
     value: Any
     expected: str
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("impact.cli.data", "Validate input tables and build data/processed. 校验数据并构建处理后数据。"),
     "simulate": ("impact.cli.simulate", "Generate simulated data with known true effects. 生成已知真实效应的模拟数据。"),
     "report": ("impact.cli.report", "Make county and province reports. 生成县级与省级报告。"),
+    "evaluation": ("impact.cli.evaluation", "The evaluator's sheet of the 绩效评价 report. 绩效评价评价人录入表。"),
 }
 
 

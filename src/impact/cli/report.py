@@ -23,6 +23,12 @@ DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type
                         help="Raw data folder passed to the notebook (default: data/raw). 原始数据目录。")
 PROCESSED_DIR = click.option("--processed-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                              help="Processed data folder (default: data/processed). 处理后数据目录。")
+SHEET = click.option("--sheet", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+                     help="The evaluator's filled sheet (from `impact evaluation sheet`): targets, values, grades, "
+                          "deviation reasons for the 绩效评价. 评价人填好的录入表（目标值、实际值、定性等级、偏差原因）。")
+SURVEY = click.option("--survey", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+                      help="A beneficiary satisfaction survey (table kind satisfaction_survey) for 满意度. "
+                           "受益群众满意度调查表。")
 NOTEBOOK = click.option("--notebook", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
                         help="Use another report notebook (advanced). 使用其他报告笔记本（高级）。")
 
@@ -87,29 +93,48 @@ def _check_run(year: int | None, *, data_dir: Path | None, processed_dir: Path |
                           f"choose one of those years / 数据中没有 {year} 年的数据（覆盖：{covered}）")
 
 
+def check_evaluator_files(scope: str, *, sheet: Path | None, survey: Path | None) -> None:
+    """Read the evaluator's sheet and the survey before any report runs, so a bad cell is one
+    error naming file, sheet, row, column, value and what was expected (exit 2), not 129
+    failed reports."""
+    if sheet is not None:
+        from impact.evaluation.sheet import read_sheet
+        from impact.evaluation.system import for_scope, read_system
+
+        read_sheet(sheet, for_scope(read_system(), "province" if scope == "province" else "county"))
+    if survey is not None:
+        from impact.evaluation.satisfaction import read_survey
+
+        read_survey(survey)
+
+
 def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | None, processed_dir: Path | None,
-                reports_dir: Path | None = None) -> None:
+                reports_dir: Path | None = None, sheet: Path | None = None, survey: Path | None = None) -> None:
     """Write the .docx beside the HTML report of ``summary`` (made or unchanged).
 
-    The province's Word file holds the same document as its HTML page
-    (:func:`impact.report.province.province_report`); a county's holds its 绩效评价 report
-    (:func:`impact.report.docx.write_evaluation_docx`).
+    The Word file holds the same 绩效评价 document as the HTML page: the province report
+    (:func:`impact.report.province.province_report`) or the county report's 绩效评价 section
+    (:func:`impact.report.county_evaluation.county_evaluation`), with the same sheet and survey.
     """
-    from impact.report.docx import render_docx, write_evaluation_docx
+    from impact.report.docx import render_docx
 
     if scope == "province":
         from impact.report.batch import province_job
         from impact.report.province import province_report
 
-        html_path = province_job(year, lang, out_root=reports_dir, data_dir=data_dir,
-                                 processed_dir=processed_dir).outputs()["html"]
-        rep = province_report(year, lang, data_dir or "", processed_dir or "")
+        html_path = province_job(year, lang, out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir,
+                                 sheet=sheet, survey=survey).outputs()["html"]
+        rep = province_report(year, lang, data_dir or "", processed_dir or "", sheet=sheet, satisfaction=survey)
         out = render_docx(rep.document, Path(html_path).with_suffix(".docx"))
         click.echo(f"docx: {out}")
         return
+    from impact.report.county_evaluation import county_evaluation
+
     for r in summary.ok:
         if r.outputs.get("html"):
-            out = write_evaluation_docx(scope, year, lang, Path(r.outputs["html"]).with_suffix(".docx"))
+            part = county_evaluation(r.key, year, lang, data_dir or "", processed_dir or "", sheet=sheet,
+                                     satisfaction=survey)
+            out = render_docx(part.document, Path(r.outputs["html"]).with_suffix(".docx"))
             r.outputs["docx"] = str(out)
 
 
@@ -144,11 +169,13 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="html", show_default=True,
               help="html; pdf too (needs Chromium); or docx too (the 绩效评价 report in Word). "
                    "输出格式：html；pdf（需 Chromium）；docx（Word 版绩效评价报告）。")
+@SHEET
+@SURVEY
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
-def county_cmd(county, year, lang, out_dir, fmt, reports_dir, data_dir, processed_dir, notebook) -> None:
+def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, reports_dir, data_dir, processed_dir, notebook) -> None:
     """Make the impact report of one COUNTY (code or any name form, e.g. 景谷县 or 530824).
 
     生成一个县的影响评估报告（COUNTY 可为代码或名称，如 景谷县、530824）。
@@ -156,15 +183,18 @@ def county_cmd(county, year, lang, out_dir, fmt, reports_dir, data_dir, processe
     from impact.report.batch import run_county
 
     _check_run(year, data_dir=data_dir, processed_dir=processed_dir, out=out_dir, reports_dir=reports_dir)
+    check_evaluator_files("county", sheet=sheet, survey=survey)
     if fmt == "pdf":
         from impact.report.pdf import require_chromium
 
         require_chromium()
     formats = ("html",) if fmt == "docx" else ("html", fmt)
     summary = run_county(county, year, lang, out_dir=out_dir, formats=formats, notebook=notebook,
-                         out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir)
+                         out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
+                         survey=survey)
     if fmt == "docx" and not summary.failed:
-        _write_docx(summary, county, year, lang, data_dir=data_dir, processed_dir=processed_dir)
+        _write_docx(summary, "county", year, lang, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
+                    survey=survey)
     _finish(summary, show_paths=True)
 
 
@@ -216,25 +246,32 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "docx"]), default="html", show_default=True,
               help="html; pdf too (needs Chromium); or docx too (Word, beside the HTML). "
                    "输出格式：html；pdf；docx（Word，与 HTML 同目录）。")
+@SHEET
+@SURVEY
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
-def province_cmd(year, lang, force, fmt, reports_dir, data_dir, processed_dir, notebook) -> None:
-    """Make the province annual evaluation report. 生成全省年度评估报告。"""
+def province_cmd(year, lang, force, fmt, sheet, survey, reports_dir, data_dir, processed_dir, notebook) -> None:
+    """Make the province annual evaluation report (绩效评价). 生成全省年度绩效评价报告。
+
+    With --sheet, the evaluator's grades, values and reasons are scored; a changed sheet
+    makes the report again. 使用 --sheet 时按评价人录入表评分；录入表变化后报告重新生成。
+    """
     from impact.report.batch import run_province
 
     _check_run(year, data_dir=data_dir, processed_dir=processed_dir, reports_dir=reports_dir)
+    check_evaluator_files("province", sheet=sheet, survey=survey)
     if fmt == "pdf":
         from impact.report.pdf import require_chromium
 
         require_chromium()
     formats = ("html",) if fmt == "docx" else ("html", fmt)
     summary = run_province(year, lang, formats=formats, notebook=notebook, out_root=reports_dir,
-                           data_dir=data_dir, processed_dir=processed_dir, force=force)
+                           data_dir=data_dir, processed_dir=processed_dir, force=force, sheet=sheet, survey=survey)
     if fmt == "docx" and not summary.failed:
         _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
-                    reports_dir=reports_dir)
+                    reports_dir=reports_dir, sheet=sheet, survey=survey)
     _finish(summary, show_paths=True)
 
 

@@ -33,6 +33,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "actual_values": ("impact.evaluation.measures", "actual_values"),
     "grade_of": ("impact.evaluation.scoring", "grade_of"),
     "write_sheet": ("impact.evaluation.sheet", "write_sheet"),
+    "write_template": ("impact.evaluation.evaluate", "write_template"),
     "read_sheet": ("impact.evaluation.sheet", "read_sheet"),
     "validate_survey": ("impact.evaluation.satisfaction", "validate_survey"),
     "wilson_interval": ("impact.evaluation.satisfaction", "wilson_interval"),

@@ -30,11 +30,16 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Table:
-    """A table: a DataFrame whose column names are the printed headers, with a caption."""
+    """A table: a DataFrame whose column names are the printed headers, with a caption.
+
+    ``widths`` (mm, one per column) fixes the printed column widths where a renderer would
+    otherwise guess (the scoring table's long indicator names); they are scaled to the page.
+    """
 
     frame: pd.DataFrame
     caption: str
     note: str = ""
+    widths: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

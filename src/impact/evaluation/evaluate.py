@@ -134,3 +134,30 @@ def evaluate(scope: Scope = "province", year: int = 2024, *, county: str | int |
     table["weak"] = [is_weak(r) for _, r in table.iterrows()]
     return Evaluation(scope=scope, year=int(year), county=code, table=table[list(TABLE_COLUMNS)].copy(),
                       system_file=system_file)
+
+
+def write_template(out: str | Path, scope: Scope = "province", year: int = 2024, *, county: str | int | None = None,
+                   system: pd.DataFrame | str | Path | None = None, data: EvaluationData | None = None,
+                   satisfaction: pd.DataFrame | str | Path | None = None) -> Path:
+    """Write the evaluator's sheet for one scope and year, prefilled with the computed values.
+
+    The indicators of ``scope`` (:func:`for_scope`), each with its target from the system file
+    and the actual value the tool computes (:func:`evaluate` without a sheet) with its source;
+    the columns the evaluator fills stay blank (:func:`impact.evaluation.sheet.write_sheet`).
+
+    Returns
+    -------
+    The path written (``.xlsx``).
+    """
+    from impact.evaluation.sheet import write_sheet
+
+    ev = evaluate(scope, year, county=county, system=system, data=data, satisfaction=satisfaction)
+    if ev.county is None:
+        where = "云南省"
+    else:
+        from impact.geo import resolve_county
+
+        where = f"{resolve_county(ev.county).name}（{ev.county}）"
+    sys_df = system if isinstance(system, pd.DataFrame) else read_system(system)
+    return write_sheet(for_scope(sys_df, scope), out, actuals=ev.table[["indicator_id", "actual", "source"]],
+                       title=f"评价人录入表 · {where} · {ev.year}年度 · 指标体系 {ev.system_file}")

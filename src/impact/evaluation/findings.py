@@ -52,12 +52,41 @@ def reason_zh(text: str) -> str:
     return text
 
 
+#: Display words of the indicator units (``unit`` column of the indicator system), zh and en.
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "percent": ("%", "%"), "county": ("个", " counties"), "organization": ("家", " organisations"),
+    "project": ("个", " programs"), "person": ("人", " persons"), "yuan": ("元", " yuan"),
+}
+
+#: English fragments of the ``source`` strings (:mod:`~impact.evaluation.measures`) and their Chinese wording.
+_SOURCES_ZH: tuple[tuple[str, str], ...] = (
+    (r"^evaluator's sheet \(tool computed (\S+) from (.+)\)$", r"评价人录入表（工具计算值 \1，来自 \2）"),
+    (r"evaluator's sheet", "评价人录入表"),
+    (r"^article ", "原文 "),
+    (r"registry (\S+): distinct (\S+) \((\d+) rows\)", r"登记表 \1（\2 去重，\3 行）"),
+    (r" on (\S+(?:, \S+)*)", r"，数据表 \1"),
+    (r" \(simulated\)", "（模拟数据）"),
+    (r"satisfaction survey, item (\S+): (\d+) of (\d+) answers ≥ 4", r"满意度调查“\1”题：\3 份回答中 \2 份 ≥ 4 分"),
+    (r" \(Wilson 95% interval\)", "（Wilson 95% 区间）"),
+)
+
+
+def source_zh(text: str) -> str:
+    """The Chinese wording of an actual value's ``source`` (code names such as
+    ``impact.indicators.reach`` stay, so a reader can find the function)."""
+    for pat, rep in _SOURCES_ZH:
+        text = re.sub(pat, rep, text)
+    return text
+
+
 def _v(x: float, unit: str, lang: str) -> str:
+    """A value with its unit word (``2家``, ``95%``, ``2,671 yuan``); shares as percentages."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     if unit == "share":
         return f"{x:.1%}"
-    return fmt_number(x, lang) + ("" if unit in ("", "share") else f" {unit}")
+    zh_word, en_word = UNIT_WORDS.get(unit, ("", ""))
+    return fmt_number(x, lang) + (zh_word if lang == "zh" else en_word)
 
 
 def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
@@ -117,7 +146,7 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
         rows.append({
             "kind": "weak", "need": "simulated" if "simulated" in r["weak"] else "evidence", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": 0.0,
-            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）的实际值证据较弱：{reason_zh(r['weak'])}（来源：{r['source']}）。",
+            "problem_zh": f"“{r['level3']}”（{r['indicator_id']}）的实际值证据较弱：{reason_zh(r['weak'])}（来源：{source_zh(r['source'])}）。",
             "recommendation_zh": ("以真实的项目台账、抽样调查或统计数据替代模拟数据" if "simulated" in r["weak"]
                                   else "扩大样本或延长观察期") + f"，复核“{r['level3']}”。",
             "problem_en": f"The value of '{r['level3_en']}' ({r['indicator_id']}) rests on weak evidence: {r['weak']} "

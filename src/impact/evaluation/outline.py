@@ -20,7 +20,7 @@ from impact.evaluation.dac import dac_summary
 from impact.evaluation.data import EvaluationData
 from impact.evaluation.document import Block, Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
-from impact.evaluation.findings import findings, reason_zh, recommendations
+from impact.evaluation.findings import _v, findings, reason_zh, recommendations, source_zh
 from impact.evaluation.scoring import GRADE_EN
 from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
 
@@ -30,6 +30,16 @@ _SUB = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六
 N_CASES = 4
 EVIDENCE_ZH = {"article": "原文", "simulated": "模拟数据", "survey": "满意度调查", "evaluator": "评价人录入",
                "user table": "用户数据", "estimate": "因果估计", "": "—"}
+
+
+#: Printed widths (mm, A4 portrait text width 156 mm) of the scoring table's columns: 一级指标,
+#: 二级指标, 三级指标, 分值, 年度目标值, 实际完成值, 得分, 数据来源, 偏差原因/说明. The indicator name
+#: gets 7 Chinese characters a line, numbers never break, the note column takes the rest. The
+#: English table is sized from its cells (:func:`impact.report.docx.column_widths`: English words
+#: and numbers never break).
+SCORING_WIDTHS_MM: dict[str, tuple[float, ...]] = {
+    "zh": (10.5, 17.5, 30.0, 10.0, 15.5, 15.5, 13.5, 13.5, 30.0),
+}
 
 
 def _fmt(x: Any, unit: str = "", lang: str = "zh") -> str:
@@ -128,11 +138,17 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         (f"{c.name}（{c.prefecture}）参与社会组织助力乡村振兴三年行动。原文记载与本县结对的社会组织 {len(names)} 家"
          f"{'：' + '、'.join(names) if names else ''}；在本县实施的帮扶项目 {sites['program_id'].nunique()} 个。")
         if zh else
-        (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {len(names)} organisation(s) "
-         f"paired with the county{': ' + ', '.join(names) if names else ''} and {sites['program_id'].nunique()} program(s) run there.")))
+        (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {_n(len(names), 'organisation')} "
+         f"paired with the county{': ' + ', '.join(names) if names else ''} and "
+         f"{_n(sites['program_id'].nunique(), 'program')} run there.")))
     for _, r in reg["facts"][reg["facts"]["county_code"] == ev.county].iterrows():
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
     return out
+
+
+def _n(k: int, noun: str) -> str:
+    """``1 program``, ``3 programs``, ``no program``."""
+    return f"no {noun}" if k == 0 else f"{k} {noun}{'' if k == 1 else 's'}"
 
 
 def _place_en(place: str) -> str:
@@ -372,7 +388,8 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
             for _, r in t[t["dac"] == d["dac"]].iterrows():
                 doc.add(Paragraph(_indicator_sentence(r, lang)))
     doc.add(Table(scoring_frame(ev, lang), "表3 绩效评价指标评分表" if zh else "Table 3. Scoring table",
-                  note=("各项得分保留两位小数；合计为上列得分之和。" if zh else "Scores to two decimals; the total sums the rows above.")))
+                  note=("各项得分保留两位小数；合计为上列得分之和。" if zh else "Scores to two decimals; the total sums the rows above."),
+                  widths=SCORING_WIDTHS_MM.get(lang)))
     doc.add(H(5, "主要成效", "Results"), *_effects(ev, estimates, lang))
     fnd = findings(t)
     doc.add(H(6, "存在问题及原因", "Issues and their causes"))
@@ -417,7 +434,7 @@ def _indicator_sentence(r: pd.Series, lang: str) -> str:
     ci_en = (f" (95% interval {_fmt(r['conf_low'], r['unit'], 'en')}–{_fmt(r['conf_high'], r['unit'], 'en')})"
              if not math.isnan(r["conf_low"]) else "")
     att = f"，完成率 {r['attainment']:.0%}" if not math.isnan(r["attainment"]) else ""
-    return (f"{name}（{r['weight']:g}分）：目标 {_fmt(r['target'], r['unit'])}，实际 {_fmt(r['actual'], r['unit'])}{ci}"
-            f"{att}，得 {r['score']:.2f} 分。来源：{r['source']}。" if zh else
-            f"{name} ({r['weight']:g} points): target {_fmt(r['target'], r['unit'], 'en')}, actual "
-            f"{_fmt(r['actual'], r['unit'], 'en')}{ci_en}, {r['score']:.2f} points. Source: {r['source']}.")
+    return (f"{name}（{r['weight']:g}分）：目标 {_v(r['target'], r['unit'], 'zh')}，实际 {_v(r['actual'], r['unit'], 'zh')}"
+            f"{ci}{att}，得 {r['score']:.2f} 分。来源：{source_zh(r['source'])}。" if zh else
+            f"{name} ({r['weight']:g} points): target {_v(r['target'], r['unit'], 'en')}, actual "
+            f"{_v(r['actual'], r['unit'], 'en')}{ci_en}, {r['score']:.2f} points. Source: {r['source']}.")

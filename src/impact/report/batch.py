@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from impact import config
-from impact.digest import code_digest
+from impact.digest import code_digest, combine, file_sha256
 from impact.errors import ReportError
 from impact.report.jobs import (  # noqa: F401 - JobResult, staged: part of the batch's public surface
     COUNTY_NOTEBOOK,
@@ -80,6 +80,24 @@ def _check_notebook(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any
     return check_parameters(declared, parameters, str(notebook))
 
 
+def evaluator_parameters(sheet: str | os.PathLike[str] | None,
+                         survey: str | os.PathLike[str] | None) -> tuple[dict[str, str], str]:
+    """Notebook parameters for the evaluator's sheet and a satisfaction survey (absolute paths;
+    only those given, so notebooks without them still run) and the hash of their bytes
+    (:func:`impact.digest.file_sha256`), part of each job's content hash: a changed sheet
+    makes the report again, an unchanged one lets it be skipped."""
+    params: dict[str, str] = {}
+    parts: list[str] = []
+    for name, path in (("sheet", sheet), ("survey", survey)):
+        if path:
+            full = Path(path).resolve()
+            if not full.is_file():
+                raise ReportError(f"--{name} {path}: no such file")
+            params[name] = str(full)
+            parts += [name, file_sha256(full)]
+    return params, combine(parts) if parts else ""
+
+
 def _default_dirs(data_dir: str | os.PathLike[str] | None,
                   processed_dir: str | os.PathLike[str] | None) -> tuple[str, str]:
     return (str(Path(data_dir or config.DATA_RAW).resolve()),
@@ -89,11 +107,13 @@ def _default_dirs(data_dir: str | os.PathLike[str] | None,
 def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, notebook: str | os.PathLike[str] | None = None,
                 out_root: str | os.PathLike[str] | None = None, out_dir: str | os.PathLike[str] | None = None,
                 data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
-                formats: Sequence[str] = ("html",), extra_parameters: dict[str, Any] | None = None) -> list[Job]:
+                formats: Sequence[str] = ("html",), extra_parameters: dict[str, Any] | None = None,
+                sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None) -> list[Job]:
     """Jobs for county reports (``counties`` in any form :func:`impact.geo.resolve_county` accepts).
 
     Unknown counties raise :class:`impact.errors.UnknownCountyError` before any
-    job exists; the notebook's parameters are checked once for all jobs.
+    job exists; the notebook's parameters are checked once for all jobs. ``sheet`` and
+    ``survey`` (:func:`evaluator_parameters`) feed the 绩效评价 section.
     """
     from impact.geo import resolve_county
 
@@ -105,12 +125,13 @@ def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, noteboo
     ddir, pdir = _default_dirs(data_dir, processed_dir)
     ydir = year_dir(year, out_root)
     folder = Path(out_dir).resolve() if out_dir else ydir / "counties"
-    inputs = inputs_digest(ddir, pdir)
+    ev_params, ev_digest = evaluator_parameters(sheet, survey)
+    inputs = combine([inputs_digest(ddir, pdir), ev_digest]) if ev_digest else inputs_digest(ddir, pdir)
     code = code_digest()
     jobs = []
     for i, c in enumerate(resolved):
         params = {"county": c.code, "year": int(year), "lang": lang, "data_dir": ddir, "processed_dir": pdir,
-                  **(extra_parameters or {})}
+                  **ev_params, **(extra_parameters or {})}
         if i == 0:
             _check_notebook(nb, params)
         jobs.append(Job(
@@ -129,15 +150,17 @@ def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, noteboo
 def province_job(year: int, lang: str = "zh", *, notebook: str | os.PathLike[str] | None = None,
                  out_root: str | os.PathLike[str] | None = None,
                  data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
-                 formats: Sequence[str] = ("html",)) -> Job:
-    """The job of the province annual report."""
+                 formats: Sequence[str] = ("html",), sheet: str | os.PathLike[str] | None = None,
+                 survey: str | os.PathLike[str] | None = None) -> Job:
+    """The job of the province annual report (``sheet``, ``survey``: :func:`evaluator_parameters`)."""
     check_option("lang", lang, LANGS)
     nb = Path(notebook or PROVINCE_NOTEBOOK).resolve()
     ddir, pdir = _default_dirs(data_dir, processed_dir)
-    params = {"year": int(year), "lang": lang, "data_dir": ddir, "processed_dir": pdir}
+    ev_params, ev_digest = evaluator_parameters(sheet, survey)
+    params = {"year": int(year), "lang": lang, "data_dir": ddir, "processed_dir": pdir, **ev_params}
     _check_notebook(nb, params)
     ydir = year_dir(year, out_root)
-    inputs = inputs_digest(ddir, pdir)
+    inputs = combine([inputs_digest(ddir, pdir), ev_digest]) if ev_digest else inputs_digest(ddir, pdir)
     return Job(
         key="province", kind="province", notebook=str(nb), parameters=params, out_dir=str(ydir / "province"),
         stem=county_stem(PROVINCE_CODE, PROVINCE_NAME, lang), title=_title("province", PROVINCE_NAME, year, lang),
@@ -242,20 +265,23 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
 def run_county(county: Any, year: int, lang: str = "zh", *, out_dir: str | os.PathLike[str] | None = None,
                formats: Sequence[str] = ("html",), notebook: str | os.PathLike[str] | None = None,
                out_root: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,
-               processed_dir: str | os.PathLike[str] | None = None, force: bool = True) -> BatchSummary:
+               processed_dir: str | os.PathLike[str] | None = None, force: bool = True,
+               sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None) -> BatchSummary:
     """Make one county's report (always re-made unless ``force=False``)."""
     jobs = county_jobs([county], year, lang, notebook=notebook, out_root=out_root, out_dir=out_dir,
-                       data_dir=data_dir, processed_dir=processed_dir, formats=formats)
+                       data_dir=data_dir, processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
     return run_jobs(jobs, executor="local", n_jobs=1, force=force, progress=False)
 
 
 def run_province(year: int, lang: str = "zh", *, formats: Sequence[str] = ("html",),
                  notebook: str | os.PathLike[str] | None = None, out_root: str | os.PathLike[str] | None = None,
                  data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
-                 force: bool = False, write_index: bool = True) -> BatchSummary:
-    """Make the province annual report (skipped when unchanged unless ``force``)."""
+                 force: bool = False, write_index: bool = True, sheet: str | os.PathLike[str] | None = None,
+                 survey: str | os.PathLike[str] | None = None) -> BatchSummary:
+    """Make the province annual report (skipped when unchanged unless ``force``; a changed
+    ``sheet`` or ``survey`` changes its content hash)."""
     job = province_job(year, lang, notebook=notebook, out_root=out_root, data_dir=data_dir,
-                       processed_dir=processed_dir, formats=formats)
+                       processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
     summary = run_jobs([job], executor="local", n_jobs=1, force=force, progress=False)
     if write_index:
         from impact.report.index import write_index as _write_index

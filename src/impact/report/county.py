@@ -27,6 +27,7 @@ from impact.plots import bar_chart, event_study_plot, forest_plot, gap_plot, sen
 from impact.registry import county_organizations, fund_facts, funds_total
 from impact.registry import county_facts as registry_county_facts
 from impact.report.cache import cache_dir, cached_png, figure_dir, read_cache
+from impact.report.county_evaluation import county_evaluation
 from impact.report.inputs import Inputs, load_inputs
 from impact.romanize import (bilingual, county_name_en, local_place_en, organization_en, prefecture_name_en,
                              program_en)
@@ -123,7 +124,7 @@ class CountyReport:
     def export_tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables for the workbook (non-empty ones only)."""
         out = {}
-        for key in ("orgs", "programs", "facts", "indicators", "synth"):  # simulated flag per row
+        for key in ("orgs", "programs", "facts", "indicators", "synth", "scoring"):  # simulated flag per row
             df = self.tables.get(key)
             if isinstance(df, pd.DataFrame) and not df.empty:
                 out[key] = df.reset_index(drop=True)
@@ -228,12 +229,15 @@ def _county_rows(df: pd.DataFrame, code: str, *, keep_shared: bool = False) -> p
 
 
 def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_dir: str | Path = "",
-                  processed_dir: str | Path = "", *, figures: bool = True) -> CountyReport:
+                  processed_dir: str | Path = "", *, figures: bool = True, sheet: str | Path | None = None,
+                  satisfaction: str | Path | None = None) -> CountyReport:
     """Build the county report's sections for ``county`` (any form the resolver accepts).
 
     Reads the precomputed slice when :func:`precompute` has run on the same
     inputs, else computes this county's tables. Raises ``UnknownCountyError`` /
-    ``AmbiguousCountyError`` for a bad county.
+    ``AmbiguousCountyError`` for a bad county. ``sheet`` (the evaluator's filled sheet) and
+    ``satisfaction`` (a survey) feed the 绩效评价 section
+    (:func:`impact.report.county_evaluation.county_evaluation`).
     """
     from impact.geo import resolve_county
 
@@ -281,6 +285,10 @@ def county_report(county: str | int, year: int = 2024, lang: Lang = "zh", data_d
     progs = tables["programs"]
     shown = set(progs.loc[progs["sector"].isin([s for s in INDICATOR_SECTORS if sections.get(s) is not None]),
                           "program_id"]) if not progs.empty else set()
+    evaluation = county_evaluation(c.code, year, lang, data_dir, processed_dir, sheet=sheet,
+                                   satisfaction=satisfaction, figures=figures, seed=inputs.seed)
+    sections["evaluation"] = evaluation  # type: ignore[assignment] - shown like a Section (title, to_html)
+    tables["scoring"] = evaluation.evaluation.table
     sections["appendix"] = appendix_section(c, tables, lang, inputs, shown_programs=shown)
     sections["notes"] = notes_section(tables["notes"], lang)
     used_sim = any(sec is not None and sec.simulated for sec in sections.values())

@@ -87,10 +87,11 @@ def _table_html(b: Table, lang: str) -> str:
     return "".join(out)
 
 
-def block_html(b: object, lang: str = "zh", *, anchor: str | None = None) -> str:
-    """One block as HTML (``anchor`` sets the ``id`` of a heading)."""
+def block_html(b: object, lang: str = "zh", *, anchor: str | None = None, offset: int = 0) -> str:
+    """One block as HTML (``anchor`` sets the ``id`` of a heading; ``offset`` lowers headings by
+    that many levels, for a document shown inside a section)."""
     if isinstance(b, Heading):
-        tag = f"h{min(b.level + 1, 4)}"
+        tag = f"h{min(b.level + 1 + offset, 6)}"
         ident = f' id="{html.escape(anchor)}"' if anchor else ""
         return f"<{tag}{ident}>{_text(b.text, lang)}</{tag}>"
     if isinstance(b, Paragraph):
@@ -110,28 +111,33 @@ def block_html(b: object, lang: str = "zh", *, anchor: str | None = None) -> str
     raise TypeError(f"not a document block: {type(b).__name__}")
 
 
-def toc_html(doc: Document) -> str:
+def toc_html(doc: Document, *, prefix: str = "ch") -> str:
     """A table of contents linking the level-1 headings (``#ch-1`` …)."""
-    items = [f'<li><a href="#ch-{i}">{_text(h, doc.lang)}</a></li>' for i, h in enumerate(doc.headings(1), start=1)]
+    items = [f'<li><a href="#{prefix}-{i}">{_text(h, doc.lang)}</a></li>' for i, h in enumerate(doc.headings(1), start=1)]
     label = "目录" if doc.lang == "zh" else "Contents"
     return f'<nav class="toc"><strong>{label}</strong><ol style="list-style:none">{"".join(items)}</ol></nav>'
 
 
-def document_html(doc: Document, *, title: bool = True, toc: bool = True) -> str:
-    """The whole document as an HTML fragment (stylesheet, title, contents, blocks)."""
+def document_html(doc: Document, *, title: bool = True, toc: bool = True, offset: int = 0,
+                  prefix: str = "ch") -> str:
+    """The whole document as an HTML fragment (stylesheet, title, contents, blocks).
+
+    ``offset`` lowers every heading by that many levels (a document inside a report section);
+    ``prefix`` names the chapter anchors (``ch-1`` …), so two documents on a page do not clash.
+    """
     parts = [OUTLINE_CSS, '<div class="outline">']
     if title:
         parts.append(f"<h1>{_text(doc.title, doc.lang)}</h1>")
         if doc.subtitle:
             parts.append(f'<p style="color:#555">{_text(doc.subtitle, doc.lang)}</p>')
     if toc:
-        parts.append(toc_html(doc))
+        parts.append(toc_html(doc, prefix=prefix))
     k = 0
     for b in doc.blocks:
         anchor = None
         if isinstance(b, Heading) and b.level == 1:
             k += 1
-            anchor = f"ch-{k}"
-        parts.append(block_html(b, doc.lang, anchor=anchor))
+            anchor = f"{prefix}-{k}"
+        parts.append(block_html(b, doc.lang, anchor=anchor, offset=offset))
     parts.append("</div>")
     return "\n".join(parts)

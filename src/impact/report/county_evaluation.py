@@ -1,0 +1,94 @@
+"""The county's 绩效评价 report: one part of the county HTML report, and its Word file.
+
+:func:`county_evaluation` scores the county's indicator system (:func:`impact.evaluation.evaluate`,
+with the evaluator's sheet and a satisfaction survey when given) and lays it out in the
+standard outline (:func:`impact.evaluation.build_outline`): 一、基本情况 … 九、典型案例, drafted
+from the county's scores and programs. :class:`EvaluationPart` shows it as a section of the
+county report (headings one level below the report's sections, chapter anchors ``ev-1`` …)
+and holds the :class:`~impact.evaluation.document.Document` the Word writer
+(:func:`impact.report.docx.render_docx`) draws, so the page and the .docx say the same.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from impact.evaluation.document import Document
+from impact.evaluation.evaluate import Evaluation
+from impact.report.outline_html import document_html
+from impact.report.render import mark_zh, simulated_banner
+
+__all__ = ["EvaluationPart", "county_evaluation"]
+
+#: Section key and title of the part in the county report.
+KEY = "evaluation"
+TITLE = {"zh": "绩效评价报告（自动起草，供评价人修改）", "en": "Performance evaluation (draft for the evaluator to edit)"}
+
+
+@dataclass
+class EvaluationPart:
+    """The county's 绩效评价 document as one section of the county report."""
+
+    key: str
+    title: str
+    lang: str
+    document: Document
+    evaluation: Evaluation
+    simulated: bool = False
+    seed: str | None = None
+
+    def to_html(self) -> str:
+        e = html.escape
+        parts = [f'<section class="impact-section" id="sec-{e(self.key)}">', f"<h2>{e(self.title)}</h2>"]
+        if self.simulated:
+            parts.append(simulated_banner(self.lang, self.seed))
+        parts.append(f"<p><strong>{e(self.document.title)}</strong></p>")
+        parts.append(document_html(self.document, title=False, toc=True, offset=1, prefix="ev"))
+        parts.append("</section>")
+        text = "\n".join(parts)
+        return mark_zh(text) if self.lang == "en" else text
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def county_evaluation(county: str | int, year: int = 2024, lang: str = "zh", data_dir: str | Path = "",
+                      processed_dir: str | Path = "", *, sheet: pd.DataFrame | str | Path | None = None,
+                      satisfaction: pd.DataFrame | str | Path | None = None, figures: bool = True,
+                      seed: str | None = None) -> EvaluationPart:
+    """Score the county and draft its 绩效评价 report.
+
+    Parameters
+    ----------
+    county
+        Code or any name form :func:`impact.geo.resolve_county` accepts.
+    year, lang
+        Report year; ``"zh"`` (the 绩效评价 outline) or ``"en"`` (framed by the DAC criteria).
+    data_dir, processed_dir
+        Raw and processed data folders ('' for the defaults).
+    sheet, satisfaction
+        The evaluator's filled sheet and a beneficiary satisfaction survey (file or table).
+    figures
+        Include the figure of scores by group.
+
+    Returns
+    -------
+    EvaluationPart
+        ``document`` (the outline), ``evaluation`` (the scoring table, subtotals, total, grade)
+        and ``simulated`` (True when a scored value comes from simulated data).
+    """
+    from impact.evaluation import build_outline, evaluate
+    from impact.evaluation.data import load_data
+    from impact.results import check_option
+
+    check_option("lang", lang, ("zh", "en"))
+    data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None, satisfaction=satisfaction)
+    ev = evaluate("county", int(year), county=county, data=data, sheet=sheet)
+    doc = build_outline(ev, data, lang=lang, figures=figures)
+    simulated = bool((ev.table["evidence"] == "simulated").any())
+    return EvaluationPart(key=KEY, title=TITLE[lang], lang=lang, document=doc, evaluation=ev, simulated=simulated,
+                          seed=seed)
