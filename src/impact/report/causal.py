@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from impact.design import SECTOR_OUTCOME as DESIGN_SECTOR_OUTCOME
 from impact.design import county_plan, donor_pool
 from impact.errors import DesignError
 from impact.estimate.staggered import staggered
@@ -28,12 +29,10 @@ __all__ = ["SECTOR_OUTCOME", "SYNTH_DONORS", "event_study_table", "synth_table"]
 #: Seed of every bootstrap behind a report (multiplier bootstrap of the staggered estimator):
 #: a report made twice from the same inputs shows the same standard errors and bands.
 BOOTSTRAP_SEED = 0
-#: Outcome of the causal section per sector (county_panel column).
-SECTOR_OUTCOME: dict[str, str] = {
-    "agriculture": "income_per_capita",
-    "health": "referral_out_share",
-    "child_protection": "children_reached",
-}
+#: Outcome of the causal section per sector (county_panel column): the design's own
+#: (:data:`impact.design.SECTOR_OUTCOME`), so a county's event study and its synthetic control
+#: measure the same outcome, the one the sector's program can move.
+SECTOR_OUTCOME: dict[str, str] = dict(DESIGN_SECTOR_OUTCOME)
 
 
 #: Donor pool size of the county synthetic control (counties without a program of the same
