@@ -17,13 +17,18 @@ no shared tables: the report computes its own county), and the province report.
     python benchmarks/bench_reports.py --naive 129        # the full naive run (long)
     python benchmarks/bench_reports.py --engine 20        # a subset of the engine too (extrapolated)
 
-Prints seconds and the ratio naive / engine for 129 reports.
+Prints seconds and the ratio naive / engine for 129 reports, each measurement with the
+1-minute load average before and after it (the machine may be shared) and the CPU seconds
+it used: for a command, its whole process tree (sampled every 0.1 s with psutil, so worker
+processes and kernels count, not only what the command waited for); for the naive side,
+every papermill and nbconvert process and their kernels (``RUSAGE_CHILDREN``, exact).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -49,8 +54,19 @@ def _env() -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 
 
-def naive(codes: list[str], work: Path, jobs: int, processed: Path) -> float:
-    """papermill CLI then nbconvert CLI per county, ``jobs`` counties at a time; returns seconds."""
+class Measure:
+    """Wall seconds, CPU seconds and the 1-minute load average before and after one measurement."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+        self.load = (0.0, 0.0)
+
+    def text(self) -> str:
+        return f"{self.wall:.1f} s wall, {self.cpu:.1f} s CPU, load {self.load[0]:.1f} -> {self.load[1]:.1f}"
+
+
+def naive(codes: list[str], work: Path, jobs: int, processed: Path) -> Measure:
+    """papermill CLI then nbconvert CLI per county, ``jobs`` counties at a time."""
     bindir, env = Path(sys.executable).parent, _env()
 
     def one(code: str) -> None:
@@ -61,16 +77,52 @@ def naive(codes: list[str], work: Path, jobs: int, processed: Path) -> float:
         subprocess.run([str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
                        check=True, env=env, capture_output=True)
 
+    m = Measure()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
         list(pool.map(one, codes))
-    return time.perf_counter() - t0
+    m.wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    m.cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    m.load = (load0, os.getloadavg()[0])
+    return m
 
 
-def cli(args: list[str]) -> float:
+def cli(args: list[str]) -> Measure:
+    """Run ``impact ARGS`` and measure it with its whole process tree (workers, kernels)."""
+    import psutil
+
+    m = Measure()
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "impact", *args], check=True, capture_output=True, env=_env())
-    return time.perf_counter() - t0
+    proc = psutil.Popen([sys.executable, "-m", "impact", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        env=_env())
+    cpu: dict[tuple[int, float], float] = {}  # (pid, start time) -> CPU seconds seen last
+
+    def sample() -> None:
+        try:
+            procs = [proc, *proc.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                cpu[(p.pid, p.create_time())] = t.user + t.system
+            except psutil.NoSuchProcess:
+                continue
+
+    while proc.poll() is None:
+        sample()
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    m.wall = time.perf_counter() - t0
+    if proc.returncode:
+        sys.exit(f"impact {' '.join(args)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
+    m.cpu = sum(cpu.values())
+    m.load = (load0, os.getloadavg()[0])
+    return m
 
 
 def main() -> None:
@@ -87,26 +139,29 @@ def main() -> None:
         processed = work / "processed"  # a copy, so the benchmark's shared tables are its own
         shutil.copytree(config.DATA_PROCESSED, processed, ignore=shutil.ignore_patterns("report_cache", "*.duckdb*"))
         common = ["--year", "2024", "--processed-dir", str(processed)]
-        t_one = cli(["report", "county", codes[0], *common, "--reports-dir", str(work / "one")])
-        t_engine = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
-                        str(args.jobs), "--force", "--no-progress", "--reports-dir", str(work / "reports")])
-        t_province = cli(["report", "province", *common, "--force", "--reports-dir", str(work / "reports")])
+        one = cli(["report", "county", codes[0], *common, "--reports-dir", str(work / "one")])
+        engine = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
+                      str(args.jobs), "--force", "--no-progress", "--reports-dir", str(work / "reports")])
+        province = cli(["report", "province", *common, "--force", "--reports-dir", str(work / "reports")])
         made = len(list((work / "reports" / "2024" / "counties").glob("*.html")))
         (work / "naive").mkdir()
-        t_naive = naive(codes[: args.naive], work / "naive", args.jobs, processed)
+        nv = naive(codes[: args.naive], work / "naive", args.jobs, processed)
     if made != args.engine:
         sys.exit(f"engine made {made} reports, expected {args.engine}")
-    naive_129 = t_naive / args.naive * N_COUNTIES
-    engine_129 = t_engine if args.engine == N_COUNTIES else t_engine / args.engine * N_COUNTIES
-    print(f"cores available: {len(os.sched_getaffinity(0))}, processes on both sides: {args.jobs}, "
-          f"load average before: {os.getloadavg()[0]:.1f}")
-    print(f"one county from the command line (cold, no shared tables): {t_one:.1f} s")
-    print(f"engine (impact report all, real notebook): {args.engine} reports in {t_engine:.1f} s "
-          f"-> 129 reports: {engine_129:.0f} s" + ("" if args.engine == N_COUNTIES else " (extrapolated)"))
-    print(f"province report: {t_province:.1f} s; county reports + province: {engine_129 + t_province:.0f} s")
-    print(f"naive  (papermill CLI + nbconvert CLI, {args.jobs} at a time): {args.naive} reports in {t_naive:.1f} s "
-          f"-> 129 reports: {naive_129:.0f} s" + ("" if args.naive == N_COUNTIES else " (extrapolated)"))
-    print(f"speed-up (naive / engine, 129 reports): {naive_129 / engine_129:.1f}x")
+    scale_n = N_COUNTIES / args.naive
+    scale_e = N_COUNTIES / args.engine
+    naive_129, engine_129 = nv.wall * scale_n, engine.wall * scale_e
+    naive_cpu, engine_cpu = nv.cpu * scale_n, engine.cpu * scale_e
+    ext = " (extrapolated)"
+    print(f"cores available: {len(os.sched_getaffinity(0))}, processes on both sides: {args.jobs}")
+    print(f"one county from the command line (cold, no shared tables): {one.text()}")
+    print(f"engine (impact report all, real notebook): {args.engine} reports: {engine.text()} "
+          f"-> 129 reports: {engine_129:.0f} s wall, {engine_cpu:.0f} s CPU" + ("" if args.engine == N_COUNTIES else ext))
+    print(f"province report: {province.text()}; county reports + province: {engine_129 + province.wall:.0f} s wall")
+    print(f"naive  (papermill CLI + nbconvert CLI, {args.jobs} at a time): {args.naive} reports: {nv.text()} "
+          f"-> 129 reports: {naive_129:.0f} s wall, {naive_cpu:.0f} s CPU" + ("" if args.naive == N_COUNTIES else ext))
+    print(f"speed-up (naive / engine, 129 reports): {naive_129 / engine_129:.1f}x wall, "
+          f"{naive_cpu / engine_cpu:.1f}x CPU")
 
 
 if __name__ == "__main__":

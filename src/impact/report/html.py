@@ -99,6 +99,11 @@ def _exporter(lang: str):
     )
 
 
+def exporter_for(lang: str) -> Any:
+    """The (cached) HTML exporter of ``lang``, created on first use."""
+    return _exporter(lang)
+
+
 def to_html(nb: Any, *, title: str, lang: Literal["zh", "en"] = "zh", name: str = "report") -> str:
     """The self-contained HTML page of executed notebook ``nb``.
 

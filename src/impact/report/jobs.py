@@ -237,6 +237,20 @@ def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
     return log
 
 
+def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
+    """Import what :func:`execute_job` writes reports with (nbconvert's HTML exporter and its
+    templates per language, openpyxl) before the first report. Run while a kernel starts; an
+    import error here is met again, and reported, by the report that needs the module."""
+    from impact.report.html import exporter_for
+
+    try:
+        for lang in langs:
+            exporter_for(lang)
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return
+
+
 def execute_job(job: Job, kernel: Any) -> JobResult:
     """Run ``job`` on warm kernel ``kernel``; never raises (failures become a result)."""
     from impact.report import collect, excel
