@@ -61,14 +61,12 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         return None  # a duplicated header: the regular reader reports it
     if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
         check_gbk_chars(_distinct_chars(table, names), path.read_bytes, file=file)
-    df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    n = table.num_rows  # trailing rows with every cell empty (Excel's leftovers) are not rows
+    while n and all(table.column(i).slice(n - 1, 1).null_count == 1 for i in range(table.num_columns)):
+        n -= 1
+    df = table.slice(0, n).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     del table
-    n = len(df)
-    if n:
-        empty = df.isna().all(axis=1).to_numpy()
-        while n and empty[n - 1]:
-            n -= 1
-    return df.iloc[:n]
+    return df
 
 
 def _distinct_chars(table, names: list[str]) -> set[str]:
@@ -154,7 +152,7 @@ def read_user_table(
     if df is None:
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health, cohorts=cohorts)
-    headers = dict(out.attrs.get("headers_as_written", {}))
+    headers = dict(out.attrs.pop("headers_as_written", {}))  # attrs are deep-copied by every pandas step
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415
 
