@@ -57,6 +57,7 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
         return None
+    del body  # the table holds its own copy
     if len(set(names)) != len(names):
         return None  # a duplicated header: the regular reader reports it
     if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
