@@ -402,3 +402,19 @@ def test_big5_file_is_refused_by_the_fast_reader_too(tmp_path):
     with pytest.raises(InputError) as err:
         read_user_table(path, kind="household_survey")
     assert "Big5" in _problems(err) and "台帳.csv" in _problems(err)
+
+
+@pytest.mark.parametrize(("header", "kind", "column"), [
+    ("户编码", "household_survey", "household_id"), ("是否参与帮扶项目", "household_survey", "participant"),
+    ("所属县", "household_survey", "county_code"), ("家庭总收入（元）", "household_survey", "income_total"),
+    ("就诊年份", "patient_records", "year"), ("住院总费用（元）", "patient_records", "medical_cost"),
+    ("就诊地点", "patient_records", "setting"), ("帮扶领域", "own_programs", "sector"),
+    ("启动年份", "own_programs", "start_date"), ("投入资金（万元）", "own_programs", "funds_yuan"),
+    # look-alikes that mean something else stay unmatched (kept as extra columns, or a --map)
+    ("是否享受低保", "household_survey", None), ("是否纳入监测", "household_survey", None),
+    ("人均收入（元）", "household_survey", None), ("甲类户", "household_survey", None),
+])
+def test_header_patterns_of_unseen_offices(header, kind, column):
+    from impact.schemas import match_header
+
+    assert match_header(header, kind) == column
