@@ -402,3 +402,48 @@ def test_big5_file_is_refused_by_the_fast_reader_too(tmp_path):
     with pytest.raises(InputError) as err:
         read_user_table(path, kind="household_survey")
     assert "Big5" in _problems(err) and "台帳.csv" in _problems(err)
+
+
+@pytest.mark.parametrize(("header", "kind", "column"), [
+    ("户编码", "household_survey", "household_id"), ("是否参与帮扶项目", "household_survey", "participant"),
+    ("所属县", "household_survey", "county_code"), ("家庭总收入（元）", "household_survey", "income_total"),
+    ("就诊年份", "patient_records", "year"), ("住院总费用（元）", "patient_records", "medical_cost"),
+    ("就诊地点", "patient_records", "setting"), ("帮扶领域", "own_programs", "sector"),
+    ("启动年份", "own_programs", "start_date"), ("投入资金（万元）", "own_programs", "funds_yuan"),
+    # look-alikes that mean something else stay unmatched (kept as extra columns, or a --map)
+    ("是否享受低保", "household_survey", None), ("是否纳入监测", "household_survey", None),
+    ("人均收入（元）", "household_survey", None), ("甲类户", "household_survey", None),
+])
+def test_header_patterns_of_unseen_offices(header, kind, column):
+    from impact.schemas import match_header
+
+    assert match_header(header, kind) == column
+
+
+def test_gbk_csv_parsed_as_bytes_equals_the_decoded_text(tmp_path):
+    """The GBK fast path (parsed as bytes, decoded per distinct value) reads what decoding the
+    whole file reads: quoted commas and line breaks, a GB18030 four-byte character, empty cells,
+    trailing empty rows; undecodable bytes fall back to the reader that names the line."""
+    from impact.userdata_read import _read_csv_fast
+
+    text = ('农户编号,县,备注\r\n'
+            'H1,景谷县,"一,二"\r\n'
+            'H2,广南县,"第一行\n第二行"\r\n'
+            'H3,景谷县,\U00020000\r\n'
+            'H4,,无\r\n'
+            ',,\r\n')
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(text.encode("gb18030"))
+    fast = _read_csv_fast(path, path.name)
+    slow = _read_csv_fast(path, path.name, encoding="gb18030")  # the whole text decoded first
+    assert fast is not None and slow is not None
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["备注"].tolist()[:3] == ["一,二", "第一行\n第二行", "\U00020000"] and len(fast) == 4
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(text.encode("gb18030").replace("广南县".encode("gb18030"), b"\x81\x20\x81\x20"))
+    assert _read_csv_fast(broken, broken.name) is None  # the regular reader reports it
+    from impact.userdata import read_user_table
+
+    with pytest.raises(InputError) as err:
+        read_user_table(broken)
+    assert "line 3" in _problems(err)

@@ -37,6 +37,8 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
     from impact.io_encoding import check_gbk_chars  # noqa: PLC0415
 
     data = path.read_bytes()
+    if encoding is None and _looks_gbk(data):
+        return _read_gbk_fast(data, path, file)
     text, enc = decode_csv_bytes(data, file=file, encoding=encoding, check_chars=False)
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
@@ -57,18 +59,93 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration):
         return None
+    del body  # the table holds its own copy
     if len(set(names)) != len(names):
         return None  # a duplicated header: the regular reader reports it
     if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
         check_gbk_chars(_distinct_chars(table, names), path.read_bytes, file=file)
-    df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    n = table.num_rows  # trailing rows with every cell empty (Excel's leftovers) are not rows
+    while n and all(table.column(i).slice(n - 1, 1).null_count == 1 for i in range(table.num_columns)):
+        n -= 1
+    df = table.slice(0, n).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     del table
-    n = len(df)
-    if n:
-        empty = df.isna().all(axis=1).to_numpy()
-        while n and empty[n - 1]:
-            n -= 1
-    return df.iloc[:n]
+    return df
+
+
+def _looks_gbk(data: bytes) -> bool:
+    """True when :func:`impact.io.decode_csv_bytes` would try GB18030: no UTF-16 mark or NUL
+    bytes, not UTF-8, and no valid Chinese UTF-8 text before the first invalid byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return False
+    try:
+        data.decode("utf-8-sig")
+        return False
+    except UnicodeDecodeError as err:
+        prefix = data[: err.start].decode("utf-8-sig", errors="replace")
+        return sum("\u4e00" <= ch <= "\u9fff" for ch in prefix) < 2
+
+
+def _read_gbk_fast(data: bytes, path: Path, file: str) -> pd.DataFrame | None:
+    """A GBK/GB18030 CSV parsed as bytes by pyarrow (multi-threaded), then decoded value by
+    distinct value: the file's bytes are never decoded as one text. Safe because every byte of
+    a GBK/GB18030 character is >= 0x30 and outside the CSV's delimiters, quotes and line ends
+    (``, " \r \n``). Columns of ASCII bytes are taken as they are; the others are decoded one
+    distinct value at a time (strict), and their characters judged as
+    :func:`impact.io.decode_csv_bytes` judges a whole text (:func:`check_gbk_chars`). None when
+    anything is irregular (blank lines, ragged rows, undecodable bytes, duplicated headers):
+    :func:`impact.io.read_table` then reads the file and names the problem."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.csv as pcsv  # noqa: PLC0415
+
+    from impact.io_encoding import check_gbk_chars  # noqa: PLC0415
+
+    if not data[:4096].strip() or b"\n\n" in data or b"\n\r\n" in data:
+        return None
+    end = data.find(b"\n")
+    try:
+        first = data[: end if end >= 0 else len(data)].decode("gb18030").rstrip("\r")
+        names = next(csv.reader([first]))
+    except (UnicodeDecodeError, StopIteration):
+        return None
+    if len(set(names)) != len(names):
+        return None
+    try:
+        table = pcsv.read_csv(
+            _io.BytesIO(data),
+            read_options=pcsv.ReadOptions(block_size=1 << 24, column_names=names, skip_rows=1),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},
+                                                strings_can_be_null=True, null_values=[""],
+                                                quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
+        return None
+    chars: set[str] = set("".join(names))
+    cols = []
+    for col in table.columns:
+        col = col.combine_chunks()
+        offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+        raw = col.buffers()[2]
+        body = np.frombuffer(raw, dtype=np.uint8)[offsets[0]: offsets[-1]] if raw is not None and len(col) else \
+            np.empty(0, np.uint8)
+        if not len(body) or int(body.max()) < 0x80:  # ASCII only: the bytes are the text
+            cols.append(col.cast(pa.string()))
+            continue
+        codes = pc.dictionary_encode(col)
+        try:
+            values = [v.decode("gb18030") for v in codes.dictionary.to_pylist()]
+        except UnicodeDecodeError:
+            return None
+        chars.update("".join(values))
+        cols.append(pc.take(pa.array(values, type=pa.string()), codes.indices))
+    check_gbk_chars(chars, data, file=file)
+    del table
+    out = pa.table(cols, names=names)
+    n = out.num_rows  # trailing rows with every cell empty (Excel's leftovers) are not rows
+    while n and all(out.column(i).slice(n - 1, 1).null_count == 1 for i in range(out.num_columns)):
+        n -= 1
+    return out.slice(0, n).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 def _distinct_chars(table, names: list[str]) -> set[str]:
@@ -154,7 +231,7 @@ def read_user_table(
     if df is None:
         df = read_table(p, sheet=sheet, dtype=str if p.suffix.lower() == ".csv" else None, encoding=encoding)
     kind, out, rows, notes, factors, probs = prepare(df, kind, file=name, mapping=mapping, health=health, cohorts=cohorts)
-    headers = dict(out.attrs.get("headers_as_written", {}))
+    headers = dict(out.attrs.pop("headers_as_written", {}))  # attrs are deep-copied by every pandas step
     out = _typed_numbers(out, kind)
     from impact.schemas import _default_county_codes  # noqa: PLC0415
 
