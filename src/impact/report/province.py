@@ -316,6 +316,7 @@ def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tu
     from impact.fmt import money
     from impact.i18n import fmt_quantity
     from impact.plots import league_chart
+    from impact.romanize import program_en
 
     zh = lang == "zh"
     league, skipped = league_from_facts(reg)
@@ -323,7 +324,8 @@ def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tu
         return league, []
     frame = pd.DataFrame({
         ("排名" if zh else "Rank"): league["rank"].astype(str),
-        ("项目" if zh else "Program"): league["program"],
+        ("项目" if zh else "Program"): league["program"] if zh else [
+            program_en(n, sec) for n, sec in zip(league["program"], league["sector"])],
         ("领域" if zh else "Sector"): league["sector"].map(lambda v: sector_name(v, lang)),
         ("资金" if zh else "Funds"): league["cost"].map(lambda v: money(v, lang=lang)),
         ("受益" if zh else "Reached"): [fmt_quantity(v, u, lang) for v, u in zip(league["beneficiaries"], league["unit"])],
