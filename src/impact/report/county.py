@@ -366,7 +366,8 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str) -> Section | None:
     fig, ax = new_figure(7.5, 5.5, layout="constrained")
     res = maps.county_locator_map(c.code, ax=ax, lang=lang)
     fig = getattr(res, "figure", None) or (res if hasattr(res, "savefig") else fig)
-    sec.figures.append((t("fig.in_province", lang, name=c.name), fig_png(fig)))
+    shown_name = c.name if lang == "zh" else bilingual(c.name, county_name_en(c.code))
+    sec.figures.append((t("fig.in_province", lang, name=shown_name), fig_png(fig)))
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:
