@@ -229,6 +229,8 @@ def test_index_links_workbook_and_notebook_and_formats_money(tmp_path):
     assert ".ipynb" in page and "Notebook" in page
     assert "267万元" in page and "2,670,000" not in page
     assert "原文未点名组织" in page
+    problems = pagecheck.text_problems(page, lang="zh", file="index.html")  # English beside is marked lang="en"
+    assert not problems, [(p.kind, p.text) for p in problems]
 
 
 @needs_data

@@ -43,3 +43,23 @@ def test_varying_base_minus_one_counts_as_a_pre_period_estimate():
 
 def test_without_the_test_row_the_sentence_says_so():
     assert "没有前趋势检验结果" in pretrend_text(_table([1.0, -1.0], [300.0], None), "zh")
+
+
+def test_bonferroni_joint_test_when_the_wald_pre_test_cannot_be_computed():
+    """A singular covariance leaves the Wald p-value NaN: the sentence uses k · min p (capped at 1)."""
+    tab = _table([5.0, -180.0, 3.0], [300.0, 350.0], float("nan"))
+    tab["p_value"] = tab["p_value"].astype(float)
+    pre = tab["time"] < 0
+    tab.loc[pre, "p_value"] = [0.5, 0.02, 0.9]
+    z, e = pretrend_text(tab, "zh", unit="元"), pretrend_text(tab, "en", unit="yuan")
+    assert "Bonferroni" in z and fmt.pvalue(0.06) in z and "把握度" in z
+    assert "the joint test of the pre-pairing estimates (Bonferroni-adjusted) does not reject" in e
+    tab.loc[pre, "p_value"] = [0.5, 0.001, 0.9]  # 3 × 0.001 < 0.05: rejected
+    assert "拒绝平行趋势" in pretrend_text(tab, "zh") and "未拒绝" not in pretrend_text(tab, "zh")
+
+
+def test_no_test_at_all_never_says_the_test_lacks_power():
+    tab = _table([-180.0, 100.0], [300.0], None)
+    z, e = pretrend_text(tab, "zh"), pretrend_text(tab, "en")
+    assert "没有前趋势检验结果" in z and "把握度" not in z and "存疑" in z
+    assert "no pre-trend test is available" in e and "lack power" not in e

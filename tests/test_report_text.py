@@ -118,3 +118,9 @@ def test_english_page_flags_chinese_only_table_cells():
     assert "What was delivered" in found[0].context
     zh = text_problems(bad.replace('lang="en"', 'lang="zh"'), lang="zh")
     assert not [p for p in zh if p.kind == "chinese_cell"]  # Chinese pages: Chinese is fine
+
+
+def test_notebook_stderr_output_is_debug():
+    page = ('<html lang="zh"><body><p>报告</p><div class="jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr">'
+            '<pre>/work/x/staggered.py:94: DesignWarning: no comparison units</pre></div></body></html>')
+    assert ("debug", "notebook stderr output") in [(p.kind, p.text) for p in text_problems(page, lang="zh")]

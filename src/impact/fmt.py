@@ -285,6 +285,7 @@ def pretrend_sentence(
     tolerance: float = 0.25,
     unit: str = "",
     lang: str = "zh",
+    test: tuple[str, str] | None = None,
 ) -> str:
     """What the pre-period estimates of an event study say about parallel trends.
 
@@ -294,7 +295,8 @@ def pretrend_sentence(
     pre-trend test rejects (``p < level``); it does not reject and the estimates are
     small (consistent with parallel trends, which no test proves); it does not reject
     but the estimates are large (uncertain: the test may lack power). Missing ``p``
-    with estimates is judged on size alone and says the test is unavailable.
+    with estimates is judged on size alone and says the test is unavailable. ``test`` names
+    the test (Chinese, English) when it is not the usual joint Wald pre-test.
     """
     _lang(lang)
     if not scale > 0:
@@ -310,16 +312,26 @@ def pretrend_sentence(
     u = unit if lang == "zh" or not unit else f" {unit}"
     small = size <= tolerance * scale
     v = _value(p)
+    name_zh, name_en = test or ("前趋势检验", "the pre-trend test")
     if v is not None and v < level:
         if lang == "zh":
-            return (f"结对前各期估计在{rng}{u}之间，前趋势检验拒绝平行趋势（{_p_clause(v)}），"
+            return (f"结对前各期估计在{rng}{u}之间，{name_zh}拒绝平行趋势（{_p_clause(v)}），"
                     "结对后的差异可能部分来自结对前已有的趋势，效应估计需谨慎解读。")
-        return (f"Pre-pairing estimates range from {rng}{u} and the pre-trend test rejects parallel trends "
+        return (f"Pre-pairing estimates range from {rng}{u} and {name_en} rejects parallel trends "
                 f"({_p_clause(v)}); post-pairing differences may partly reflect earlier trends, so read the "
                 "effect with caution.")
-    test_zh = "前趋势检验未拒绝平行趋势（" + _p_clause(v) + "）" if v is not None else "没有前趋势检验结果"
-    test_en = (f"the pre-trend test does not reject parallel trends ({_p_clause(v)})" if v is not None
-               else "no pre-trend test is available")
+    if v is None:
+        if small:
+            return (f"结对前各期估计在{rng}{u}之间，接近零；没有前趋势检验结果，仅从估计值大小看与平行趋势假设相符。"
+                    if lang == "zh" else
+                    f"Pre-pairing estimates range from {rng}{u}, close to zero; no pre-trend test is available, "
+                    "so only their size speaks for parallel trends.")
+        return (f"结对前各期估计在{rng}{u}之间，与效应本身相比并不小，且没有前趋势检验结果，平行趋势假设存疑。"
+                if lang == "zh" else
+                f"Pre-pairing estimates range from {rng}{u}, not small next to the effect itself, and no "
+                "pre-trend test is available, so parallel trends are in doubt.")
+    test_zh = f"{name_zh}未拒绝平行趋势（{_p_clause(v)}）"
+    test_en = f"{name_en} does not reject parallel trends ({_p_clause(v)})"
     if small:
         if lang == "zh":
             return f"结对前各期估计在{rng}{u}之间，接近零，且{test_zh}，与平行趋势假设相符（检验不能证明该假设）。"
@@ -340,6 +352,7 @@ def pretrend_from_table(
     tolerance: float = 0.25,
     unit: str = "",
     lang: str = "zh",
+    test: tuple[str, str] | None = None,
 ) -> str:
     """:func:`pretrend_sentence` for an event-study table (``event_time``, ``estimate``).
 
@@ -356,7 +369,7 @@ def pretrend_from_table(
         raise ImpactError("the event-study table has no post-period estimate (event_time >= 0)")
     scale = sum(post) / len(post)
     scale = scale if scale > 0 else 1e-12  # no effect at all: any pre-period movement is large
-    return pretrend_sentence(p, pre, scale=scale, level=level, tolerance=tolerance, unit=unit, lang=lang)
+    return pretrend_sentence(p, pre, scale=scale, level=level, tolerance=tolerance, unit=unit, lang=lang, test=test)
 
 
 @dataclass(frozen=True)

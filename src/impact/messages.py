@@ -241,6 +241,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notepart.income_increase": {"zh": "农户增收", "en": "income increase"},
     "notepart.synth": {"zh": "合成控制", "en": "synthetic control"},
     "notepart.event_study": {"zh": "事件研究", "en": "event study"},
+    "notepart.evaluation": {"zh": "绩效评价指标打分", "en": "scoring of the indicator system"},
     "notepart.yield_gain": {"zh": "良种增产", "en": "yield gain"},
     "notepart.cost_savings": {"zh": "就医费用节省", "en": "cost savings"},
     "notepart.reach": {"zh": "受益覆盖", "en": "reach"},

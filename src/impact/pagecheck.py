@@ -15,7 +15,8 @@ Kinds of problem:
 
 ``missing``     ``<NA>``, ``NaN``, ``nan``, ``NaT``, ``None`` as a word
 ``debug``       tracebacks, warnings, ``figure(s)``-style plurals, ``dtype:``,
-                ``object at 0x…``, ``key: N`` debug lines
+                ``object at 0x…``, ``key: N`` debug lines, a notebook cell's stderr
+                output (warnings printed with local paths)
 ``identifier``  snake_case names (``amity_medical``, ``benefit_cost``) outside file
                 names and paths
 ``english``     (Chinese pages) a run of three or more English words
@@ -55,6 +56,8 @@ _IDENTIFIER = re.compile(r"(?<![\w./\\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/\\-
 _SCRIPT_OR_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
 _RAW_MISSING = re.compile(r"<NA>")
 _RAW_OBJECT = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
+#: A notebook cell's stderr stream (warnings with the build's local paths) exported into the page.
+_RAW_STDERR = re.compile(r"application/vnd\.jupyter\.stderr|class=\"[^\"]*\boutput_stderr\b")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]*[\u3400-\u9fff][\u3400-\u9fff\u3000-\u303f\uff00-\uffef]*")
 _PAREN_HAN = re.compile(r"[(（][^()（）\n]*[\u3400-\u9fff][^()（）\n]*[)）]")
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ,]+[A-Za-z][A-Za-z'’-]+){2,}")
@@ -237,6 +240,8 @@ def text_problems(html: str, *, lang: str, allow: Iterable[str] = (), file: str 
         add("missing", raw, m)
     for m in _RAW_OBJECT.finditer(raw):
         add("debug", raw, m)
+    for m in _RAW_STDERR.finditer(raw):
+        found.append(TextProblem("debug", "notebook stderr output", _context(raw, m), file))
     unique: dict[tuple[str, str], TextProblem] = {}
     for prob in found:
         unique.setdefault((prob.kind, prob.text), prob)

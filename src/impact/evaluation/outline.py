@@ -22,7 +22,7 @@ from impact.evaluation.document import Block, Document, Figure, Heading, Paragra
 from impact.evaluation.evaluate import Evaluation
 from impact.evaluation.findings import _v, findings, reason_zh, recommendations, source_zh
 from impact.evaluation.scoring import GRADE_EN
-from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
+from impact.evaluation.system import LEVEL1, LEVEL1_EN, LEVEL2_EN, SYSTEM_VERSION
 
 _NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 _SUB = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）", "（十）")
@@ -52,6 +52,15 @@ def _fmt(x: Any, unit: str = "", lang: str = "zh") -> str:
     return fmt_number(x, lang)
 
 
+def level2_en(name: Any) -> str:
+    """A second-level group in English with the Chinese beside (``Output cost (产出成本)``); a
+    group of the user's own system without an English name keeps its Chinese, marked so."""
+    text = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    if not text:
+        return "—"
+    return f"{LEVEL2_EN[text]} ({text})" if text in LEVEL2_EN else f"{text} (no English name given)"
+
+
 def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     """The printed scoring table: one row per indicator and a total row (合计).
 
@@ -64,7 +73,7 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     for _, r in t.iterrows():
         rows.append({
             ("一级指标" if zh else "Group"): r["level1"] if zh else LEVEL1_EN[r["level1"]],
-            ("二级指标" if zh else "Sub-group"): r["level2"],
+            ("二级指标" if zh else "Sub-group"): r["level2"] if zh else level2_en(r["level2"]),
             ("三级指标" if zh else "Indicator"): r["level3"] if zh else r["level3_en"],
             ("分值" if zh else "Weight"): f"{r['weight']:g}",
             ("年度目标值" if zh else "Target"): _fmt(r["target"], r["unit"], lang),

@@ -382,8 +382,8 @@ def locator_map_png(code: str, lang: str, processed_dir: str | Path = "") -> byt
 def maps_section(c: Any, tables: dict[str, Any], lang: str, processed_dir: str | Path = "") -> Section | None:
     """County within prefecture and province (from :mod:`impact.maps`); programs by town."""
     sec = Section("maps", t("section.maps", lang), lang)
-    sec.figures.append((t("fig.in_province", lang, name=c.name if lang == "zh" else county_name_en(c.code)),
-                        locator_map_png(c.code, lang, processed_dir)))
+    shown_name = c.name if lang == "zh" else bilingual(c.name, county_name_en(c.code))
+    sec.figures.append((t("fig.in_province", lang, name=shown_name), locator_map_png(c.code, lang, processed_dir)))
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:

@@ -152,22 +152,24 @@ def render_index(year: int, root: str | os.PathLike[str] | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(f'云南省 {year} 年帮扶项目影响评估报告 / Impact reports {year}')}</title>",
         f"<style>{_CSS}</style>", "</head>", "<body>",
-        f"<h1>{_e(f'{year} 年县级影响评估报告 / County impact reports {year}')}</h1>",
+        f"<h1>{_e(f'{year} 年县级影响评估报告')} / <span lang=\"en\">{_e(f'County impact reports {year}')}</span></h1>",
     ]
     plinks = []
     for lang, label in (("zh", "省级年度评估报告"), ("en", "Province annual report")):
         s = province.get(lang)
         if s:
             href = _href(ydir, s)
-            plinks.append(f'<a href="{_e(href)}">{_e(label)}</a>' if href
-                          else f'<span class="failed">{_e(label)}: 失败 failed</span>')
-    out.append("<p>" + (" · ".join(plinks) if plinks else "省级报告尚未生成 / province report not made yet") + "</p>")
+            plinks.append(f'<a href="{_e(href)}" lang="{lang}">{_e(label)}</a>' if href
+                          else f'<span class="failed" lang="{lang}">{_e(label)}: {"失败" if lang == "zh" else "failed"}</span>')
+    out.append("<p>" + (" · ".join(plinks) if plinks else
+                        '省级报告尚未生成 / <span lang="en">province report not made yet</span>') + "</p>")
     n_ok = sum(1 for c in county.values() if _href(ydir, c.get("zh", {})))
     n_failed = sum(1 for c in county.values() if any(s.get("status") == "failed" for s in c.values()))
-    counts = (f"已生成 {n_ok} 份，失败 {n_failed} 份，共 {len(rows)} 个县（市、区） / "
-              f"{n_ok} made, {n_failed} failed, {len(rows)} counties. 点击表头排序 / click a column heading to sort")
-    out.append(f"<p>{_e(counts)}</p>")
-    out.append('<table class="sortable"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head)
+    counts = (f"{_e(f'已生成 {n_ok} 份，失败 {n_failed} 份，共 {len(rows)} 个县（市、区）')} / "
+              f'<span lang="en">{_e(f"{n_ok} made, {n_failed} failed, {len(rows)} counties.")}</span> '
+              '点击表头排序 / <span lang="en">click a column heading to sort</span>')
+    out.append(f"<p>{counts}</p>")
+    out.append('<table class="sortable"><thead><tr>' + "".join(f"<th>{_bilingual_head(h)}</th>" for h in head)
                + "</tr></thead><tbody>")
     for code in sorted(rows):
         r = rows[code]
@@ -208,3 +210,14 @@ def write_index(year: int, root: str | os.PathLike[str] | None = None) -> Path:
     with staged([path]) as (tmp,):
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def _bilingual_head(head: str) -> str:
+    """A column heading ``"工作簿与笔记本 workbook and notebook"`` with its English part marked
+    ``lang="en"`` (the index is a Chinese page carrying English beside)."""
+    import re
+
+    m = re.match(r"^(.*[\u3400-\u9fff）)]\S*)\s+([A-Za-z][^\u3400-\u9fff]*)$", head)
+    if not m:
+        return _e(head)
+    return f'{_e(m.group(1))} <span lang="en">{_e(m.group(2))}</span>'

@@ -321,6 +321,7 @@ def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tu
     from impact.fmt import money
     from impact.i18n import fmt_quantity
     from impact.plots import league_chart
+    from impact.romanize import program_en
 
     zh = lang == "zh"
     league, skipped = league_from_facts(reg)
@@ -328,7 +329,8 @@ def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tu
         return league, []
     frame = pd.DataFrame({
         ("排名" if zh else "Rank"): league["rank"].astype(str),
-        ("项目" if zh else "Program"): league["program"],
+        ("项目" if zh else "Program"): league["program"] if zh else [
+            program_en(n, sec) for n, sec in zip(league["program"], league["sector"])],
         ("领域" if zh else "Sector"): league["sector"].map(lambda v: sector_name(v, lang)),
         ("资金" if zh else "Funds"): league["cost"].map(lambda v: money(v, lang=lang)),
         ("受益" if zh else "Reached"): [fmt_quantity(v, u, lang) for v, u in zip(league["beneficiaries"], league["unit"])],
@@ -386,14 +388,20 @@ def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = 
         The evaluator's filled sheet (:func:`impact.evaluation.write_sheet` writes the
         template) and a beneficiary satisfaction survey, as file or table.
     """
+    from impact.errors import ImpactError
     from impact.evaluation import build_outline, evaluate
     from impact.evaluation.data import load_data
+    from impact.report.notes import Notes, call
+    from impact.report.render import notes_section
     from impact.report.inputs import load_inputs
 
     check_option("lang", lang, LANGS)
     year = int(year)
     data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None, satisfaction=satisfaction)
-    ev = evaluate("province", year, data=data, sheet=sheet)
+    notes = Notes()  # the estimators' warnings go to the appendix, never to the page as stderr
+    ev = call(notes, "evaluation", evaluate, "province", year, data=data, sheet=sheet)
+    if ev is None:
+        raise ImpactError(f"the province evaluation could not be made: {notes.frame()['message'].iloc[-1]}")
     reg = data.registry
     panel = data.tables.get("county_panel")
     sim_panel = bool(data.simulated.get("county_panel", False))
@@ -405,10 +413,12 @@ def province_report(year: int = 2024, lang: Lang = "zh", data_dir: str | Path = 
     doc = build_outline(ev, data, lang=lang, estimates=est if not est.empty else None, figures=figures, extra=extra)
     inputs = load_inputs(data_dir, processed_dir)
     sections: dict[str, Any] = {"outline": OutlinePart(doc)}
+    warned = notes_section(notes.frame(), lang)
     sections["appendix"] = Section("appendix", t("section.appendix", lang), lang,
                                    paragraphs=[_SOURCES[lang]],
                                    tables=[(t("appendix.hashes", lang), data_hashes(inputs, lang)),
-                                           (t("appendix.versions", lang), package_versions(lang))])
+                                           (t("appendix.versions", lang), package_versions(lang))]
+                                   + [(t("section.notes", lang), df) for _, df in warned.tables])
     tables = {"scoring": ev.table, "subtotals": ev.subtotals, "estimates": est, "league": league,
               "reconcile": rec}
     used_sim = any(bool(v) for v in data.simulated.values())

@@ -238,14 +238,32 @@ def causal_paragraphs(r: pd.Series, lang: str, *, n_post: int | None) -> list[st
     return [causal_sentence(r, lang, n_post=n_post)]
 
 
+#: The fallback joint test, named in the sentence (Chinese, English).
+BONFERRONI_TEST: tuple[str, str] = ("结对前各期估计的联合检验（Bonferroni校正）",
+                                    "the joint test of the pre-pairing estimates (Bonferroni-adjusted)")
+
+
 def pretrend_text(es: pd.DataFrame, lang: str, *, unit: str = "") -> str:
-    """The pre-trend sentence from the event study's pre-period estimates (and the joint test's
-    p-value when the table carries one, term ``pretrend``) via :func:`impact.fmt.pretrend_from_table`."""
-    p = None
+    """The pre-trend sentence from the event study's pre-period estimates and a joint test, via
+    :func:`impact.fmt.pretrend_from_table`.
+
+    The test is the Callaway–Sant'Anna Wald pre-test (row ``term == "pretrend"``). When it
+    cannot be computed (a singular covariance of the pre-period ATT(g,t), as R's ``did``
+    also reports), the joint null that every pre-period estimate is zero is tested with the
+    Bonferroni bound ``p = min(1, k · min_i p_i)`` over the ``k`` pre-period estimates'
+    p-values (valid whatever their correlation), and the sentence names that test.
+    """
+    p, test = None, None
     if "term" in es.columns and (es["term"] == "pretrend").any():
         p = float(es.loc[es["term"] == "pretrend", "p_value"].iloc[0])
-    tab = es[es["time"].notna()].rename(columns={"time": "event_time"})[["event_time", "estimate"]]
-    return fmt.pretrend_from_table(tab, p, unit=unit, lang=lang)
+    rows = es[es["time"].notna()]
+    if (p is None or not np.isfinite(p)) and "p_value" in rows.columns:
+        pre = pd.to_numeric(rows.loc[rows["time"] < 0, "p_value"], errors="coerce").dropna()
+        pre = pre[pd.to_numeric(rows.loc[pre.index, "estimate"]) != 0]  # not the fixed reference period
+        if len(pre):
+            p, test = min(1.0, len(pre) * float(pre.min())), BONFERRONI_TEST
+    tab = rows.rename(columns={"time": "event_time"})[["event_time", "estimate"]]
+    return fmt.pretrend_from_table(tab, p, unit=unit, lang=lang, test=test)
 
 
 def synth_caveats(r: pd.Series, lang: str) -> list[str]:
