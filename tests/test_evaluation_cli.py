@@ -225,6 +225,10 @@ def test_county_evaluation_in_html(template):
     if tot.complete:
         assert tot.grade == grade_of(tot.score)
     assert part.simulated == bool((part.evaluation.table["evidence"] == "simulated").any())
+    method = next(b.text for b in part.document.blocks if getattr(b, "text", "").startswith("评价依据"))
+    sub = part.evaluation.subtotals
+    assert "一级指标分值：" + "、".join(f"{g}{w:g}分" for g, w in zip(sub["level1"], sub["weight"])) in method
+    assert sub["weight"].sum() == pytest.approx(100) and "默认权重" in method
 
 
 def test_scoring_table_widths_in_word(tmp_path):

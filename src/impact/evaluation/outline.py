@@ -239,18 +239,26 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     zh = lang == "zh"
     sim = sorted(t for t, s in data.simulated.items() if s)
     used_sim = sorted(set(ev.table.loc[ev.table["evidence"] == "simulated", "source"]))
+    sub = ev.subtotals
+    default = ev.system_file.replace("\\", "/").endswith("data/raw/evaluation/indicator_system.csv")
+    weights_zh = "、".join(f"{g}{w:g}分" for g, w in zip(sub["level1"], sub["weight"]))
+    weights_en = ", ".join(f"{LEVEL1_EN[g]} {w:g}" for g, w in zip(sub["level1"], sub["weight"]))
     blocks = [
         Paragraph(("评价依据：财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）。指标体系："
                    f"{ev.system_file}（版本 {SYSTEM_VERSION}），一级指标为决策、过程、产出、效益和满意度，分值合计100分。"
                    "计分规则：定量指标按“完成值/目标值×分值”计分且不超过该项分值（成本类指标取“目标值/完成值”）；"
                    "分档指标按阈值计分；定性指标由评价人评定优、良、中、差等级后折算。缺少目标值、数据或等级的指标不评分，"
-                   "并在评分表中说明原因。")
+                   f"并在评分表中说明原因。一级指标分值：{weights_zh}"
+                   + ("（本工具的默认权重，评价人可在指标体系文件中按适用的规定修改）。" if default else "。"))
                   if zh else
                   ("Basis: the Ministry of Finance's Measures for the performance evaluation of project spending (财预〔2020〕10号). "
                    f"Indicator system: {ev.system_file} (version {SYSTEM_VERSION}), groups Decision, Process, Outputs, "
                    "Outcomes and Satisfaction, 100 points. Quantitative indicators score actual/target × weight, capped at "
                    "the weight (target/actual for costs); banded indicators score by thresholds; qualitative ones by the "
-                   "evaluator's grade. Indicators without a target, data or grade stay unscored, with the reason.")),
+                   "evaluator's grade. Indicators without a target, data or grade stay unscored, with the reason. "
+                   f"Group weights: {weights_en}"
+                   + (" (the toolkit's default; the evaluator changes them in the indicator file to follow the "
+                      "rules that apply)." if default else "."))),
         Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价表格（" + "、".join(sorted(data.tables))
                    + "）；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
                   if zh else
