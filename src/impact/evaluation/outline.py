@@ -235,6 +235,16 @@ def _targets_table(ev: Evaluation, lang: str) -> Table:
     return Table(frame, "表1 年度绩效指标及目标值" if zh else "Table 1. Indicators and targets")
 
 
+#: Chinese names of the evaluation tables (the code name follows in parentheses, so a reader can find it).
+TABLES_ZH: dict[str, str] = {"county_panel": "县级面板数据", "plot_trials": "示范种植田块试验", "households": "农户调查",
+                             "patients": "患者就医记录", "beneficiaries": "受益人名册", "cost_ledger": "项目成本台账"}
+
+
+def _tables_zh(names: Any) -> str:
+    """``农户调查（households）、患者就医记录（patients）``: each table by its Chinese name and code name."""
+    return "、".join(f"{TABLES_ZH.get(n, n)}（{n}）" for n in sorted(names))
+
+
 def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     zh = lang == "zh"
     sim = sorted(t for t, s in data.simulated.items() if s)
@@ -259,8 +269,8 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
                    f"Group weights: {weights_en}"
                    + (" (the toolkit's default; the evaluator changes them in the indicator file to follow the "
                       "rules that apply)." if default else "."))),
-        Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价表格（" + "、".join(sorted(data.tables))
-                   + "）；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
+        Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价数据表：" + _tables_zh(data.tables)
+                   + "；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
                   if zh else
                   ("Data: the article's registry (data/raw/registry, each figure with its quote); evaluation tables ("
                    + ", ".join(sorted(data.tables)) + "); the evaluator's sheet; a satisfaction survey"
@@ -268,9 +278,9 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     ]
     if sim:
         blocks.append(Paragraph(
-            ("重要说明：以下表格为模拟数据，仅用于演示评价方法，不代表真实情况：" + "、".join(sim)
+            ("重要说明：以下表格为模拟数据，仅用于演示评价方法，不代表真实情况：" + _tables_zh(sim)
              + "。评分表中数据来源为“模拟数据”的指标，其实际值依据："
-             + "；".join(used_sim) + "。") if zh else
+             + "；".join(source_zh(u) for u in used_sim) + "。") if zh else
             ("Important: these tables are SIMULATED, to demonstrate the method, and describe no real outcome: "
              + ", ".join(sim) + ". Indicators whose source reads 'simulated' rest on: " + "; ".join(used_sim) + "."),
             "note"))
