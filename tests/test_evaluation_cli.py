@@ -225,6 +225,10 @@ def test_county_evaluation_in_html(template):
     if tot.complete:
         assert tot.grade == grade_of(tot.score)
     assert part.simulated == bool((part.evaluation.table["evidence"] == "simulated").any())
+    method = next(b.text for b in part.document.blocks if getattr(b, "text", "").startswith("评价依据"))
+    sub = part.evaluation.subtotals
+    assert "一级指标分值：" + "、".join(f"{g}{w:g}分" for g, w in zip(sub["level1"], sub["weight"])) in method
+    assert sub["weight"].sum() == pytest.approx(100) and "默认权重" in method
 
 
 def test_scoring_table_widths_in_word(tmp_path):
@@ -249,3 +253,32 @@ def test_scoring_table_widths_in_word(tmp_path):
     assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in tab.rows[1:])
     caption = next(p for p in d.paragraphs if p.text == "表3 绩效评价指标评分表")
     assert caption.paragraph_format.keep_with_next
+
+
+def test_county_report_from_the_command_line_with_a_sheet(tmp_path):
+    """End to end: template → fill → `impact report county --sheet --format docx --fonts official`;
+    the HTML section and the Word file both carry the evaluator's grade and reason."""
+    import docx
+    from docx.oxml.ns import qn
+
+    sheet = tmp_path / "景谷县.xlsx"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["evaluation", "sheet", "--year", "2024", "--county", "景谷县", "--out", str(sheet)])
+    assert res.exit_code == 0, res.output
+    reason = "结对协议签订滞后，已要求补签"
+    _set(sheet, "P3", GRADE, "中")
+    _set(sheet, "P3", "偏差原因分析及改进措施（录入）", reason)
+    res = runner.invoke(cli, ["report", "county", "景谷县", "--year", "2024", "--sheet", str(sheet), "--format", "docx",
+                              "--fonts", "official", "--reports-dir", str(tmp_path / "reports")])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "reports" / "2024" / "counties"
+    page = next(folder.glob("530824_*.html")).read_text(encoding="utf-8")
+    assert 'id="sec-evaluation"' in page and reason in page
+    assert sum(f'<h3 id="ev-{k}">' in page for k in range(1, 10)) == 9
+    d = docx.Document(str(next(folder.glob("530824_*.docx"))))
+    assert [p.text for p in d.paragraphs if p.style.name == "Heading 1"][0] == "一、基本情况"
+    assert any(reason in c.text for t in d.tables for r in t.rows for c in r.cells)
+    rfonts = d.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert rfonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    state = json.loads(next((tmp_path / "reports" / "2024" / ".state").glob("530824_*.json")).read_text(encoding="utf-8"))
+    assert state["status"] == "ok"

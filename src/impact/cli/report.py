@@ -29,6 +29,11 @@ SHEET = click.option("--sheet", type=click.Path(dir_okay=False, exists=True, pat
 SURVEY = click.option("--survey", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
                       help="A beneficiary satisfaction survey (table kind satisfaction_survey) for 满意度. "
                            "受益群众满意度调查表。")
+FONTS = click.option("--fonts", "font_set", type=click.Choice(["windows", "official"]), default="windows",
+                     show_default=True,
+                     help="Word fonts: windows (宋体/黑体/楷体/仿宋, shipped with Chinese Windows) or official "
+                          "(方正小标宋简体/仿宋_GB2312/楷体_GB2312 named by GB/T 9704; they must be installed). "
+                          "Word 字体：windows 为系统自带字体；official 为公文字体（需已安装）。")
 NOTEBOOK = click.option("--notebook", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
                         help="Use another report notebook (advanced). 使用其他报告笔记本（高级）。")
 
@@ -109,15 +114,17 @@ def check_evaluator_files(scope: str, *, sheet: Path | None, survey: Path | None
 
 
 def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | None, processed_dir: Path | None,
-                reports_dir: Path | None = None, sheet: Path | None = None, survey: Path | None = None) -> None:
+                reports_dir: Path | None = None, sheet: Path | None = None, survey: Path | None = None,
+                font_set: str = "windows") -> None:
     """Write the .docx beside the HTML report of ``summary`` (made or unchanged).
 
     The Word file holds the same 绩效评价 document as the HTML page: the province report
     (:func:`impact.report.province.province_report`) or the county report's 绩效评价 section
     (:func:`impact.report.county_evaluation.county_evaluation`), with the same sheet and survey.
     """
-    from impact.report.docx import render_docx
+    from impact.report.docx import OFFICIAL_FONTS, WINDOWS_FONTS, render_docx
 
+    fonts = OFFICIAL_FONTS if font_set == "official" else WINDOWS_FONTS
     if scope == "province":
         from impact.report.batch import province_job
         from impact.report.province import province_report
@@ -125,7 +132,7 @@ def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | N
         html_path = province_job(year, lang, out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir,
                                  sheet=sheet, survey=survey).outputs()["html"]
         rep = province_report(year, lang, data_dir or "", processed_dir or "", sheet=sheet, satisfaction=survey)
-        out = render_docx(rep.document, Path(html_path).with_suffix(".docx"))
+        out = render_docx(rep.document, Path(html_path).with_suffix(".docx"), fonts=fonts)
         click.echo(f"docx: {out}")
         return
     from impact.report.county_evaluation import county_evaluation
@@ -134,7 +141,7 @@ def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | N
         if r.outputs.get("html"):
             part = county_evaluation(r.key, year, lang, data_dir or "", processed_dir or "", sheet=sheet,
                                      satisfaction=survey)
-            out = render_docx(part.document, Path(r.outputs["html"]).with_suffix(".docx"))
+            out = render_docx(part.document, Path(r.outputs["html"]).with_suffix(".docx"), fonts=fonts)
             r.outputs["docx"] = str(out)
 
 
@@ -171,11 +178,13 @@ def cli() -> None:
                    "输出格式：html；pdf（需 Chromium）；docx（Word 版绩效评价报告）。")
 @SHEET
 @SURVEY
+@FONTS
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
-def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, reports_dir, data_dir, processed_dir, notebook) -> None:
+def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, font_set, reports_dir, data_dir, processed_dir,
+               notebook) -> None:
     """Make the impact report of one COUNTY (code or any name form, e.g. 景谷县 or 530824).
 
     生成一个县的影响评估报告（COUNTY 可为代码或名称，如 景谷县、530824）。
@@ -194,7 +203,7 @@ def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, reports_dir, dat
                          survey=survey)
     if fmt == "docx" and not summary.failed:
         _write_docx(summary, "county", year, lang, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
-                    survey=survey)
+                    survey=survey, font_set=font_set)
     _finish(summary, show_paths=True)
 
 
@@ -248,11 +257,13 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
                    "输出格式：html；pdf；docx（Word，与 HTML 同目录）。")
 @SHEET
 @SURVEY
+@FONTS
 @REPORTS_DIR
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
-def province_cmd(year, lang, force, fmt, sheet, survey, reports_dir, data_dir, processed_dir, notebook) -> None:
+def province_cmd(year, lang, force, fmt, sheet, survey, font_set, reports_dir, data_dir, processed_dir,
+                 notebook) -> None:
     """Make the province annual evaluation report (绩效评价). 生成全省年度绩效评价报告。
 
     With --sheet, the evaluator's grades, values and reasons are scored; a changed sheet
@@ -271,7 +282,7 @@ def province_cmd(year, lang, force, fmt, sheet, survey, reports_dir, data_dir, p
                            data_dir=data_dir, processed_dir=processed_dir, force=force, sheet=sheet, survey=survey)
     if fmt == "docx" and not summary.failed:
         _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
-                    reports_dir=reports_dir, sheet=sheet, survey=survey)
+                    reports_dir=reports_dir, sheet=sheet, survey=survey, font_set=font_set)
     _finish(summary, show_paths=True)
 
 

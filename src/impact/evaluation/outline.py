@@ -244,24 +244,42 @@ def _targets_table(ev: Evaluation, lang: str) -> Table:
     return Table(frame, "表1 年度绩效指标及目标值" if zh else "Table 1. Indicators and targets")
 
 
+#: Chinese names of the evaluation tables (the code name follows in parentheses, so a reader can find it).
+TABLES_ZH: dict[str, str] = {"county_panel": "县级面板数据", "plot_trials": "示范种植田块试验", "households": "农户调查",
+                             "patients": "患者就医记录", "beneficiaries": "受益人名册", "cost_ledger": "项目成本台账"}
+
+
+def _tables_zh(names: Any) -> str:
+    """``农户调查（households）、患者就医记录（patients）``: each table by its Chinese name and code name."""
+    return "、".join(f"{TABLES_ZH.get(n, n)}（{n}）" for n in sorted(names))
+
+
 def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     zh = lang == "zh"
     sim = sorted(t for t, s in data.simulated.items() if s)
     used_sim = sorted(set(ev.table.loc[ev.table["evidence"] == "simulated", "source"]))
+    sub = ev.subtotals
+    default = ev.system_file.replace("\\", "/").endswith("data/raw/evaluation/indicator_system.csv")
+    weights_zh = "、".join(f"{g}{w:g}分" for g, w in zip(sub["level1"], sub["weight"]))
+    weights_en = ", ".join(f"{LEVEL1_EN[g]} {w:g}" for g, w in zip(sub["level1"], sub["weight"]))
     blocks = [
         Paragraph(("评价依据：财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）。指标体系："
                    f"{ev.system_file}（版本 {SYSTEM_VERSION}），一级指标为决策、过程、产出、效益和满意度，分值合计100分。"
                    "计分规则：定量指标按“完成值/目标值×分值”计分且不超过该项分值（成本类指标取“目标值/完成值”）；"
                    "分档指标按阈值计分；定性指标由评价人评定优、良、中、差等级后折算。缺少目标值、数据或等级的指标不评分，"
-                   "并在评分表中说明原因。")
+                   f"并在评分表中说明原因。一级指标分值：{weights_zh}"
+                   + ("（本工具的默认权重，评价人可在指标体系文件中按适用的规定修改）。" if default else "。"))
                   if zh else
                   ("Basis: the Ministry of Finance's Measures for the performance evaluation of project spending (财预〔2020〕10号). "
                    f"Indicator system: {ev.system_file} (version {SYSTEM_VERSION}), groups Decision, Process, Outputs, "
                    "Outcomes and Satisfaction, 100 points. Quantitative indicators score actual/target × weight, capped at "
                    "the weight (target/actual for costs); banded indicators score by thresholds; qualitative ones by the "
-                   "evaluator's grade. Indicators without a target, data or grade stay unscored, with the reason.")),
-        Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价表格（" + "、".join(sorted(data.tables))
-                   + "）；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
+                   "evaluator's grade. Indicators without a target, data or grade stay unscored, with the reason. "
+                   f"Group weights: {weights_en}"
+                   + (" (the toolkit's default; the evaluator changes them in the indicator file to follow the "
+                      "rules that apply)." if default else "."))),
+        Paragraph(("数据来源：原文事实登记表（data/raw/registry，每项附原文）；评价数据表：" + _tables_zh(data.tables)
+                   + "；评价人录入表；满意度调查" + ("（已提供）" if data.satisfaction is not None else "（未提供）") + "。")
                   if zh else
                   ("Data: the article's registry (data/raw/registry, each figure with its quote); evaluation tables ("
                    + ", ".join(sorted(data.tables)) + "); the evaluator's sheet; a satisfaction survey"
@@ -269,9 +287,9 @@ def _method_blocks(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     ]
     if sim:
         blocks.append(Paragraph(
-            ("重要说明：以下表格为模拟数据，仅用于演示评价方法，不代表真实情况：" + "、".join(sim)
+            ("重要说明：以下表格为模拟数据，仅用于演示评价方法，不代表真实情况：" + _tables_zh(sim)
              + "。评分表中数据来源为“模拟数据”的指标，其实际值依据："
-             + "；".join(used_sim) + "。") if zh else
+             + "；".join(source_zh(u) for u in used_sim) + "。") if zh else
             ("Important: these tables are SIMULATED, to demonstrate the method, and describe no real outcome: "
              + ", ".join(sim) + ". Indicators whose source reads 'simulated' rest on: " + "; ".join(used_sim) + "."),
             "note"))
