@@ -22,7 +22,7 @@ from impact.evaluation.document import Block, Document, Figure, Heading, Paragra
 from impact.evaluation.evaluate import Evaluation
 from impact.evaluation.findings import _v, findings, reason_zh, recommendations, source_zh
 from impact.evaluation.scoring import GRADE_EN
-from impact.evaluation.system import LEVEL1, LEVEL1_EN, SYSTEM_VERSION
+from impact.evaluation.system import LEVEL1, LEVEL1_EN, LEVEL2_EN, SYSTEM_VERSION
 
 _NUM = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 _SUB = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）", "（八）", "（九）", "（十）")
@@ -64,7 +64,7 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     for _, r in t.iterrows():
         rows.append({
             ("一级指标" if zh else "Group"): r["level1"] if zh else LEVEL1_EN[r["level1"]],
-            ("二级指标" if zh else "Sub-group"): r["level2"],
+            ("二级指标" if zh else "Sub-group"): r["level2"] if zh else LEVEL2_EN.get(r["level2"], r["level2"]),
             ("三级指标" if zh else "Indicator"): r["level3"] if zh else r["level3_en"],
             ("分值" if zh else "Weight"): f"{r['weight']:g}",
             ("年度目标值" if zh else "Target"): _fmt(r["target"], r["unit"], lang),

@@ -29,6 +29,13 @@ SCOPES: tuple[str, ...] = ("province", "county")
 LEVEL1: tuple[str, ...] = ("决策", "过程", "产出", "效益", "满意度")
 LEVEL1_EN: dict[str, str] = {"决策": "Decision", "过程": "Process", "产出": "Outputs", "效益": "Outcomes",
                              "满意度": "Satisfaction"}
+#: English names of the second-level groups of 财预〔2020〕10号 (a user's own group keeps its Chinese name).
+LEVEL2_EN: dict[str, str] = {
+    "项目立项": "Project approval", "绩效目标": "Performance targets", "资金投入": "Funding",
+    "资金管理": "Fund management", "组织实施": "Implementation", "产出数量": "Quantity", "产出质量": "Quality",
+    "产出时效": "Timeliness", "产出成本": "Cost", "经济效益": "Economic", "社会效益": "Social",
+    "生态效益": "Ecological", "可持续影响": "Sustainability", "服务对象满意度": "Beneficiary satisfaction",
+}
 SCORING: tuple[str, ...] = ("ratio", "threshold", "grade")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 TARGET_SOURCES: tuple[str, ...] = ("article", "default", "evaluator")
