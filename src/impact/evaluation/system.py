@@ -34,7 +34,8 @@ LEVEL2_EN: dict[str, str] = {
     "项目立项": "Project approval", "绩效目标": "Performance targets", "资金投入": "Funding",
     "资金管理": "Fund management", "组织实施": "Implementation", "产出数量": "Output quantity",
     "产出质量": "Output quality", "产出时效": "Output timeliness", "产出成本": "Output cost",
-    "经济效益": "Economic benefits", "社会效益": "Social benefits", "可持续影响": "Sustainable impact",
+    "经济效益": "Economic benefits", "社会效益": "Social benefits", "生态效益": "Ecological benefits",
+    "可持续影响": "Sustainable impact",
     "服务对象满意度": "Beneficiary satisfaction",
 }
 SCORING: tuple[str, ...] = ("ratio", "threshold", "grade")

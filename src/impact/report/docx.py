@@ -174,7 +174,7 @@ TEXT_WIDTH_MM = 210 - 28 - 26
 
 
 #: Width of one half-width character of table text (10.5 pt 宋体 / Times), in mm, with the cell padding.
-CHAR_MM = 10.5 * 0.3528 * 0.55
+CHAR_MM = 10.5 * 0.3528 * 0.5
 #: Left and right margin inside a table cell, in mm (Word's default is 1.9 mm; narrower keeps
 #: two Chinese characters in a 10 mm column).
 CELL_MARGIN_MM = 1.0
@@ -209,7 +209,8 @@ def column_widths(df: Any, total_mm: float = TEXT_WIDTH_MM) -> list[float]:
         cells = [str(v) for v in df[col]]
         head = width(str(col))
         typical = sorted(width(c) for c in cells)[int(0.8 * (len(cells) - 1))] if cells else 0.0
-        h = max([unbreakable(c) for c in cells] + [math.ceil(head / 2 / 2) * 2, 4.0])
+        # a header wraps onto two lines, but never inside an English word ("Weight", bold: 15 % wider)
+        h = max([unbreakable(c) for c in cells] + [math.ceil(head / 2 / 2) * 2, 1.15 * unbreakable(str(col)), 4.0])
         m = max(h, min(typical, 10.0))
         hard.append(h * CHAR_MM + CELL_PADDING_MM)
         need.append(m * CHAR_MM + CELL_PADDING_MM)
