@@ -21,6 +21,7 @@ from impact.schemas import (
     USER_KINDS,
     validate,
 )
+from impact.userdata_cohort import COHORT_COLUMNS
 from impact.userdata_headers import _missing_required, _rename, detect_kind, read_headers, read_mapping
 from impact.userdata_prepare import UserTable, prepare
 
@@ -244,7 +245,11 @@ def read_user_table(
     except InputError as err:
         err = _remap(err, rows, headers)
         if probs:
-            err = InputError(probs + list(err.problems), title=err.title)
+            # a column that could not be derived is reported once per county (in ``probs``), not
+            # again as an empty cell in every row
+            underived = {c for pr in probs if pr.column == "cohort" for c in (*COHORT_COLUMNS, "treated")}
+            rest = [p for p in err.problems if not (p.column in underived and p.value in (None, ""))]
+            err = InputError(probs + rest, title=err.title)
         raise err from None
     if probs:
         raise InputError(probs, title=f"{name}: not a valid {kind} table")
