@@ -53,8 +53,7 @@ def _decode_as(data: bytes, encoding: str, file: str) -> str:
     return text.lstrip("\ufeff")
 
 
-def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None = None,
-                     check_chars: bool = True) -> tuple[str, str]:
+def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None = None) -> tuple[str, str]:
     """Decode CSV bytes strictly; return ``(text, encoding)``.
 
     Parameters
@@ -75,10 +74,8 @@ def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None
     to re-save it (or to pass ``encoding``). A file whose bytes before the first
     invalid UTF-8 byte hold Chinese text in valid UTF-8 is a damaged UTF-8 file
     (error at that byte), never re-read as GB18030.
-
-    ``check_chars=False`` leaves that test of a GB18030 result to the caller, who runs
-    :func:`check_gbk_chars` on the distinct characters it has at hand (e.g. of a parsed
-    table's distinct values: one pass over far fewer characters than the text).
+    :func:`check_gbk_chars` is that test on its own, for a reader that has the distinct
+    characters at hand (:mod:`impact.userdata_read` parses GBK bytes without decoding the text).
     """
     if encoding:
         return _decode_as(data, encoding, file), encoding
@@ -104,8 +101,7 @@ def decode_csv_bytes(data: bytes, *, file: str = "<bytes>", encoding: str | None
         text = data.decode("gb18030", errors="strict")
     except UnicodeDecodeError as err:
         raise _encoding_error(data, err.start, file, f"text encoded as UTF-8 or GBK/GB18030; {_RESAVE}") from None
-    if check_chars:
-        check_gbk_chars(set(_ASCII_RUNS.sub("", text)), data, file=file)
+    check_gbk_chars(set(_ASCII_RUNS.sub("", text)), data, file=file)
     return text, "gb18030"
 
 

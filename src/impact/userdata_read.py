@@ -21,25 +21,26 @@ from impact.schemas import (
     USER_KINDS,
     validate,
 )
+from impact.userdata_cohort import COHORT_COLUMNS
 from impact.userdata_headers import _missing_required, _rename, detect_kind, read_headers, read_mapping
 from impact.userdata_prepare import UserTable, prepare
 
 
 def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.DataFrame | None:
     """A CSV read as text by pyarrow (multi-threaded; every cell a string, empty cells
-    missing), after :func:`impact.io.decode_csv_bytes` decoded it strictly. None when the
+    missing): a GBK/GB18030 file by :func:`_read_gbk_fast`, any other after
+    :func:`impact.io.decode_csv_bytes` decoded it strictly. None when the
     file has blank lines or ragged rows: :func:`impact.io.read_table` then reads it and
     reports them as it does."""
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.csv as pcsv  # noqa: PLC0415
 
     from impact.io import decode_csv_bytes  # noqa: PLC0415
-    from impact.io_encoding import check_gbk_chars  # noqa: PLC0415
 
     data = path.read_bytes()
     if encoding is None and _looks_gbk(data):
         return _read_gbk_fast(data, path, file)
-    text, enc = decode_csv_bytes(data, file=file, encoding=encoding, check_chars=False)
+    text, _ = decode_csv_bytes(data, file=file, encoding=encoding)
     del data
     body = text.lstrip("\ufeff").encode("utf-8")
     del text
@@ -62,8 +63,6 @@ def _read_csv_fast(path: Path, file: str, encoding: str | None = None) -> pd.Dat
     del body  # the table holds its own copy
     if len(set(names)) != len(names):
         return None  # a duplicated header: the regular reader reports it
-    if enc == "gb18030" and not encoding:  # GBK detected: judged on the distinct characters of the values
-        check_gbk_chars(_distinct_chars(table, names), path.read_bytes, file=file)
     n = table.num_rows  # trailing rows with every cell empty (Excel's leftovers) are not rows
     while n and all(table.column(i).slice(n - 1, 1).null_count == 1 for i in range(table.num_columns)):
         n -= 1
@@ -148,20 +147,6 @@ def _read_gbk_fast(data: bytes, path: Path, file: str) -> pd.DataFrame | None:
     return out.slice(0, n).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
-def _distinct_chars(table, names: list[str]) -> set[str]:
-    """The distinct non-ASCII characters of a text table's headers and values (each column's
-    distinct non-ASCII values, joined), as :func:`impact.io_encoding.check_gbk_chars` takes them."""
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    chars: set[str] = set("".join(names))
-    for col in table.columns:
-        text = pc.drop_null(col)
-        text = pc.filter(text, pc.invert(pc.string_is_ascii(text)))
-        if len(text):
-            chars.update("".join(pc.unique(text).to_pylist()))
-    return chars
-
-
 def _typed_numbers(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Number columns whose every non-empty cell is a plain finite decimal (``-12``, ``3.5``,
     ``1e3``) converted to floats in one vectorised pass; other columns are left as text for
@@ -244,7 +229,11 @@ def read_user_table(
     except InputError as err:
         err = _remap(err, rows, headers)
         if probs:
-            err = InputError(probs + list(err.problems), title=err.title)
+            # a column that could not be derived is reported once per county (in ``probs``), not
+            # again as an empty cell in every row
+            underived = {c for pr in probs if pr.column == "cohort" for c in (*COHORT_COLUMNS, "treated")}
+            rest = [p for p in err.problems if not (p.column in underived and p.value in (None, ""))]
+            err = InputError(probs + rest, title=err.title)
         raise err from None
     if probs:
         raise InputError(probs, title=f"{name}: not a valid {kind} table")
