@@ -176,7 +176,7 @@ def test_province_notebook_runs_without_panel(tmp_path):
                   {"year": 2024, "lang": "en", "data_dir": str(raw), "processed_dir": str(proc)})
     html, _ = _outputs(nb)
     assert 'id="ch-1"' in html and 'id="ch-9"' in html  # the 绩效评价 outline, 1. Background … 9. Case studies
-    assert "282" in html and "231,000,000" in html  # article totals reconciled with the registry
+    assert "282" in html and "CNY 231 million" in html and "231,000,000" not in html  # totals in millions
     assert "Funds per person reached" in html  # the league table
     assert "No county panel was given" in html  # no panel: no causal estimate, said so
 

@@ -104,7 +104,8 @@ def test_bilingual_and_organisations():
         "Jinggu Dai and Yi Autonomous County (景谷傣族彝族自治县)")
     assert romanize.organization_en("云南省医院协会", "trade_association") == "Trade association (云南省医院协会)"
     assert romanize.organization_en("云南红河磷电有限责任公司", "enterprise") == "Enterprise (云南红河磷电有限责任公司)"
-    assert romanize.organization_en("阿里巴巴公益基金会", None).startswith("Organisation (")
+    assert romanize.organization_en("阿里巴巴公益基金会", None) == "Organisation, kind not given (阿里巴巴公益基金会)"
+    assert romanize.local_place_en("勐混镇、砚池街道") == "Menghun Town (勐混镇); Yanchi Subdistrict (砚池街道)"
 
 
 def test_program_labels_keep_the_chinese_name():

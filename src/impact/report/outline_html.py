@@ -41,7 +41,8 @@ OUTLINE_CSS = (
     ".outline p.tnote{font-size:12px;color:#555;margin-top:-8px}"
     ".outline nav.toc ol{columns:2;font-size:14px}"
     "@media print{@page{size:A4;margin:18mm 16mm}.outline{font-size:12px;max-width:none}"
-    ".outline table,.outline figure{break-inside:avoid}.outline h2{break-after:avoid}"
+    ".outline figure,.outline tr{break-inside:avoid}.outline thead{display:table-header-group}"
+    ".outline h2,.outline h3{break-after:avoid}"
     ".outline p.note{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
     "</style>"
 )

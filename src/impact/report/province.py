@@ -112,7 +112,7 @@ RECONCILE_LABELS: dict[str, dict[str, str]] = {
     "organizations_in_province_paired": {"zh": "省内社会组织（家）", "en": "Organizations within Yunnan"},
     "counties_paired_total": {"zh": "结对县（市、区）", "en": "Counties paired"},
     "assistance_projects": {"zh": "帮扶项目（个）", "en": "Programs"},
-    "assistance_funds_invested": {"zh": "帮扶资金（元）", "en": "Funds (yuan)"},
+    "assistance_funds_invested": {"zh": "帮扶资金", "en": "Funds"},
 }
 
 
@@ -351,7 +351,7 @@ def _league_blocks(reg: dict[str, pd.DataFrame], lang: str, figures: bool) -> tu
 
 
 def _reconcile_block(reg: dict[str, pd.DataFrame], lang: str) -> tuple[pd.DataFrame, list[Block]]:
-    from impact.fmt import number
+    from impact.fmt import money, number
 
     zh = lang == "zh"
     rec = reconcile_totals(reg)
@@ -359,8 +359,12 @@ def _reconcile_block(reg: dict[str, pd.DataFrame], lang: str) -> tuple[pd.DataFr
         return rec, []
     frame = pd.DataFrame({
         ("项目" if zh else "Measure"): rec["measure"].map(lambda m: RECONCILE_LABELS.get(m, {}).get(lang, m)),
-        ("原文总数" if zh else "Article total"): rec["stated_total"].map(lambda v: number(v, decimals=0)),
-        ("登记表逐项合计" if zh else "Itemised in the registry"): rec["registry_sum"].map(lambda v: number(v, decimals=0)),
+        ("原文总数" if zh else "Article total"): [money(v, lang=lang) if m == "assistance_funds_invested"
+                                                 else number(v, decimals=0)
+                                                 for m, v in zip(rec["measure"], rec["stated_total"])],
+        ("登记表逐项合计" if zh else "Itemised in the registry"): [
+            money(v, lang=lang) if m == "assistance_funds_invested" else number(v, decimals=0)
+            for m, v in zip(rec["measure"], rec["registry_sum"])],
         ("覆盖比例" if zh else "Share itemised"): rec["covered"].map(lambda v: f"{v:.1%}"),
     })
     return rec, [Paragraph(t("note.reconcile", lang)),
