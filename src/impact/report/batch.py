@@ -209,9 +209,10 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
             todo.append(job)
     notes: list[str] = []
     if todo:
-        if precompute is not None:
-            precompute()  # a failure here is the batch's failure: every report would meet it
         runner = get_executor(executor, n_jobs=n_jobs, scheduler=scheduler)
+        # the executor runs ``precompute`` before the first report (a local pool while its workers
+        # start their kernels); a failure there is the batch's failure: every report would meet it
+        before = precompute
         counts = {"ok": 0, "failed": 0}
         # one group per notebook: a warm kernel pre-imports exactly its notebook's modules
         groups: dict[str, list[Job]] = {}
@@ -223,7 +224,8 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
                   dynamic_ncols=True, mininterval=interval, maxinterval=max(interval, 10.0)) as bar:
             bar.set_postfix(ok=0, failed=0, skipped=len(jobs) - len(todo))
             for nb_path, group in groups.items():
-                for res in runner.run(group, notebook_imports(nb_path)):
+                first, before = before, None
+                for res in runner.run(group, notebook_imports(nb_path), before=first):
                     results[res.stem] = res
                     counts[res.status if res.status in counts else "failed"] += 1
                     bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=len(jobs) - len(todo), refresh=False)

@@ -78,13 +78,31 @@ def read_cache(out: Path, year: int, digest: str, code: str) -> dict[str, Any] |
     records ``digest`` and ``year`` (a stale or half-written cache is never read)."""
     if not _current(_meta(out), year, digest):
         return None
+    full = _read_all(out, digest)
     tables: dict[str, Any] = {}
     for name in COUNTY_TABLES:
-        tables[name] = codes_as_str(pd.read_parquet(out / f"{name}.parquet", filters=[("county_code", "==", code)]))
-    tables["event_study"] = pd.read_parquet(out / "event_study.parquet")
-    notes = codes_as_str(pd.read_parquet(out / "notes.parquet"))
-    tables["notes"] = notes[notes["county_code"].isna() | (notes["county_code"] == code)].reset_index(drop=True)
+        df = full[name]
+        tables[name] = df[(df["county_code"] == code).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+    tables["event_study"] = full["event_study"].copy()
+    notes = full["notes"]
+    tables["notes"] = notes[(notes["county_code"].isna() | (notes["county_code"] == code)).fillna(False)
+                            .to_numpy(dtype=bool)].reset_index(drop=True)
     return tables
+
+
+#: The shared tables read in this process: ``(folder, content hash) -> tables`` (one entry).
+_READ: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
+
+
+def _read_all(out: Path, digest: str) -> dict[str, pd.DataFrame]:
+    """Every shared table in ``out``, read once per process for one content hash (tables made
+    under the same hash are the same tables, so a warm kernel reads them once per batch)."""
+    key = (str(out.resolve()), digest)
+    if key not in _READ:
+        _READ.clear()
+        _READ[key] = {name: codes_as_str(pd.read_parquet(out / f"{name}.parquet"))
+                      for name in (*COUNTY_TABLES, "event_study", "notes")}
+    return _READ[key]
 
 
 def precomputed_synth(year: int, inputs: Inputs, processed_dir: str | Path = "") -> pd.DataFrame | None:

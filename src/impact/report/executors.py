@@ -29,10 +29,13 @@ yourself (e.g. with ``srun``) and run ``impact report all --year 2024
 --executor dask --scheduler tcp://HOST:8786``. One thread per worker process
 gives one warm kernel per core.
 
-Every executor's ``run(jobs, preload)`` yields :class:`~impact.report.jobs.JobResult`
-objects as reports complete; a failure of the infrastructure itself (a worker
-process dying) becomes a failed result for the affected job, never an
-exception that stops the batch.
+Every executor's ``run(jobs, preload, before=None)`` calls ``before()`` (the batch's
+precompute of the shared tables) before the first report - the local pool while its
+workers start their kernels, so the two overlap - and yields
+:class:`~impact.report.jobs.JobResult` objects as reports complete; a failure of the
+infrastructure itself (a worker process dying) becomes a failed result for the
+affected job, never an exception that stops the batch. An exception from ``before``
+stops the batch (every report would meet it).
 """
 
 from __future__ import annotations
@@ -111,6 +114,10 @@ def _worker_init(preload: Sequence[str], cwd: str, langs: Sequence[str] = ("zh",
     Finalize(None, _WORKER_KERNEL.stop, exitpriority=10)
 
 
+def _worker_ready() -> None:
+    """A task that only makes the pool start a worker (whose initializer starts its kernel)."""
+
+
 def _worker_run(job: Any) -> Any:
     from impact.report.jobs import execute_job
 
@@ -154,15 +161,24 @@ class LocalExecutor:
     def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
         self.n_jobs = _local_jobs(n_jobs, scheduler)
 
-    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+    def run(self, jobs: Sequence[Any], preload: Sequence[str],
+            before: Callable[[], Any] | None = None) -> Iterator[Any]:
+        """Run ``jobs``; ``before()`` (the shared tables' precompute) runs in this process while
+        the workers start their kernels, and the first report is sent after it returns."""
         n = min(self.n_jobs, len(jobs))
         if n <= 1:
+            if before is not None:
+                before()
             yield from _in_process(jobs, preload)
             return
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["impact.report.jobs", "impact.report.engine", "impact.report.html"])
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
                                  initargs=(list(preload), os.getcwd(), _langs(jobs))) as pool:
+            if before is not None:
+                for _ in range(n):  # each submission to a pool without an idle worker starts one
+                    pool.submit(_worker_ready)
+                before()
             pending = {pool.submit(_worker_run, job): job for job in jobs}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -184,10 +200,13 @@ class ThreadExecutor:
     def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
         self.n_jobs = _local_jobs(n_jobs, scheduler)
 
-    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+    def run(self, jobs: Sequence[Any], preload: Sequence[str],
+            before: Callable[[], Any] | None = None) -> Iterator[Any]:
         from impact.report.jobs import execute_job
         from impact.report.warm import WarmPool
 
+        if before is not None:
+            before()
         n = max(1, min(self.n_jobs, len(jobs)))
         with WarmPool(n, preload, cwd=os.getcwd()) as kernels, ThreadPoolExecutor(n) as pool:
 
@@ -248,7 +267,10 @@ class DaskExecutor:
             raise ReportError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
         self.scheduler = scheduler
 
-    def run(self, jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+    def run(self, jobs: Sequence[Any], preload: Sequence[str],
+            before: Callable[[], Any] | None = None) -> Iterator[Any]:
+        if before is not None:
+            before()
         try:
             from distributed import Client, as_completed
         except ImportError as err:  # pragma: no cover - depends on the extra
