@@ -305,3 +305,26 @@ def test_sector_title_from_programs_and_indicators():
     seeds = progs.assign(program=["好种兴万村", "义诊"])
     assert "良种" in sector_title("agriculture", seeds, ind, "zh")
     assert "蔬菜" not in sector_title("agriculture", seeds, ind, "en").lower()
+
+
+def test_outcome_that_the_programs_do_not_aim_at_is_said():
+    from impact.report.domains import outcome_mismatch
+
+    veg = pd.DataFrame({"sector": ["agriculture"], "program": ["蔬菜行业协会对口帮扶"], "organization": ["某协会"]})
+    seeds = veg.assign(program=["好种兴万村"])
+    assert outcome_mismatch(veg, "agriculture", "grain_yield") == ["vegetables"]
+    assert outcome_mismatch(seeds, "agriculture", "grain_yield") == []
+    assert outcome_mismatch(veg.assign(program=["某项目"]), "agriculture", "grain_yield") == []  # domain unknown
+
+
+@needs_data
+@pytest.mark.parametrize(("code", "lang", "said"), [
+    ("530824", "zh", "本县农业产业项目为蔬菜产业"),  # 景谷: vegetables, estimate on grain yield
+    ("530824", "en", "vegetable industry"),
+])
+def test_causal_section_says_when_its_outcome_is_not_the_programs_aim(code, lang, said):
+    sec = _report(code, lang).section("causal")
+    assert sec is not None
+    text = " ".join(sec.paragraphs)
+    assert said in text
+    assert ("粮食单产" if lang == "zh" else "grain yield") in text

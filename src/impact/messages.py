@@ -198,6 +198,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "own pairing).",
     },
     # causal interpretation
+    "causal.outcome_mismatch": {
+        "zh": "注意：本县{sector}项目为{domains}，而本节的结果变量是{outcome}（县级面板中该领域的结果变量），"
+        "它并不直接衡量这些项目的目标；本县项目的成效请以上文分领域成效指标为准。",
+        "en": "Note: this county's {sector} programs ({domains}) do not aim directly at this section's outcome, "
+        "{outcome} (the county panel's outcome for the sector); read the county's own indicators above for "
+        "their results.",
+    },
     "causal.interpret": {
         "zh": "所有县都已结对，因此合成控制法用没有同领域项目的县（它们同样已结对）的加权组合来模拟"
         "“如果没有这一项目，本县会怎样”。项目开始之后实际值与合成值的差距，就是对项目效应的估计。"

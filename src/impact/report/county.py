@@ -44,7 +44,7 @@ from impact.report.render import (
     period_text,
     simulated_banner,
 )
-from impact.report.domains import sector_title
+from impact.report.domains import outcome_mismatch, sector_title
 from impact.report.tables import INDICATOR_SPECS, active_sectors, compute_tables
 from impact.report.text import (
     HEADLINE_TERMS,
@@ -527,6 +527,13 @@ def causal_section(c: Any, tables: dict[str, Any], lang: str, inputs: Inputs, *,
     sec = Section("causal", t("section.causal", lang), lang, simulated=bool(r["simulated"]), seed=inputs.seed,
                   sources=data_sources(c.code, inputs, tables=("county_panel",)))
     sec.paragraphs.append(design("synthetic_control").sentence(lang))
+    mismatch = outcome_mismatch(tables["programs"], str(r["sector"]), str(r["outcome"]))
+    if mismatch:
+        sec.paragraphs.append(t("causal.outcome_mismatch", lang, sector=sector_name(r["sector"], lang).lower() if lang == "en"
+                                else sector_name(r["sector"], lang),
+                                domains=("、" if lang == "zh" else ", ").join(
+                                    t(f"section.domain.{d}", lang) for d in mismatch),
+                                outcome=lab[lang]))
     sec.paragraphs.append(causal_sentence(r, lang, n_post=tables.get("n_post")))
     sec.paragraphs.append(t("causal.interpret", lang))
     caveats = synth_caveats(r, lang)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from impact.i18n import t
 
-__all__ = ["DOMAINS", "MEASURES", "program_domains", "sector_title"]
+__all__ = ["DOMAINS", "DOMAIN_OUTCOMES", "MEASURES", "outcome_mismatch", "program_domains", "sector_title"]
 
 #: Program domains: key, sector and the words that name it in a program's or organisation's name.
 DOMAINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -24,6 +24,12 @@ DOMAINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("hospital", "health", ("医院", "医疗", "手术")),
     ("birth_defects", "health", ("出生缺陷",)),
 )
+
+#: County-panel outcomes each domain's programs aim at (a domain absent here aims at none of them).
+DOMAIN_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "seeds": ("grain_yield",),
+    "hospital": ("referral_out_share",),
+}
 
 #: What an indicator function measures, for the title (``section.measure.<key>`` messages).
 MEASURES: tuple[str, ...] = ("yield_gain", "income_increase", "cost_savings", "reach", "cost_effectiveness")
@@ -57,3 +63,13 @@ def sector_title(sector: str, programs: pd.DataFrame, indicators: pd.DataFrame, 
     if measures:
         what = (what + ("与" if zh else "; ") if what else "") + ("、" if zh else ", ").join(measures)
     return t("section.domain_title", lang, sector=t(f"section.head.{sector}", lang), what=what)
+
+
+def outcome_mismatch(programs: pd.DataFrame, sector: str, outcome: str) -> list[str]:
+    """The county's program domains of ``sector`` when none of them aims at ``outcome``
+    (:data:`DOMAIN_OUTCOMES`), else ``[]``: e.g. ``["vegetables"]`` for a vegetable county whose
+    agriculture estimate measures grain yield. Empty also when no domain is recognised."""
+    domains = program_domains(programs, sector)
+    if not domains or any(outcome in DOMAIN_OUTCOMES.get(d, ()) for d in domains):
+        return []
+    return domains
