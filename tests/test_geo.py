@@ -353,3 +353,12 @@ def test_english_map_labels_are_romanised():
     assert not any(re.search(r"[\u4e00-\u9fff]", s) for s in labels)
     zh = maps.province_choropleth({"530102": 1.0}, lang="zh", labels="prefecture")
     assert "楚雄州" in [a.get_text() for a in zh.axes[0].texts]
+
+
+def test_locator_caption_names_the_prefecture_as_the_map_title_does():
+    from impact.i18n import t
+
+    for lang, name, pref in (("zh", "永善县", "昭通市"), ("en", "Yongshan County", "Zhaotong")):
+        title = t("fig.in_prefecture", lang, name=name, prefecture=pref)
+        caption = t("fig.locator", lang, name=name, prefecture=pref)
+        assert caption.startswith(title)  # the caption says what the main panel shows, then the inset

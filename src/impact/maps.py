@@ -156,6 +156,8 @@ def county_locator_map(
     _polygons(ax, in_pref.geometry, "counties", face=PALETTE["light"], edge=EDGE, width=0.8)
     _polygons(ax, this.geometry, "highlight", face=color, edge=EDGE, width=0.8)
     _polygons(ax, own_pref.geometry, "prefectures", face="none", edge=PREFECTURE_EDGE, width=1.0)
+    from matplotlib.patheffects import withStroke
+
     en = lang == "en"
     for (x, y), name, code in zip(_label_points(in_pref), county_labels(in_pref, lang), in_pref["county_code"]):
         this_one = code == c.code
@@ -165,7 +167,10 @@ def county_locator_map(
             ha="center",
             va="center",
             fontsize=(8 if en else 9) if this_one else (6 if en else 7),
-            color="#ffffff" if this_one else "#4d4d4d",  # white on the highlight's dark fill
+            color="#ffffff" if this_one else "#4d4d4d",
+            # white with a dark outline: readable on the highlight's fill and where a long
+            # (English) name runs past the county's edge onto the light neighbours
+            path_effects=[withStroke(linewidth=2.2, foreground=PREFECTURE_EDGE)] if this_one else None,
         )
     name, prefecture = (c.name, c.prefecture) if not en else (place_name_en(c.name), prefecture_name_en(c.prefecture))
     # with the province inset in a corner of this axes, the title stands above the inset's own title

@@ -284,6 +284,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fig.pairing": {"zh": "结对", "en": "Pairing"},
     "fig.in_prefecture": {"zh": "{name}在{prefecture}中的位置", "en": "{name} within {prefecture}"},
     "fig.in_province": {"zh": "{name}在云南省中的位置", "en": "{name} within Yunnan"},
+    "fig.locator": {"zh": "{name}在{prefecture}中的位置（小图：在云南省中的位置）",
+                    "en": "{name} within {prefecture} (inset: within Yunnan)"},
     "fig.event_title": {"zh": "事件研究：{sector}领域全部结对县", "en": "Event study: all counties paired in {sector}"},
     "fig.effect_map": {"zh": "合成控制效应估计：{outcome}", "en": "Synthetic-control effect: {outcome}"},
     "fig.no_data": {"zh": "无数据", "en": "No data"},

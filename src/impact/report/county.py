@@ -383,7 +383,9 @@ def maps_section(c: Any, tables: dict[str, Any], lang: str, processed_dir: str |
     """County within prefecture and province (from :mod:`impact.maps`); programs by town."""
     sec = Section("maps", t("section.maps", lang), lang)
     shown_name = c.name if lang == "zh" else bilingual(c.name, county_name_en(c.code))
-    sec.figures.append((t("fig.in_province", lang, name=shown_name), locator_map_png(c.code, lang, processed_dir)))
+    prefecture = c.prefecture if lang == "zh" else prefecture_name_en(c.prefecture)
+    sec.figures.append((t("fig.locator", lang, name=shown_name, prefecture=prefecture),
+                        locator_map_png(c.code, lang, processed_dir)))
     progs = tables["programs"]
     towns = progs[progs["towns"].astype(str) != ""] if not progs.empty else progs
     if not towns.empty:
