@@ -328,3 +328,13 @@ def test_causal_section_says_when_its_outcome_is_not_the_programs_aim(code, lang
     text = " ".join(sec.paragraphs)
     assert said in text
     assert ("粮食单产" if lang == "zh" else "grain yield") in text
+
+
+@needs_data
+def test_english_evaluation_background_romanises_places_and_translates_kinds():
+    from impact.evaluation.document import Paragraph
+
+    doc = _report("530625", "en").sections["evaluation"].document
+    text = next(b.text for b in doc.blocks if isinstance(b, Paragraph) and "three-year action" in b.text)
+    assert text.startswith("Yongshan County (Zhaotong)")
+    assert "Trade association (云南省蔬菜行业协会)" in text

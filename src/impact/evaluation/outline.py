@@ -10,6 +10,7 @@ Every number names its source; simulated values are labelled as such.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -140,9 +141,15 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     c = resolve_county(ev.county)
     reg = data.registry
     pr = reg["pairings"][reg["pairings"]["county_code"] == ev.county]
-    orgs = reg["organizations"].set_index("org_id")["name"]
-    names = sorted(set(orgs.reindex(pr["org_id"]).dropna()))
+    org_rows = reg["organizations"].set_index("org_id").reindex(pr["org_id"].unique()).dropna(subset=["name"])
+    names = sorted(set(org_rows["name"]))
     sites = reg["program_sites"][reg["program_sites"]["county_code"] == ev.county]
+    if not zh:  # romanised county and prefecture, translated kinds with the Chinese names beside
+        from impact.romanize import county_name_en, organization_en, prefecture_name_en
+
+        kinds = dict(zip(org_rows["name"], org_rows.get("kind", pd.Series(index=org_rows.index, dtype=object))))
+        names = [organization_en(n, kinds.get(n)) for n in names]
+        c = replace(c, name=county_name_en(c.code), prefecture=prefecture_name_en(c.prefecture))
     out.append(Paragraph(
         (f"{c.name}（{c.prefecture}）参与社会组织助力乡村振兴三年行动。原文记载与本县结对的社会组织 {len(names)} 家"
          f"{'：' + '、'.join(names) if names else ''}；在本县实施的帮扶项目 {sites['program_id'].nunique()} 个。")
