@@ -362,3 +362,19 @@ def test_locator_caption_names_the_prefecture_as_the_map_title_does():
         title = t("fig.in_prefecture", lang, name=name, prefecture=pref)
         caption = t("fig.locator", lang, name=name, prefecture=pref)
         assert caption.startswith(title)  # the caption says what the main panel shows, then the inset
+
+
+def test_choropleth_colour_bar_reads_as_plain_numbers():
+    from impact import maps
+
+    fig = maps.province_choropleth(pd.Series({"530824": 2.0e7, "530625": 3.0e6}), label="yuan")
+    fig.canvas.draw()
+    cax = fig.axes[-1]
+    texts = [t.get_text() for t in cax.get_yticklabels()]
+    assert cax.yaxis.get_offset_text().get_text() == ""  # no "1e7" above the bar
+    assert any("," in s for s in texts) and not any("e" in s for s in texts)
+
+    fig = maps.province_choropleth(pd.Series({"530824": 3, "530625": 1, "532627": 2}), label="n", integer=True)
+    fig.canvas.draw()
+    ticks = fig.axes[-1].get_yticks()
+    assert len(ticks) and all(float(v).is_integer() for v in ticks)  # counts: whole-number ticks

@@ -215,6 +215,17 @@ def county_labels(gdf: Any, lang: Lang) -> list[str]:
     return [place_name_en(str(a)) for a in gdf["alias"]]
 
 
+def _plain_colorbar(cax: Axes, *, integer: bool) -> None:
+    """Colour-bar ticks as plain numbers with thousands separators (never ``1e7`` offsets);
+    whole numbers only when ``integer`` (counts)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis = cax.yaxis  # the colour bar is vertical (legend_kwds above)
+    if integer:
+        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}" if integer or abs(x) >= 100 else f"{x:,.2g}"))
+
+
 def prefecture_labels(gdf: Any, lang: Lang) -> list[str]:
     """Map labels of prefectures: short names in Chinese (``楚雄州``); romanised in English (``Chuxiong``)."""
     if lang == "zh":
@@ -272,6 +283,7 @@ def province_choropleth(
     vmin: float | None = None,
     vmax: float | None = None,
     categories: list[Any] | None = None,
+    integer: bool = False,
 ) -> Figure:
     """Colour each county by ``values`` (a Series indexed by county code or name).
 
@@ -312,6 +324,7 @@ def province_choropleth(
                 legend=True,
                 legend_kwds={"label": label or "", "shrink": 0.6, "pad": 0.01},
             )
+            _plain_colorbar(ax.figure.axes[-1], integer=integer)
         else:
             import matplotlib as mpl
 
@@ -340,6 +353,8 @@ def province_choropleth(
     _last_collection(ax, "prefectures")
 
     if labels != "none":
+        from matplotlib.patheffects import withStroke
+
         layer = pref if labels == "prefecture" else cty
         names = prefecture_labels(layer, lang) if labels == "prefecture" else county_labels(layer, lang)
         for (x, y), name in zip(_label_points(layer), names):
@@ -350,6 +365,8 @@ def province_choropleth(
                 va="center",
                 fontsize=7 if labels == "prefecture" else 4.5,
                 color="#1a1a1a",
+                # a light halo keeps the name readable on the darkest fills of the scale
+                path_effects=[withStroke(linewidth=1.6, foreground="#ffffff")],
             )
     if handles:
         ax.legend(

@@ -272,6 +272,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "headline.funds_own": {"zh": "本县资金（社会组织）", "en": "County's own funds (social organisations)"},
     # figure labels
     "fig.funds": {"zh": "资金（元）", "en": "Funds (yuan)"},
+    "fig.funds_wan": {"zh": "资金（万元）", "en": "Funds (CNY 10,000)"},
     "fig.programs": {"zh": "项目数", "en": "Programs"},
     "fig.gap": {"zh": "实际值 − 合成对照", "en": "Actual − synthetic"},
     "fig.year": {"zh": "年份", "en": "Year"},

@@ -300,14 +300,14 @@ def _maps(reg: dict[str, pd.DataFrame], lang: str) -> list[Block]:
     zh = lang == "zh"
     if not n_prog.empty:
         lab = column_name("n_programs", lang)
-        out.append(Figure(fig_png(maps.province_choropleth(n_prog, lang=lang, label=lab, title=lab)),
+        out.append(Figure(fig_png(maps.province_choropleth(n_prog, lang=lang, label=lab, title=lab, integer=True)),
                           ("图 原文记载的帮扶项目在各县的分布（个）" if zh else
                            "Figure. Programs the article names, by county (count)"), width_cm=14.0))
     if not funds.empty:
-        out.append(Figure(fig_png(maps.province_choropleth(funds, lang=lang, label=t("fig.funds", lang),
+        out.append(Figure(fig_png(maps.province_choropleth(funds / 1e4, lang=lang, label=t("fig.funds_wan", lang),
                                                           title=column_name("funds", lang))),
-                          ("图 原文记载的单县帮扶资金（元；多县项目的资金不计入单县）" if zh else
-                           "Figure. Funds the article states for one county alone (yuan; multi-county funds left out)"),
+                          ("图 原文记载的单县帮扶资金（万元；多县项目的资金不计入单县）" if zh else
+                           "Figure. Funds the article states for one county alone (CNY 10,000; multi-county funds left out)"),
                           width_cm=14.0))
     if out and {"programs", "program_sites", "pairings"} <= set(reg):  # the maps describe; say why not more
         from impact.design import intensity_statement
