@@ -60,3 +60,26 @@ def test_nothing_to_make_means_no_precompute(tmp_path, recording, monkeypatch):
     batch.run_jobs([_job(tmp_path, "a")], executor="recording", progress=False,
                    precompute=lambda: recording.append("precompute"))
     assert recording == []
+
+
+def test_precompute_rebuilds_stale_built_data_before_hashing(tmp_path, monkeypatch):
+    """Built data made by other code is rebuilt before the shared tables are hashed, so the
+    reports (which rebuild it on first use) find the shared tables current."""
+    import json
+
+    from impact import config
+    from impact.build import build, is_stale
+    from impact.report import cache
+    from impact.report.inputs import load_inputs
+
+    proc = tmp_path / "processed"
+    build(config.DATA_RAW, proc)
+    manifest = json.loads((proc / "manifest.json").read_text(encoding="utf-8"))
+    manifest["code_sha256"] = "0" * 64  # as if built by other code
+    (proc / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert is_stale(proc)
+    monkeypatch.setattr(cache, "compute_tables", lambda inputs, year: {})  # the hash is what is checked
+    out = cache.precompute(2024, processed_dir=proc)
+    assert not is_stale(proc)
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["inputs_sha256"] == load_inputs(processed_dir=proc).digest()

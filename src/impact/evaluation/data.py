@@ -43,28 +43,67 @@ def load_data(*, data_dir: str | Path | None = None, processed_dir: str | Path |
     writes), else ``data_dir/simulated/<name>_simulated.parquet``. A table found nowhere is
     simply absent: the indicators reading it stay unscored with the reason. A table is
     labelled simulated by its Parquet metadata (``impact.simulated``) or its file name.
-    """
-    from impact import registry as reg
-    from impact.io import read_parquet_metadata
 
+    The files are read once per process while none of them changes (device, inode, size,
+    modification and change times of every candidate file, present or not, are the key), so
+    a warm report kernel scoring county after county reads them once. The returned tables
+    are shared between calls: treat them as read-only.
+    """
     raw = Path(data_dir) if data_dir is not None else config.DATA_RAW
     proc = Path(processed_dir) if processed_dir is not None else config.DATA_PROCESSED
-    registry = {name: _str_codes(reg.read(name, raw / "registry")) for name in reg.tables()}
-    tables: dict[str, pd.DataFrame] = {}
-    simulated: dict[str, bool] = {}
-    files: dict[str, str] = {}
-    for name in TABLES:
-        for p in (proc / f"{name}.parquet", proc / f"{name}_simulated.parquet",
-                  raw / "simulated" / f"{name}_simulated.parquet"):
-            if p.is_file():
-                tables[name] = _str_codes(pd.read_parquet(p))
-                simulated[name] = read_parquet_metadata(p).get("impact.simulated") == "true" or "simulated" in p.name
-                files[name] = str(p)
-                break
+    key = (str(raw.resolve()), str(proc.resolve()), tuple(_stamp(p) for p in _candidates(raw, proc)))
+    known = _LOADED.get(key)
+    if known is None:
+        _LOADED.clear()  # one set of files per process is what reports use; never grow without bound
+        known = _LOADED[key] = _read(raw, proc)
     survey = None
     if satisfaction is not None:
         from impact.evaluation.satisfaction import read_survey, validate_survey
 
         survey = (validate_survey(satisfaction) if isinstance(satisfaction, pd.DataFrame)
                   else read_survey(satisfaction))
-    return EvaluationData(registry=registry, tables=tables, simulated=simulated, satisfaction=survey, files=files)
+    return EvaluationData(registry=dict(known.registry), tables=dict(known.tables), simulated=dict(known.simulated),
+                          satisfaction=survey, files=dict(known.files))
+
+
+#: The files read in this process, keyed by folders and the stamps of every candidate file.
+_LOADED: dict[tuple[object, ...], EvaluationData] = {}
+
+
+def _table_paths(name: str, raw: Path, proc: Path) -> tuple[Path, ...]:
+    return (proc / f"{name}.parquet", proc / f"{name}_simulated.parquet",
+            raw / "simulated" / f"{name}_simulated.parquet")
+
+
+def _candidates(raw: Path, proc: Path) -> list[Path]:
+    """Every file :func:`load_data` may read, in the order it looks for them."""
+    from impact import registry as reg
+
+    return [raw / "registry" / f"{name}.csv" for name in reg.tables()] + \
+        [p for name in TABLES for p in _table_paths(name, raw, proc)]
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _read(raw: Path, proc: Path) -> EvaluationData:
+    from impact import registry as reg
+    from impact.io import read_parquet_metadata
+
+    registry = {name: _str_codes(reg.read(name, raw / "registry")) for name in reg.tables()}
+    tables: dict[str, pd.DataFrame] = {}
+    simulated: dict[str, bool] = {}
+    files: dict[str, str] = {}
+    for name in TABLES:
+        for p in _table_paths(name, raw, proc):
+            if p.is_file():
+                tables[name] = _str_codes(pd.read_parquet(p))
+                simulated[name] = read_parquet_metadata(p).get("impact.simulated") == "true" or "simulated" in p.name
+                files[name] = str(p)
+                break
+    return EvaluationData(registry=registry, tables=tables, simulated=simulated, files=files)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -40,12 +41,14 @@ class Evaluation:
     table: pd.DataFrame
     system_file: str
 
-    @property
+    @cached_property
     def subtotals(self) -> pd.DataFrame:
+        """Per first-level group (:func:`~impact.evaluation.scoring.subtotals`), computed once."""
         return subtotals(self.table)
 
-    @property
+    @cached_property
     def total(self) -> Total:
+        """The total (:func:`~impact.evaluation.scoring.total`), computed once."""
         return total(self.table)
 
 

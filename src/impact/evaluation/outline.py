@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -113,22 +114,32 @@ def _conclusion(ev: Evaluation, lang: str) -> str:
 
 
 def _group_figure(ev: Evaluation, lang: str) -> Figure:
+    s = ev.subtotals
+    labels = tuple(s["level1"]) if lang == "zh" else tuple(LEVEL1_EN[x] for x in s["level1"])
+    png = _group_png(labels, tuple(s["weight"].astype(float)), tuple(s["scored_weight"].astype(float)),
+                     tuple(s["score"].astype(float)), lang)
+    cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
+    return Figure(png, cap, width_cm=14.0)
+
+
+@lru_cache(maxsize=32)
+def _group_png(labels: tuple[str, ...], weight: tuple[float, ...], scored_weight: tuple[float, ...],
+               score: tuple[float, ...], lang: str) -> bytes:
+    """PNG of the weight and score bars by group; the image depends only on its arguments, so
+    counties with the same subtotals share one rendering per process."""
     from impact.plots import new_figure, to_png
 
-    s = ev.subtotals
     fig, ax = new_figure(6.5, 3.0)
-    labels = list(s["level1"]) if lang == "zh" else [LEVEL1_EN[x] for x in s["level1"]]
-    y = np.arange(len(s))[::-1]
-    ax.barh(y, s["weight"], color="#dbe4ee", label="分值" if lang == "zh" else "weight")
-    ax.barh(y, s["scored_weight"], color="#a9c6de", label="已评分分值" if lang == "zh" else "scored weight")
-    ax.barh(y, s["score"], color="#1f5f8b", height=0.5, label="得分" if lang == "zh" else "score")
-    ax.set_yticks(y, labels)
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, weight, color="#dbe4ee", label="分值" if lang == "zh" else "weight")
+    ax.barh(y, scored_weight, color="#a9c6de", label="已评分分值" if lang == "zh" else "scored weight")
+    ax.barh(y, score, color="#1f5f8b", height=0.5, label="得分" if lang == "zh" else "score")
+    ax.set_yticks(y, list(labels))
     ax.set_xlabel("分" if lang == "zh" else "points")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
-    cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
-    return Figure(to_png(fig, dpi=150), cap, width_cm=14.0)
+    return to_png(fig, dpi=150)
 
 
 def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:

@@ -155,8 +155,30 @@ def read_system(path: str | Path | None = None) -> pd.DataFrame:
         Every problem at once: missing columns, unknown vocabulary, non-numeric weights or
         targets, unparsable thresholds, duplicated ids, and weights of a scope that do not
         sum to 100 (rows with scope ``all`` count in both the province and the county system).
+
+    A file read and validated once is not read again in the same process while it is unchanged
+    (device, inode, size, modification and change times); each call returns its own copy.
     """
     path = Path(path) if path is not None else DEFAULT_SYSTEM
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _READ:
+        return _READ[key].copy()
+    out = _read_system(path)
+    if key is not None:
+        _READ.clear()  # the reports of a process read one system; never grow without bound
+        _READ[key] = out.copy()
+    return out
+
+
+#: The system file read in this process: (path, file stamp) -> validated table.
+_READ: dict[tuple[object, ...], pd.DataFrame] = {}
+
+
+def _read_system(path: Path) -> pd.DataFrame:
     file = _display(path)
     if not path.is_file():
         raise InputError(Problem(file, None, None, None, "an indicator system CSV file"))

@@ -59,6 +59,7 @@ def precompute(year: int, out_dir: str | Path | None = None, *, data_dir: str | 
     notebooks (with its own ``force``); each notebook then reads its slice.
     """
     out = Path(out_dir) if out_dir is not None else cache_dir(year, processed_dir)
+    _processed_current(processed_dir)
     inputs = load_inputs(data_dir, processed_dir)
     digest = inputs.digest()
     if not force and _current(_meta(out), year, digest):
@@ -71,6 +72,21 @@ def precompute(year: int, out_dir: str | Path | None = None, *, data_dir: str | 
         write_parquet(df, out / f"{name}.parquet")
     write_json({"year": int(year), "inputs_sha256": digest}, out / "meta.json")
     return out
+
+
+def _processed_current(processed_dir: str | Path) -> None:
+    """Rebuild a stale built-data folder now (``impact data build``), as every county report
+    would on its first look at the user's own programs
+    (:func:`impact.report.county.with_own_programs`): same folder, same condition (a
+    ``manifest.json`` there), same rule (:func:`impact.build.is_stale`). Done here, once,
+    before the content hash is taken, the shared tables describe the data the reports read;
+    otherwise the first report's rebuild would leave them stale and every county would
+    compute its own tables."""
+    proc = resolve_dirs("", processed_dir)[1]
+    if (proc / "manifest.json").is_file():
+        from impact.build import _ensure  # noqa: PLC0415 - the rule provenance applies
+
+        _ensure(proc, None)
 
 
 def read_cache(out: Path, year: int, digest: str, code: str) -> dict[str, Any] | None:

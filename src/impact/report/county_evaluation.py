@@ -55,6 +55,11 @@ class EvaluationPart:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        # the notebook's plain-text form of the section (its HTML form is what a report shows):
+        # short, not a dump of the document's figures and the scoring table
+        return f"EvaluationPart(key={self.key!r}, title={self.title!r}, lang={self.lang!r}, simulated={self.simulated})"
+
 
 def county_evaluation(county: str | int, year: int = 2024, lang: str = "zh", data_dir: str | Path = "",
                       processed_dir: str | Path = "", *, sheet: pd.DataFrame | str | Path | None = None,
