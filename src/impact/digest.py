@@ -47,6 +47,17 @@ DERIVED_SUFFIXES: tuple[str, ...] = (".duckdb", ".duckdb.wal", ".wal")
 _SHA_MEMO: dict[tuple[int, int, int, int, int], str] = {}
 
 
+def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int, int, int, int] | None:
+    """The file's identity and change stamps: device, inode, size, modification and change
+    times in nanoseconds (``None`` when it does not exist). Any write, in place or by rename
+    over it, changes the stamp: the key of every per-process memo of a file's contents."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of the bytes of file ``path`` (read in ``chunk``-byte blocks).
 
@@ -55,8 +66,9 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     rename over it) hashes the bytes again. A warm report kernel thus reads each input
     and code file once per batch instead of once per report.
     """
-    st = os.stat(path)
-    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    key = file_stamp(path)
+    if key is None:
+        raise FileNotFoundError(path)
     known = _SHA_MEMO.get(key)
     if known is not None:
         return known

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact import config
+from impact.digest import file_stamp
 
 #: Evaluation tables read by indicators and estimators (processed Parquet first, then raw).
 TABLES: tuple[str, ...] = ("beneficiaries", "cost_ledger", "county_panel", "households", "patients", "plot_trials")
@@ -51,7 +52,7 @@ def load_data(*, data_dir: str | Path | None = None, processed_dir: str | Path |
     """
     raw = Path(data_dir) if data_dir is not None else config.DATA_RAW
     proc = Path(processed_dir) if processed_dir is not None else config.DATA_PROCESSED
-    key = (str(raw.resolve()), str(proc.resolve()), tuple(_stamp(p) for p in _candidates(raw, proc)))
+    key = (str(raw.resolve()), str(proc.resolve()), tuple(file_stamp(p) for p in _candidates(raw, proc)))
     known = _LOADED.get(key)
     if known is None:
         _LOADED.clear()  # one set of files per process is what reports use; never grow without bound
@@ -81,14 +82,6 @@ def _candidates(raw: Path, proc: Path) -> list[Path]:
 
     return [raw / "registry" / f"{name}.csv" for name in reg.tables()] + \
         [p for name in TABLES for p in _table_paths(name, raw, proc)]
-
-
-def _stamp(path: Path) -> tuple[int, ...] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _read(raw: Path, proc: Path) -> EvaluationData:

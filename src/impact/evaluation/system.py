@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from impact import config
+from impact.digest import file_stamp
 from impact.errors import InputError, Problem
 
 #: Version of the default indicator system file (bump when its rows change).
@@ -160,11 +161,8 @@ def read_system(path: str | Path | None = None) -> pd.DataFrame:
     (device, inode, size, modification and change times); each call returns its own copy.
     """
     path = Path(path) if path is not None else DEFAULT_SYSTEM
-    try:
-        st = path.stat()
-        key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    except OSError:
-        key = None
+    stamp = file_stamp(path)
+    key = None if stamp is None else (str(path.resolve()), *stamp)
     if key is not None and key in _READ:
         return _READ[key].copy()
     out = _read_system(path)

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from impact import config
-from impact.digest import code_digest, combine, files_digest
+from impact.digest import code_digest, combine, file_stamp, files_digest
 
 __all__ = ["Inputs", "REGISTRY_TABLES", "SIMULATED_TABLES", "filter_codes", "load_inputs", "resolve_dirs"]
 
@@ -122,14 +122,6 @@ def filter_codes(df: pd.DataFrame, codes: Sequence[str] | None) -> pd.DataFrame:
     return df[df["county_code"].isin(list(codes))]
 
 
-def _stamp(path: Path) -> tuple[int, ...] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def _candidates(raw: Path, proc: Path) -> list[Path]:
     """Every file :func:`load_inputs` may read, in the order it looks for them."""
     out = [raw / "geo" / "counties.csv"]
@@ -161,7 +153,7 @@ def load_inputs(data_dir: str | Path = "", processed_dir: str | Path = "") -> In
     their Parquet metadata (``impact.simulated = "true"``) or their file name.
     """
     raw, proc = resolve_dirs(data_dir, processed_dir)
-    key = (str(raw.resolve()), str(proc.resolve()), tuple(_stamp(p) for p in _candidates(raw, proc)))
+    key = (str(raw.resolve()), str(proc.resolve()), tuple(file_stamp(p) for p in _candidates(raw, proc)))
     known = _LOADED.get(key)
     if known is None:
         _LOADED.clear()  # one set of inputs per process is what reports use; never grow without bound
