@@ -52,9 +52,12 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int, int, int, int] |
     times in nanoseconds (``None`` when it does not exist). Any write, in place or by rename
     over it, changes the stamp: the key of every per-process memo of a file's contents."""
     try:
-        st = os.stat(path)
+        return _stamp_of(os.stat(path))
     except OSError:
         return None
+
+
+def _stamp_of(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
@@ -66,9 +69,8 @@ def file_sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     rename over it) hashes the bytes again. A warm report kernel thus reads each input
     and code file once per batch instead of once per report.
     """
-    key = file_stamp(path)
-    if key is None:
-        raise FileNotFoundError(path)
+    st = os.stat(path)  # an unreadable path raises its own OSError (missing, symlink loop, ...)
+    key = _stamp_of(st)
     known = _SHA_MEMO.get(key)
     if known is not None:
         return known
