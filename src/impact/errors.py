@@ -52,9 +52,27 @@ class InputError(ImpactError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         self.title = title
-        lines = [str(p) for p in self.problems]
+        lines = [str(p) for p in self.ordered]
         head = f"{title} ({len(lines)} problem{'s' if len(lines) != 1 else ''})" if title else None
         super().__init__("\n".join(([head] if head else []) + lines))
+
+    @property
+    def ordered(self) -> list[Problem]:
+        """The problems in the order a reader goes through the file (:func:`_reading_order`)."""
+        return _reading_order(self.problems)
+
+
+def _reading_order(problems: Sequence[Problem]) -> list[Problem]:
+    """Problems as a reader goes through the file: by file (in order of first mention), then
+    table-level problems, then by row; a line without row or column (e.g. "N more problems
+    not shown") last. Stable, so problems of one row keep the order they were found in."""
+    first = {f: i for i, f in reversed(list(enumerate(p.file for p in problems)))}
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        bucket = 2 if p.row is None and p.column is None else (0 if p.row is None else 1)
+        return (first[p.file], bucket, p.row or 0)
+
+    return sorted(problems, key=key)
 
 
 class UnknownCountyError(ImpactError):

@@ -14,7 +14,7 @@ from impact.errors import ImpactError, InputError
 def _echo_problems(err: InputError) -> None:
     if err.title:
         click.echo(f"error: {err.title} ({len(err.problems)} problem{'s' if len(err.problems) != 1 else ''})", err=True)
-    for p in err.problems:
+    for p in err.ordered:
         click.echo(f"  {p}" if err.title else f"error: {p}", err=True)
 
 
