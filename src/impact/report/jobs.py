@@ -238,16 +238,15 @@ def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
 
 
 def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
-    """Import what :func:`execute_job` writes reports with (nbconvert's HTML exporter and its
-    templates per language, openpyxl) before the first report. Run while a kernel starts; an
-    import error here is met again, and reported, by the report that needs the module."""
-    from impact.report.html import exporter_for
+    """Load what :func:`execute_job` writes reports with (the page template and its stylesheets,
+    openpyxl) before the first report. Run while a kernel starts; an error here is met again,
+    and reported, by the report that needs it."""
+    from impact.report import html
 
     try:
-        for lang in langs:
-            exporter_for(lang)
+        html.warm(langs)
         import openpyxl  # noqa: F401
-    except ImportError:
+    except (ImportError, ReportError):
         return
 
 
@@ -266,9 +265,11 @@ def execute_job(job: Job, kernel: Any) -> JobResult:
         page = to_html(nb, title=job.title, lang=job.lang, name=job.stem)
         tables = collect.read_tables(side)
         headlines = collect.read_headlines(side)
-        import nbformat
+        # papermill read and validated the notebook and nbclient built its outputs: written without
+        # validating it again (nbformat.v4's own writer, as nbformat.writes after its check)
+        from nbformat.v4.nbjson import writes as ipynb_json
 
-        ipynb_text = nbformat.writes(nb)
+        ipynb_text = ipynb_json(nb)
         kinds = (["xlsx"] if tables else []) + ["ipynb"] + (["pdf"] if "pdf" in job.formats else []) + ["html"]
         with staged([outputs[k] for k in kinds]) as temps:
             tmp = dict(zip(kinds, temps))
