@@ -211,10 +211,13 @@ def test_report_workbook_cells_are_not_formulas(tmp_path):
     p = tmp_path / "r.xlsx"
     write_workbook({"programs": pd.DataFrame({"program": PAYLOADS})}, p, title="t")
     wb = openpyxl.load_workbook(p)
-    cells = [c for ws in wb.worksheets for row in ws.iter_rows(min_row=2) for c in row if c.value in PAYLOADS]
+    from openpyxl.utils.escape import unescape  # OOXML's _x000D_ for a carriage return (Excel decodes it)
+
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(min_row=2) for c in row
+             if isinstance(c.value, str) and unescape(c.value) in PAYLOADS]
     assert [c.data_type for c in cells] == ["s"] * len(PAYLOADS)
     # text stays as written, shown and kept as text by the cell's quote-prefix style
-    assert all(c.quotePrefix for c in cells if neutralise_cell(c.value) != c.value)
+    assert all(c.quotePrefix for c in cells if neutralise_cell(unescape(c.value)) != unescape(c.value))
 
 
 def test_balance_workbook_cells_are_not_formulas(tmp_path):

@@ -12,6 +12,12 @@ calls write there and the engine turns the folder into the workbook and the
 index entry. Run by hand (JupyterLab, plain papermill), the calls do nothing
 and return their input, so a notebook behaves the same everywhere.
 
+Tables travel as pickles (``pickle`` protocol 5): the side folder is private to one
+report (created by the engine with ``tempfile.mkdtemp``, readable by its owner only),
+written by that report's kernel and read back by the same engine with the same
+packages, then removed; a pickle costs a fraction of a millisecond each way where a
+Parquet file took 2–4 ms to write and 3 ms to read.
+
 Stdlib only at import; pandas is used only when a table is written.
 """
 
@@ -20,11 +26,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any
 
 COLLECT_ENV = "IMPACT_REPORT_COLLECT"
+_SUFFIX = ".pickle"
 _NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,64}$")
 
 
@@ -48,7 +56,7 @@ def _check_name(name: str) -> str:
 def table(name: str, df: Any) -> Any:
     """Register DataFrame ``df`` as table ``name`` of the report; returns ``df``.
 
-    Written as Parquet to ``<side folder>/tables/<order>_<name>.parquet`` (the
+    Written as a pickle to ``<side folder>/tables/<order>_<name>.pickle`` (the
     order of registration is kept as the sheet order).
     """
     _check_name(name)
@@ -57,15 +65,16 @@ def table(name: str, df: Any) -> Any:
         return df
     tables = folder / "tables"
     tables.mkdir(parents=True, exist_ok=True)
-    existing = sorted(p for p in tables.glob("*.parquet") if p.stem.split("_", 1)[1] != name)
-    for p in tables.glob(f"*_{name}.parquet"):
+    existing = sorted(p for p in tables.glob(f"*{_SUFFIX}") if p.stem.split("_", 1)[1] != name)
+    for p in tables.glob(f"*_{name}{_SUFFIX}"):
         p.unlink()
     order = len(existing)
     frame = df.copy()
     frame.columns = [str(c) for c in frame.columns]
     if not _is_default_index(frame):
         frame = frame.reset_index()
-    frame.to_parquet(tables / f"{order:03d}_{name}.parquet", index=False)
+    with open(tables / f"{order:03d}_{name}{_SUFFIX}", "wb") as fh:
+        pickle.dump(frame, fh, protocol=5)
     return df
 
 
@@ -106,13 +115,12 @@ def _jsonable(value: Any) -> Any:
 
 def read_tables(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """Tables registered in side folder ``folder``, in registration order."""
-    import pandas as pd
-
     tables = Path(folder) / "tables"
     out: dict[str, Any] = {}
     if tables.is_dir():
-        for p in sorted(tables.glob("*.parquet")):
-            out[p.stem.split("_", 1)[1]] = pd.read_parquet(p)
+        for p in sorted(tables.glob(f"*{_SUFFIX}")):
+            with open(p, "rb") as fh:
+                out[p.stem.split("_", 1)[1]] = pickle.load(fh)  # noqa: S301 - the engine's own private folder
     return out
 
 

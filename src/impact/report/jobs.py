@@ -239,13 +239,13 @@ def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
 
 def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
     """Load what :func:`execute_job` writes reports with (the page template and its stylesheets,
-    openpyxl) before the first report. Run while a kernel starts; an error here is met again,
+    xlsxwriter) before the first report. Run while a kernel starts; an error here is met again,
     and reported, by the report that needs it."""
     from impact.report import html
 
     try:
         html.warm(langs)
-        import openpyxl  # noqa: F401
+        import xlsxwriter  # noqa: F401
     except (ImportError, ReportError):
         return
 
