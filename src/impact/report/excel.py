@@ -308,7 +308,7 @@ def _write_sheet(fmt: Mapping[str, Any], ws: Any, header: list[str], rows: list[
     formats = [number_format(col, [r[j] for r in rows]) for j, col in enumerate(columns)]
     for i, r in enumerate(rows, start=1):
         for j, v in enumerate(r):
-            if v is None:
+            if v is None or v == "":  # missing and empty text: no cell
                 continue
             if isinstance(v, str):
                 if is_dangerous_text(v):
