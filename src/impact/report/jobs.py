@@ -253,7 +253,10 @@ def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
 def execute_job(job: Job, kernel: Any) -> JobResult:
     """Run ``job`` on warm kernel ``kernel``; never raises (failures become a result)."""
     from impact.report import collect, excel
+    from impact.report._fastimport import import_notebook_stack
     from impact.report.html import to_html
+
+    import_notebook_stack()  # before papermill (kernel.run) or nbformat load jsonschema: see _fastimport
 
     t0 = time.perf_counter()
     out_dir = Path(job.out_dir)
