@@ -162,7 +162,10 @@ def test_real_reports_as_nbconvert(tmp_path):
     assert [r.status for r in results] == ["ok"] * 3, [r.error for r in results]
     for job in todo:
         out = job.outputs()
-        nb = nbformat.read(out["ipynb"], as_version=4)
+        text = out["ipynb"].read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)  # written without a second validation, still a valid nbformat 4 notebook
+        assert nb.nbformat == 4 and text == nbformat.writes(nb)  # byte for byte what nbformat writes
         written = out["html"].read_text(encoding="utf-8")
         assert written == page_html.to_html(nb, title=job.title, lang=job.lang)
         assert_same_page(written, _reference(nb, job.title, job.lang, tmp_path))

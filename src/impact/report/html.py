@@ -115,7 +115,7 @@ def _template() -> Any:
     return env.get_template(TEMPLATE_FILE), css
 
 
-def warm(langs: Any = ("zh",)) -> None:
+def warm() -> None:
     """Read the template and stylesheets now (a worker does it while its kernel starts)."""
     _template()
 

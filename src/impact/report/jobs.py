@@ -240,11 +240,11 @@ def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
 def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
     """Load what :func:`execute_job` writes reports with (the page template and its stylesheets,
     xlsxwriter) before the first report. Run while a kernel starts; an error here is met again,
-    and reported, by the report that needs it."""
+    and reported, by the report that needs it. One template serves every language in ``langs``."""
     from impact.report import html
 
     try:
-        html.warm(langs)
+        html.warm()
         import xlsxwriter  # noqa: F401
     except (ImportError, ReportError):
         return
