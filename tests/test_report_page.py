@@ -149,17 +149,19 @@ def test_output_only_a_script_can_show_fails_the_report():
 @pytest.mark.skipif(not (config.DATA_PROCESSED / "manifest.json").is_file(),
                     reason="processed data not built (impact data build)")
 def test_real_reports_as_nbconvert(tmp_path):
-    """Two counties (景谷 with article data and charts, 五华 without) and the province, executed once."""
+    """Two counties (景谷 with article data and charts, in Chinese and English; 五华 without) and the
+    province, executed once."""
     from impact.pagecheck import text_problems
     from impact.report import batch, jobs
 
     todo = batch.county_jobs(["530824", "530102"], 2024, "zh", out_root=tmp_path / "r")
+    todo += batch.county_jobs(["530824"], 2024, "en", out_root=tmp_path / "r")
     todo.append(batch.province_job(2024, "zh", out_root=tmp_path / "r"))
     from impact.report.warm import WarmKernel
 
     with WarmKernel() as kernel:
         results = [jobs.execute_job(job, kernel) for job in todo]
-    assert [r.status for r in results] == ["ok"] * 3, [r.error for r in results]
+    assert [r.status for r in results] == ["ok"] * 4, [r.error for r in results]
     for job in todo:
         out = job.outputs()
         text = out["ipynb"].read_text(encoding="utf-8")
