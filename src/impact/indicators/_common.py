@@ -9,7 +9,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impact.errors import ImpactError, InputError, Problem
 
@@ -119,6 +118,8 @@ def group_sums(values: np.ndarray, group_of_column: np.ndarray, n_groups: int) -
 
 def t_interval(est: Any, se: Any, df: Any, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Student-t statistic, two-sided p-value and interval ``est ± t_{df,1-α/2}·se`` (NaN-safe)."""
+    from scipy import stats  # here, not at import: a cached report never computes an interval
+
     est = np.asarray(est, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.asarray(df, dtype=float)
