@@ -87,11 +87,31 @@ def stamp_simulated(fig: Any, lang: Lang = "zh") -> Any:
 
 def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "zh") -> bytes:
     """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical);
-    ``simulated=True`` stamps it first (:func:`stamp_simulated`)."""
+    ``simulated=True`` stamps it first (:func:`stamp_simulated`).
+
+    The figure's layout engine (tight or constrained) runs here once, at the output ``dpi``,
+    and is then set aside for the one real draw: the image is byte-identical to ``savefig``
+    with the engine on, without its draw-disabled pre-pass over every artist and its second
+    layout run inside the draw (about 40% of the time of ``savefig``).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     if simulated:
         stamp_simulated(fig, lang)
+    engine = fig.get_layout_engine()
+    canvas, own_dpi = fig.canvas, fig.dpi
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    try:
+        FigureCanvasAgg(fig)  # attaches itself as fig.canvas; its renderer measures the text
+        fig.dpi = dpi
+        if engine is not None and fig.axes:
+            engine.execute(fig)
+            fig._layout_engine = None  # laid out above: no pre-pass, no re-layout in the draw
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        fig._layout_engine = engine
+        fig.dpi = own_dpi
+        fig.set_canvas(canvas)
     return buf.getvalue()
 
 
@@ -102,6 +122,29 @@ def to_image(fig: Any, dpi: int = 110):
     return Image(data=to_png(fig, dpi=dpi), format="png")
 
 
+def _desaturate(color: str, prop: float) -> tuple[float, float, float]:
+    """``color`` with its HLS saturation times ``prop`` (seaborn's bar colour, saturation 0.75)."""
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    h, lum, sat = colorsys.rgb_to_hls(*to_rgb(color))
+    return colorsys.hls_to_rgb(h, lum, sat * prop)
+
+
+def _bars(ax: Any, labels: list[str], values: np.ndarray) -> None:
+    """Horizontal bars, one per label from the top, as seaborn's categorical ``barplot`` draws
+    them (bar height 0.8, colour at saturation 0.75, category ticks, no y grid), without
+    importing seaborn (a second on a report's first chart)."""
+    n = len(labels)
+    pos = np.arange(n, dtype=float)
+    color = _desaturate(PALETTE["main"], 0.75)
+    ax.barh(pos - 0.4, values, height=0.8, align="edge", color=color)
+    ax.set_yticks(pos, labels)
+    ax.yaxis.grid(False)
+    ax.set_ylim(n - 0.5, -0.5)
+
+
 def bar_chart(
     data: pd.DataFrame,
     label: str,
@@ -110,7 +153,6 @@ def bar_chart(
     lang: Lang = "zh",
     xlabel: str | None = None,
     title: str | None = None,
-    hue: str | None = None,
     ax: Any = None,
     max_bars: int = 20,
     money: bool = False,
@@ -120,27 +162,14 @@ def bar_chart(
     Used for programs per sector and funds per program or prefecture. Bars are
     annotated with the value in report number format (万/亿 in Chinese).
     """
-    import seaborn as sns
-
-    df = data[[label, value] + ([hue] if hue else [])].dropna(subset=[value])
+    df = data[[label, value]].dropna(subset=[value])
     df = df.sort_values(value, ascending=False).head(max_bars)
     fig, ax = _axes(ax, 7.0, max(2.2, 0.38 * len(df) + 1.2))
     if df.empty:
         ax.text(0.5, 0.5, t("fig.no_data", lang), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    df = df.assign(**{label: df[label].astype(str)})
-    sns.barplot(
-        data=df,
-        y=label,
-        x=value,
-        hue=hue,
-        ax=ax,
-        orient="h",
-        color=None if hue else PALETTE["main"],
-        dodge=False,
-        legend=bool(hue),
-    )
+    _bars(ax, df[label].astype(str).tolist(), df[value].to_numpy(dtype=float))
     for patch, v in zip(ax.patches, df[value].to_numpy()):
         ax.annotate(
             fmt_number(v, lang) + ("元" if money and lang == "zh" else ""),
