@@ -96,9 +96,9 @@ def wilson_interval(k: np.ndarray | float, n: np.ndarray | float, level: float =
     normal quantile; NaN where ``n = 0``.
     """
     k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    from scipy import stats  # here, not at import (scipy.stats costs ~0.7 s)
+    from scipy.special import ndtri  # the normal quantile scipy.stats.norm.ppf evaluates, without scipy.stats
 
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = ndtri(1 - (1 - level) / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
