@@ -85,6 +85,11 @@ def stamp_simulated(fig: Any, lang: Lang = "zh") -> Any:
     return fig
 
 
+#: zlib level of the report PNGs: 3 encodes in about half the time of Pillow's default 6, for
+#: files 4–8% larger (the same pixels).
+PNG_COMPRESS_LEVEL = 3
+
+
 def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "zh") -> bytes:
     """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical);
     ``simulated=True`` stamps it first (:func:`stamp_simulated`).
@@ -107,7 +112,7 @@ def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "z
         if engine is not None and fig.axes:
             engine.execute(fig)
             fig._layout_engine = None  # laid out above: no pre-pass, no re-layout in the draw
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     finally:
         fig._layout_engine = engine
         fig.dpi = own_dpi
