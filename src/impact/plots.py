@@ -315,14 +315,18 @@ def gap_plot(
     placebo gaps of every other ``unit`` in grey and a vertical line at ``pairing_year``."""
     fig, ax = _axes(ax, 7.0, 4.0)
     placebo = gaps[gaps[unit].astype(str) != str(treated)]
-    first = True
-    for _, g in placebo.groupby(unit, sort=True):
-        g = g.sort_values(time)
-        ax.plot(
-            g[time], g[gap], color=PALETTE["light"], linewidth=1,
-            label=t("fig.placebo", lang) if first else None,
-        )
-        first = False
+    lines = [g.sort_values(time)[[time, gap]].to_numpy(dtype=float) for _, g in placebo.groupby(unit, sort=True)]
+    if lines:
+        # the first placebo as a line (the legend's entry), the other ~120 as one collection drawn
+        # with a line's style: the same pixels at a fraction of the cost of one Line2D each
+        from matplotlib import rcParams
+        from matplotlib.collections import LineCollection
+
+        ax.plot(lines[0][:, 0], lines[0][:, 1], color=PALETTE["light"], linewidth=1, label=t("fig.placebo", lang))
+        if len(lines) > 1:
+            ax.add_collection(LineCollection(lines[1:], colors=PALETTE["light"], linewidths=1,
+                                             capstyle=rcParams["lines.solid_capstyle"],
+                                             joinstyle=rcParams["lines.solid_joinstyle"]), autolim=True)
     own = gaps[gaps[unit].astype(str) == str(treated)].sort_values(time)
     ax.plot(own[time], own[gap], color=PALETTE["accent"], linewidth=2.2, label=t("fig.treated", lang))
     ax.axhline(0, color=PALETTE["muted"], linewidth=1)
