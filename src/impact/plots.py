@@ -25,7 +25,9 @@ draws it with the function above that the reports use (bilingual labels, CJK fon
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 from typing import Any
 
 import numpy as np
@@ -90,6 +92,34 @@ def stamp_simulated(fig: Any, lang: Lang = "zh") -> Any:
 PNG_COMPRESS_LEVEL = 3
 
 
+_RENDERERS = threading.local()
+
+
+@functools.cache
+def _canvas_class() -> type:
+    """An Agg canvas drawing on one renderer per thread and pixel size, reused by every figure.
+
+    Matplotlib caches text measurements per renderer: a fresh renderer per figure measures
+    every label of every chart again with the CJK font (the costliest part of a layout). The
+    renderer is cleared before each draw, so the pixels are those of a fresh one.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    class SharedRendererCanvas(FigureCanvasAgg):
+        def get_renderer(self) -> RendererAgg:
+            w, h = self.figure.bbox.size
+            key = (w, h, self.figure.dpi)
+            cache = getattr(_RENDERERS, "by_size", None)
+            if cache is None or len(cache) > 8:
+                cache = _RENDERERS.by_size = {}
+            if key not in cache:
+                cache[key] = RendererAgg(w, h, self.figure.dpi)
+            self.renderer = cache[key]
+            return self.renderer
+
+    return SharedRendererCanvas
+
+
 def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "zh") -> bytes:
     """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical);
     ``simulated=True`` stamps it first (:func:`stamp_simulated`).
@@ -99,15 +129,13 @@ def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "z
     with the engine on, without its draw-disabled pre-pass over every artist and its second
     layout run inside the draw (about 40% of the time of ``savefig``).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     if simulated:
         stamp_simulated(fig, lang)
     engine = fig.get_layout_engine()
     canvas, own_dpi = fig.canvas, fig.dpi
     buf = io.BytesIO()
     try:
-        FigureCanvasAgg(fig)  # attaches itself as fig.canvas; its renderer measures the text
+        _canvas_class()(fig)  # attaches itself as fig.canvas; its renderer measures the text
         fig.dpi = dpi
         if engine is not None and fig.axes:
             engine.execute(fig)
