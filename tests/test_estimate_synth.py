@@ -109,8 +109,12 @@ def test_gap_plot(texas_fit):
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.collections import LineCollection
+
     ax = texas_fit.plot()
-    assert len(ax.lines) > 10
+    # the treated gap and the placebo gaps: lines, and one collection holding all placebos but the first
+    placebos = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
+    assert len(ax.lines) + placebos > 10
     ax2 = texas_fit.plot(kind="path")
     assert len(ax2.lines) >= 2
 

@@ -19,6 +19,8 @@ The drawn layers carry a ``gid`` (``"counties"``, ``"prefectures"``, ``"province
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -102,12 +104,12 @@ def _label_points(gdf: Any) -> np.ndarray:
     return shapely.get_coordinates(shapely.point_on_surface(np.asarray(gdf.geometry)))
 
 
-def _emptiest_corner(ax: Axes, gdf: Any, frac: float) -> tuple[float, float, float, float]:
-    """Axes-fraction bounds of the corner box (``frac`` of each side) overlapping ``gdf`` least."""
+def _emptiest_corner(ax: Axes, union: Any, frac: float) -> tuple[float, float, float, float]:
+    """Axes-fraction bounds of the corner box (``frac`` of each side) overlapping ``union`` (one
+    geometry) least."""
     import shapely
 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    union = shapely.union_all(np.asarray(gdf.geometry))
     best, best_area = (0.0, 0.0), np.inf
     for fx, fy in ((0.0, 0.0), (1 - frac, 0.0), (0.0, 1 - frac), (1 - frac, 1 - frac)):
         box = shapely.box(
@@ -117,6 +119,16 @@ def _emptiest_corner(ax: Axes, gdf: Any, frac: float) -> tuple[float, float, flo
         if area < best_area:
             best, best_area = (fx, fy), area
     return (best[0], best[1], frac, frac)
+
+
+@lru_cache(maxsize=32)
+def _prefecture_union(file: Path, prefecture_code: str) -> Any:
+    """The union of a prefecture's county polygons in ``file`` (one per process and prefecture,
+    like the cached read of :func:`impact.geo.counties`: its counties share it)."""
+    import shapely
+
+    cty = geo.counties(file)
+    return shapely.union_all(np.asarray(cty.loc[cty["prefecture_code"] == prefecture_code, "geometry"]))
 
 
 def county_locator_map(
@@ -182,7 +194,8 @@ def county_locator_map(
 
     small = ins is None
     if ins is None:
-        ins = ax.inset_axes(_emptiest_corner(ax, in_pref, 0.3))
+        union = _prefecture_union(geo._geo_file("counties.parquet", None), c.prefecture_code)
+        ins = ax.inset_axes(_emptiest_corner(ax, union, 0.3))
     pv = geo.province()
     _polygons(ins, pv.geometry, "province", face=PALETTE["light"], edge="none", width=0)
     _polygons(ins, pref.geometry, "prefecture_lines", face="none", edge="#ffffff", width=0.4 if small else 0.8)

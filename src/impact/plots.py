@@ -25,7 +25,9 @@ draws it with the function above that the reports use (bilingual labels, CJK fon
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 from typing import Any
 
 import numpy as np
@@ -85,13 +87,64 @@ def stamp_simulated(fig: Any, lang: Lang = "zh") -> Any:
     return fig
 
 
+#: zlib level of the report PNGs: 3 encodes in about half the time of Pillow's default 6, for
+#: files 4–8% larger (the same pixels).
+PNG_COMPRESS_LEVEL = 3
+
+
+_RENDERERS = threading.local()
+
+
+@functools.cache
+def _canvas_class() -> type:
+    """An Agg canvas drawing on one renderer per thread and pixel size, reused by every figure.
+
+    Matplotlib caches text measurements per renderer: a fresh renderer per figure measures
+    every label of every chart again with the CJK font (the costliest part of a layout). The
+    renderer is cleared before each draw, so the pixels are those of a fresh one.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    class SharedRendererCanvas(FigureCanvasAgg):
+        def get_renderer(self) -> RendererAgg:
+            w, h = self.figure.bbox.size
+            key = (w, h, self.figure.dpi)
+            cache = getattr(_RENDERERS, "by_size", None)
+            if cache is None or len(cache) > 8:
+                cache = _RENDERERS.by_size = {}
+            if key not in cache:
+                cache[key] = RendererAgg(w, h, self.figure.dpi)
+            self.renderer = cache[key]
+            return self.renderer
+
+    return SharedRendererCanvas
+
+
 def to_png(fig: Any, dpi: int = 110, *, simulated: bool = False, lang: Lang = "zh") -> bytes:
     """Render ``fig`` to PNG bytes (no timestamp metadata, so reruns are byte-identical);
-    ``simulated=True`` stamps it first (:func:`stamp_simulated`)."""
+    ``simulated=True`` stamps it first (:func:`stamp_simulated`).
+
+    The figure's layout engine (tight or constrained) runs here once, at the output ``dpi``,
+    and is then set aside for the one real draw: the image is byte-identical to ``savefig``
+    with the engine on, without its draw-disabled pre-pass over every artist and its second
+    layout run inside the draw (about 40% of the time of ``savefig``).
+    """
     if simulated:
         stamp_simulated(fig, lang)
+    engine = fig.get_layout_engine()
+    canvas, own_dpi = fig.canvas, fig.dpi
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    try:
+        _canvas_class()(fig)  # attaches itself as fig.canvas; its renderer measures the text
+        fig.dpi = dpi
+        if engine is not None and fig.axes:
+            engine.execute(fig)
+            fig._layout_engine = None  # laid out above: no pre-pass, no re-layout in the draw
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    finally:
+        fig._layout_engine = engine
+        fig.dpi = own_dpi
+        fig.set_canvas(canvas)
     return buf.getvalue()
 
 
@@ -102,6 +155,29 @@ def to_image(fig: Any, dpi: int = 110):
     return Image(data=to_png(fig, dpi=dpi), format="png")
 
 
+def _desaturate(color: str, prop: float) -> tuple[float, float, float]:
+    """``color`` with its HLS saturation times ``prop`` (seaborn's bar colour, saturation 0.75)."""
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    h, lum, sat = colorsys.rgb_to_hls(*to_rgb(color))
+    return colorsys.hls_to_rgb(h, lum, sat * prop)
+
+
+def _bars(ax: Any, labels: list[str], values: np.ndarray) -> None:
+    """Horizontal bars, one per label from the top, as seaborn's categorical ``barplot`` draws
+    them (bar height 0.8, colour at saturation 0.75, category ticks, no y grid), without
+    importing seaborn (a second on a report's first chart)."""
+    n = len(labels)
+    pos = np.arange(n, dtype=float)
+    color = _desaturate(PALETTE["main"], 0.75)
+    ax.barh(pos - 0.4, values, height=0.8, align="edge", color=color)
+    ax.set_yticks(pos, labels)
+    ax.yaxis.grid(False)
+    ax.set_ylim(n - 0.5, -0.5)
+
+
 def bar_chart(
     data: pd.DataFrame,
     label: str,
@@ -110,7 +186,6 @@ def bar_chart(
     lang: Lang = "zh",
     xlabel: str | None = None,
     title: str | None = None,
-    hue: str | None = None,
     ax: Any = None,
     max_bars: int = 20,
     money: bool = False,
@@ -120,27 +195,14 @@ def bar_chart(
     Used for programs per sector and funds per program or prefecture. Bars are
     annotated with the value in report number format (万/亿 in Chinese).
     """
-    import seaborn as sns
-
-    df = data[[label, value] + ([hue] if hue else [])].dropna(subset=[value])
+    df = data[[label, value]].dropna(subset=[value])
     df = df.sort_values(value, ascending=False).head(max_bars)
     fig, ax = _axes(ax, 7.0, max(2.2, 0.38 * len(df) + 1.2))
     if df.empty:
         ax.text(0.5, 0.5, t("fig.no_data", lang), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    df = df.assign(**{label: df[label].astype(str)})
-    sns.barplot(
-        data=df,
-        y=label,
-        x=value,
-        hue=hue,
-        ax=ax,
-        orient="h",
-        color=None if hue else PALETTE["main"],
-        dodge=False,
-        legend=bool(hue),
-    )
+    _bars(ax, df[label].astype(str).tolist(), df[value].to_numpy(dtype=float))
     for patch, v in zip(ax.patches, df[value].to_numpy()):
         ax.annotate(
             fmt_number(v, lang) + ("元" if money and lang == "zh" else ""),
@@ -281,14 +343,18 @@ def gap_plot(
     placebo gaps of every other ``unit`` in grey and a vertical line at ``pairing_year``."""
     fig, ax = _axes(ax, 7.0, 4.0)
     placebo = gaps[gaps[unit].astype(str) != str(treated)]
-    first = True
-    for _, g in placebo.groupby(unit, sort=True):
-        g = g.sort_values(time)
-        ax.plot(
-            g[time], g[gap], color=PALETTE["light"], linewidth=1,
-            label=t("fig.placebo", lang) if first else None,
-        )
-        first = False
+    lines = [g.sort_values(time)[[time, gap]].to_numpy(dtype=float) for _, g in placebo.groupby(unit, sort=True)]
+    if lines:
+        # the first placebo as a line (the legend's entry), the other ~120 as one collection drawn
+        # with a line's style: the same pixels at a fraction of the cost of one Line2D each
+        from matplotlib import rcParams
+        from matplotlib.collections import LineCollection
+
+        ax.plot(lines[0][:, 0], lines[0][:, 1], color=PALETTE["light"], linewidth=1, label=t("fig.placebo", lang))
+        if len(lines) > 1:
+            ax.add_collection(LineCollection(lines[1:], colors=PALETTE["light"], linewidths=1,
+                                             capstyle=rcParams["lines.solid_capstyle"],
+                                             joinstyle=rcParams["lines.solid_joinstyle"]), autolim=True)
     own = gaps[gaps[unit].astype(str) == str(treated)].sort_values(time)
     ax.plot(own[time], own[gap], color=PALETTE["accent"], linewidth=2.2, label=t("fig.treated", lang))
     ax.axhline(0, color=PALETTE["muted"], linewidth=1)

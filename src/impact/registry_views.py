@@ -253,8 +253,32 @@ def fact_coverage(tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFr
         ``facts`` with ``coverage``, ``n_counties`` (Int64, ``<NA>`` unknown),
         ``n_counties_at_least`` (bool), ``covered_counties`` (sorted codes joined by
         ``,``, ``<NA>`` when none known), ``coverage_zh`` and ``coverage_en``.
+
+    Notes
+    -----
+    Computed once per content of ``facts`` and ``program_sites`` in a process (each county
+    report asks for it): the memo is keyed by the tables' row hashes, columns and dtypes, so
+    an edited table is never answered from it. Returns a copy.
     """
     facts, sites = _tables(tables, "facts", "program_sites")
+    key = (_content_key(facts), _content_key(sites))
+    if _COVERAGE_MEMO.get("key") != key:
+        _COVERAGE_MEMO.clear()
+        _COVERAGE_MEMO.update(key=key, value=_fact_coverage(facts, sites))
+    return _COVERAGE_MEMO["value"].copy()
+
+
+#: The last :func:`fact_coverage` result and the content key of its tables.
+_COVERAGE_MEMO: dict[str, object] = {}
+
+
+def _content_key(df: pd.DataFrame) -> tuple[object, ...]:
+    """What identifies a table's content: its columns, dtypes and a hash of every row and index."""
+    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)),
+            pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+
+
+def _fact_coverage(facts: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     site_codes: dict[str, set[str]] = {}
     for pid, code in zip(sites["program_id"], sites["county_code"]):
         if not pd.isna(code):

@@ -9,7 +9,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impact.errors import ImpactError, InputError, Problem
 
@@ -118,7 +117,14 @@ def group_sums(values: np.ndarray, group_of_column: np.ndarray, n_groups: int) -
 
 
 def t_interval(est: Any, se: Any, df: Any, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Student-t statistic, two-sided p-value and interval ``est ± t_{df,1-α/2}·se`` (NaN-safe)."""
+    """Student-t statistic, two-sided p-value and interval ``est ± t_{df,1-α/2}·se`` (NaN-safe).
+
+    The t distribution's functions are scipy.special's ``stdtr`` (CDF) and ``stdtrit`` (its
+    inverse): the functions ``scipy.stats.t.sf`` and ``.ppf`` evaluate, so the values are the
+    same bits, without importing scipy.stats (about 0.7 s in a fresh process).
+    """
+    from scipy import special
+
     est = np.asarray(est, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.asarray(df, dtype=float)
@@ -126,8 +132,8 @@ def t_interval(est: Any, se: Any, df: Any, level: float) -> tuple[np.ndarray, np
         ok = np.isfinite(se) & (se > 0) & (df > 0)
         stat = np.where(ok, est / np.where(ok, se, 1.0), np.nan)
         dfx = np.where(ok, df, 1.0)
-        p = np.where(ok, 2 * stats.t.sf(np.abs(np.nan_to_num(stat)), dfx), np.nan)
-        q = np.where(ok, stats.t.ppf(0.5 + level / 2, dfx), np.nan)
+        p = np.where(ok, 2 * special.stdtr(dfx, -np.abs(np.nan_to_num(stat))), np.nan)
+        q = np.where(ok, special.stdtrit(dfx, 0.5 + level / 2), np.nan)
     return stat, p, est - q * se, est + q * se
 
 

@@ -11,7 +11,6 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from impact.errors import InputError, Problem
 from impact.results import Result, check_option
@@ -106,6 +105,8 @@ def _irr(net: np.ndarray) -> tuple[float, str]:
     flo, fhi = f(lo), f(hi)
     if not np.isfinite(flo) or not np.isfinite(fhi) or flo * fhi > 0:
         return np.nan, f"NPV does not change sign between {lo:.0%} and {hi:.0%}: IRR undefined"
+    from scipy.optimize import brentq  # here, not at import (scipy.optimize costs ~0.4 s)
+
     return float(brentq(f, lo, hi, xtol=1e-12, maxiter=500)), ""
 
 

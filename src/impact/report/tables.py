@@ -16,7 +16,6 @@ from typing import Any, Sequence
 import pandas as pd
 
 from impact import indicators
-from impact.report.causal import event_study_table, synth_table
 from impact.report.inputs import Inputs, filter_codes
 from impact.report.notes import Notes, call
 from impact.vocab import INDICATOR_SECTORS
@@ -292,6 +291,8 @@ def compute_tables(inputs: Inputs, year: int, codes: Sequence[str] | None = None
     and ``notes`` (:mod:`impact.report.notes`: the estimators' warnings and the parts
     skipped, with reasons).
     """
+    from impact.report.causal import event_study_table, synth_table  # the estimators: only when computing
+
     notes = Notes()
     exp = exposure_tables(inputs.registry, codes)
     facts = county_facts(inputs.registry, exp["programs"], codes)
