@@ -103,7 +103,10 @@ def reset(collect_dir: str | None = None) -> dict[str, Any]:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     if shell is not None:
-        shell.reset(new_session=True)
+        shell.reset(new_session=True)  # ends with a full garbage collection
+    # What survives it (modules and caches a report imported lazily) joins the permanent
+    # generation, so the next reset's collection scans only the next report's objects.
+    gc.freeze()
     os.chdir(_STATE["cwd"])
     sys.path[:] = _STATE["sys_path"]
     _restore_environ(_STATE["environ"])
