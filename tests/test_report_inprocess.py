@@ -142,3 +142,79 @@ def test_a_worker_killed_by_a_notebook_fails_that_report_only(tmp_path):
     assert status == {"530824": "ok", "530102": "failed", "530103": "ok", "530111": "ok"}
     (bad,) = summary.failed
     assert "died twice" in bad.error
+
+
+# ------------------------------------------------------------------ the real county notebook
+
+
+@pytest.mark.skipif(not (__import__("impact.config", fromlist=["x"]).DATA_PROCESSED
+                         / "county_panel_simulated.parquet").is_file(), reason="run `impact data build` first")
+def test_real_county_report_same_outputs_as_on_a_kernel(tmp_path):
+    """景谷 2024 on the real notebook: the same outputs (types, HTML, PNG bytes, text) from a warm
+    kernel and in this process after another county, and the same page."""
+    from impact.report.html import to_html
+
+    job = batch.county_jobs(["530824"], 2024, out_root=tmp_path)[0]
+    kernel = WarmKernel(notebook_imports(job.notebook)).start()
+    try:
+        theirs = kernel.run(job.notebook, job.parameters, collect_dir=str(tmp_path / "k"))
+    finally:
+        kernel.stop()
+    runner = InProcessRunner(notebook_imports(job.notebook)).start()
+    other = batch.county_jobs(["530102"], 2024, out_root=tmp_path)[0]
+    runner.run(other.notebook, other.parameters, collect_dir=str(tmp_path / "o"))
+    ours = runner.run(job.notebook, job.parameters, collect_dir=str(tmp_path / "i"))
+    a, b = _normalize(theirs), _normalize(ours)
+    assert a["metadata"] == b["metadata"]
+    assert [c["outputs"] for c in a["cells"]] == [c["outputs"] for c in b["cells"]]
+    assert [c["count"] for c in a["cells"]] == [c["count"] for c in b["cells"]]
+    htmls = ["".join(o["data"]["text/html"]) for c in b["cells"] for o in c["outputs"] or []
+             if "text/html" in o.get("data", {})]
+    assert htmls and sum(h.count("data:image/png;base64,") for h in htmls) >= 3  # the figures, embedded
+    for nb in (theirs, ours):  # papermill gives its injected cell a new random id on every run
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
+    page = dict(title="景谷", lang="zh", name=job.stem)
+    assert to_html(theirs, **page) == to_html(ours, **page)
+
+
+# ------------------------------------------------------------------ province in the same batch
+
+
+def test_report_all_with_province_sends_it_first_in_one_batch(tmp_path, monkeypatch):
+    from impact.report import executors, index
+    from impact.report.jobs import JobResult
+
+    calls: list[list[str]] = []
+
+    class Recording:
+        mixed_notebooks = True
+
+        def __init__(self, n_jobs=None, scheduler=None, engine=None):
+            pass
+
+        def run(self, jobs, preload, before=None):
+            calls.append([j.key for j in jobs])
+            assert "impact.report.county" in preload and "impact.report.province" in preload
+            for job in jobs:
+                yield JobResult(job.key, job.stem, "ok")
+
+    written: list[int] = []
+    monkeypatch.setitem(executors.EXECUTORS, "recording", Recording)
+    monkeypatch.setattr(index, "write_index", lambda year, root=None: written.append(year))
+    summary = batch.run_all(2024, counties=["530824", "530102"], executor="recording", province=True,
+                            out_root=tmp_path, progress=False, run_precompute=False)
+    assert calls == [["province", "530824", "530102"]]
+    assert [r.key for r in summary.results] == ["province", "530824", "530102"]
+    assert written == [2024]
+
+
+def test_threads_and_dask_run_on_kernels_only():
+    from impact.errors import ReportError
+    from impact.report.executors import get_executor
+
+    assert get_executor("local", n_jobs=2).engine == "inprocess"
+    assert get_executor("local", n_jobs=2, engine="kernel").engine == "kernel"
+    with pytest.raises(ReportError, match="--engine inprocess cannot be used with --executor threads"):
+        get_executor("threads", n_jobs=2, engine="inprocess")
