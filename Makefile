@@ -35,8 +35,7 @@ data: install ## Validate data/raw and build data/processed (Parquet + DuckDB)
 	$(VENV)/bin/impact data build
 
 report: data ## Main job: every county report, the province report (HTML and Word .docx) and the index for YEAR (default 2024)
-	$(VENV)/bin/impact report all --year $(YEAR) --lang $(LANG_) --jobs $(JOBS)
-	$(VENV)/bin/impact report province --year $(YEAR) --lang $(LANG_) --format docx
+	$(VENV)/bin/impact report all --year $(YEAR) --lang $(LANG_) --jobs $(JOBS) --province --docx
 
 lint: install-dev ## Static checks (pyflakes rules: undefined names, unused imports)
 	$(VENV)/bin/ruff check --select F,E9 src tests benchmarks scripts

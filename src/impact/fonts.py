@@ -34,13 +34,8 @@ def font_path() -> Path:
 
 
 @functools.cache
-def use_cjk_font() -> str:
-    """Register the bundled CJK font with matplotlib and make it the default sans-serif.
-
-    Returns the family name. Also sets ``axes.unicode_minus = False`` (the CJK font
-    lacks U+2212, so minus signs would otherwise be missing glyphs).
-    """
-    import matplotlib as mpl
+def _register() -> str:
+    """Add the bundled font file to matplotlib's font manager (once per process); its family."""
     from matplotlib import font_manager
 
     path = font_path()
@@ -54,8 +49,26 @@ def use_cjk_font() -> str:
     if others:
         fm.ttflist = [f for f in fm.ttflist if f not in others]
         type(fm)._findfont_cached.cache_clear()  # the lookup by name is cached per FontManager
-    current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
-    mpl.rcParams["font.sans-serif"] = [family, *current]
-    mpl.rcParams["font.family"] = "sans-serif"
-    mpl.rcParams["axes.unicode_minus"] = False
+    return family
+
+
+def use_cjk_font() -> str:
+    """Register the bundled CJK font with matplotlib and make it the default sans-serif.
+
+    Returns the family name. Also sets ``axes.unicode_minus = False`` (the CJK font
+    lacks U+2212, so minus signs would otherwise be missing glyphs). The file is
+    registered once per process; the ``rcParams`` are set on every call, so a reset
+    of ``rcParams`` between two reports in one process (a warm kernel, an in-process
+    worker) cannot leave the second report without the font.
+    """
+    import matplotlib as mpl
+
+    family = _register()
+    sans = mpl.rcParams["font.sans-serif"]
+    if not sans or sans[0] != family:
+        mpl.rcParams["font.sans-serif"] = [family, *[f for f in sans if f != family]]
+    if mpl.rcParams["font.family"] != ["sans-serif"]:
+        mpl.rcParams["font.family"] = "sans-serif"
+    if mpl.rcParams["axes.unicode_minus"]:
+        mpl.rcParams["axes.unicode_minus"] = False
     return family

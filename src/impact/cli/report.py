@@ -34,6 +34,10 @@ FONTS = click.option("--fonts", "font_set", type=click.Choice(["windows", "offic
                      help="Word fonts: windows (宋体/黑体/楷体/仿宋, shipped with Chinese Windows) or official "
                           "(方正小标宋简体/仿宋_GB2312/楷体_GB2312 named by GB/T 9704; they must be installed). "
                           "Word 字体：windows 为系统自带字体；official 为公文字体（需已安装）。")
+ENGINE = click.option("--engine", type=click.Choice(["inprocess", "kernel"]), default=None,
+                      help="How notebooks run: inprocess (default with local workers: in the worker or this process) "
+                           "or kernel (a warm Jupyter kernel per worker; the only one for --executor threads/dask). "
+                           "笔记本运行方式：inprocess（默认，在本进程或工作进程内）或 kernel（每个工作进程一个 Jupyter 内核）。")
 NOTEBOOK = click.option("--notebook", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
                         help="Use another report notebook (advanced). 使用其他报告笔记本（高级）。")
 
@@ -183,8 +187,9 @@ def cli() -> None:
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
+@ENGINE
 def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, font_set, reports_dir, data_dir, processed_dir,
-               notebook) -> None:
+               notebook, engine) -> None:
     """Make the impact report of one COUNTY (code or any name form, e.g. 景谷县 or 530824).
 
     生成一个县的影响评估报告（COUNTY 可为代码或名称，如 景谷县、530824）。
@@ -200,7 +205,7 @@ def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, font_set, report
     formats = ("html",) if fmt == "docx" else ("html", fmt)
     summary = run_county(county, year, lang, out_dir=out_dir, formats=formats, notebook=notebook,
                          out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
-                         survey=survey)
+                         survey=survey, engine=engine)
     if fmt == "docx" and not summary.failed:
         _write_docx(summary, "county", year, lang, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
                     survey=survey, font_set=font_set)
@@ -232,19 +237,32 @@ def _split(text: str | None) -> list[str] | None:
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
+@ENGINE
+@click.option("--province", is_flag=True,
+              help="Make the province report too, in the same batch (started first; --docx adds its Word file). "
+                   "同时生成全省报告（同一批次，最先开始）。")
+@click.option("--docx", is_flag=True,
+              help="With --province: also write the province report's Word file (.docx). 同时输出全省报告 Word 版。")
+@FONTS
 def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progress, no_precompute, reports_dir,
-            data_dir, processed_dir, notebook) -> None:
-    """Make every county's report in parallel, then the index page.
+            data_dir, processed_dir, notebook, engine, province, docx, font_set) -> None:
+    """Make every county's report in parallel (and the province report with --province), then the index page.
 
-    并行生成所有县的报告及索引页。Unchanged reports are skipped (content hash);
+    并行生成所有县的报告（加 --province 时同时生成全省报告）及索引页。Unchanged reports are skipped (content hash);
     failures are listed at the end and the exit code is 1. 未变化的报告跳过；失败的报告在最后列出，退出码为 1。
     """
     from impact.report.batch import run_all
 
+    if docx and not province:
+        raise click.UsageError("--docx needs --province / --docx 需与 --province 同用")
     _check_run(year, data_dir=data_dir, processed_dir=processed_dir, reports_dir=reports_dir)
     summary = run_all(year, lang, counties=_split(counties), n_jobs=n_jobs, force=force, executor=executor,
                       scheduler=scheduler, notebook=notebook, out_root=reports_dir, data_dir=data_dir,
-                      processed_dir=processed_dir, progress=not no_progress, run_precompute=not no_precompute)
+                      processed_dir=processed_dir, progress=not no_progress, run_precompute=not no_precompute,
+                      province=province, engine=engine)
+    if docx and not any(r.key == "province" for r in summary.failed):
+        _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
+                    reports_dir=reports_dir, font_set=font_set)
     _finish(summary)
 
 
@@ -262,8 +280,9 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
 @DATA_DIR
 @PROCESSED_DIR
 @NOTEBOOK
+@ENGINE
 def province_cmd(year, lang, force, fmt, sheet, survey, font_set, reports_dir, data_dir, processed_dir,
-                 notebook) -> None:
+                 notebook, engine) -> None:
     """Make the province annual evaluation report (绩效评价). 生成全省年度绩效评价报告。
 
     With --sheet, the evaluator's grades, values and reasons are scored; a changed sheet
@@ -279,7 +298,8 @@ def province_cmd(year, lang, force, fmt, sheet, survey, font_set, reports_dir, d
         require_chromium()
     formats = ("html",) if fmt == "docx" else ("html", fmt)
     summary = run_province(year, lang, formats=formats, notebook=notebook, out_root=reports_dir,
-                           data_dir=data_dir, processed_dir=processed_dir, force=force, sheet=sheet, survey=survey)
+                           data_dir=data_dir, processed_dir=processed_dir, force=force, sheet=sheet, survey=survey,
+                           engine=engine)
     if fmt == "docx" and not summary.failed:
         _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
                     reports_dir=reports_dir, sheet=sheet, survey=survey, font_set=font_set)

@@ -186,12 +186,15 @@ def _exit_on_sigterm() -> None:
 
 def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None = None,
              scheduler: str | None = None, force: bool = False, progress: bool = True,
-             precompute: Callable[[], None] | None = None, desc: str = "reports") -> BatchSummary:
+             precompute: Callable[[], None] | None = None, desc: str = "reports",
+             engine: str | None = None) -> BatchSummary:
     """Run ``jobs`` (skipping up-to-date ones unless ``force``) on ``executor``.
 
-    Shows a progress bar (counts, elapsed time, failures), calls ``precompute``
-    once before the first report when any report must be made, and returns the
-    :class:`BatchSummary` (results in job order).
+    Jobs are sent in the order given (put the longest first). ``engine``:
+    ``inprocess`` or ``kernel`` (:data:`impact.report.executors.ENGINES`; ``None``
+    is the executor's default). Shows a progress bar (counts, elapsed time,
+    failures), calls ``precompute`` once before the first report when any report
+    must be made, and returns the :class:`BatchSummary` (results in job order).
     """
     from tqdm.auto import tqdm
 
@@ -209,15 +212,21 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
             todo.append(job)
     notes: list[str] = []
     if todo:
-        runner = get_executor(executor, n_jobs=n_jobs, scheduler=scheduler)
+        runner = get_executor(executor, n_jobs=n_jobs, scheduler=scheduler, engine=engine)
         # the executor runs ``precompute`` before the first report (a local pool while its workers
         # start their kernels); a failure there is the batch's failure: every report would meet it
         before = precompute
         counts = {"ok": 0, "failed": 0}
-        # one group per notebook: a warm kernel pre-imports exactly its notebook's modules
+        # one group per notebook: a warm kernel pre-imports exactly its notebook's modules; an
+        # in-process worker serves every notebook, so all jobs go in one call (one pool)
         groups: dict[str, list[Job]] = {}
         for job in todo:
             groups.setdefault(job.notebook, []).append(job)
+        if getattr(runner, "mixed_notebooks", False) and len(groups) > 1:
+            groups = {"": list(todo)}
+        preloads = {nb: list(dict.fromkeys(m for path in dict.fromkeys(j.notebook for j in group)
+                                           for m in notebook_imports(path)))
+                    for nb, group in groups.items()}
         # in a log file (no terminal) a line every 10 s is enough; in a terminal the bar redraws in place
         interval = 0.1 if sys.stderr.isatty() else 10.0
         with tqdm(total=len(todo), desc=desc, unit="report", disable=not progress, file=sys.stderr,
@@ -225,7 +234,7 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
             bar.set_postfix(ok=0, failed=0, skipped=len(jobs) - len(todo))
             for nb_path, group in groups.items():
                 first, before = before, None
-                for res in runner.run(group, notebook_imports(nb_path), before=first):
+                for res in runner.run(group, preloads[nb_path], before=first):
                     results[res.stem] = res
                     counts[res.status if res.status in counts else "failed"] += 1
                     bar.set_postfix(ok=counts["ok"], failed=counts["failed"], skipped=len(jobs) - len(todo), refresh=False)
@@ -241,8 +250,14 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
             force: bool = False, executor: str = "local", scheduler: str | None = None,
             notebook: str | os.PathLike[str] | None = None, out_root: str | os.PathLike[str] | None = None,
             data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
-            progress: bool = True, write_index: bool = True, run_precompute: bool = True) -> BatchSummary:
-    """Make the county reports of ``year`` (all 129, or ``counties``) and the index page."""
+            progress: bool = True, write_index: bool = True, run_precompute: bool = True,
+            province: bool = False, engine: str | None = None) -> BatchSummary:
+    """Make the county reports of ``year`` (all 129, or ``counties``) and the index page.
+
+    ``province=True`` makes the province report in the same batch, sent first (it
+    is the longest job, so it overlaps the county reports); the index is written
+    once at the end. ``engine``: see :func:`run_jobs`.
+    """
     from impact.report.cache import cache_dir, precompute
 
     if counties is None:
@@ -251,12 +266,15 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
         counties = list(county_table()["county_code"])
     jobs = county_jobs(counties, year, lang, notebook=notebook, out_root=out_root, data_dir=data_dir,
                        processed_dir=processed_dir)
+    if province:
+        jobs = [province_job(year, lang, out_root=out_root, data_dir=data_dir, processed_dir=processed_dir), *jobs]
     pdir = jobs[0].parameters["processed_dir"] if jobs else ""
     ddir = jobs[0].parameters["data_dir"] if jobs else ""
     pre = (lambda: precompute(year, cache_dir(year, pdir), data_dir=ddir, processed_dir=pdir, force=force)) \
         if run_precompute else None
     summary = run_jobs(jobs, executor=executor, n_jobs=n_jobs, scheduler=scheduler, force=force,
-                       progress=progress, precompute=pre, desc=f"county reports {year}")
+                       progress=progress, precompute=pre, engine=engine,
+                       desc=f"reports {year}" if province else f"county reports {year}")
     if write_index:
         from impact.report.index import write_index as _write_index
 
@@ -268,23 +286,25 @@ def run_county(county: Any, year: int, lang: str = "zh", *, out_dir: str | os.Pa
                formats: Sequence[str] = ("html",), notebook: str | os.PathLike[str] | None = None,
                out_root: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,
                processed_dir: str | os.PathLike[str] | None = None, force: bool = True,
-               sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None) -> BatchSummary:
-    """Make one county's report (always re-made unless ``force=False``)."""
+               sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None,
+               engine: str | None = None) -> BatchSummary:
+    """Make one county's report (always re-made unless ``force=False``), in this process with
+    the default ``inprocess`` engine (no worker, no kernel)."""
     jobs = county_jobs([county], year, lang, notebook=notebook, out_root=out_root, out_dir=out_dir,
                        data_dir=data_dir, processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
-    return run_jobs(jobs, executor="local", n_jobs=1, force=force, progress=False)
+    return run_jobs(jobs, executor="local", n_jobs=1, force=force, progress=False, engine=engine)
 
 
 def run_province(year: int, lang: str = "zh", *, formats: Sequence[str] = ("html",),
                  notebook: str | os.PathLike[str] | None = None, out_root: str | os.PathLike[str] | None = None,
                  data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
                  force: bool = False, write_index: bool = True, sheet: str | os.PathLike[str] | None = None,
-                 survey: str | os.PathLike[str] | None = None) -> BatchSummary:
+                 survey: str | os.PathLike[str] | None = None, engine: str | None = None) -> BatchSummary:
     """Make the province annual report (skipped when unchanged unless ``force``; a changed
     ``sheet`` or ``survey`` changes its content hash)."""
     job = province_job(year, lang, notebook=notebook, out_root=out_root, data_dir=data_dir,
                        processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
-    summary = run_jobs([job], executor="local", n_jobs=1, force=force, progress=False)
+    summary = run_jobs([job], executor="local", n_jobs=1, force=force, progress=False, engine=engine)
     if write_index:
         from impact.report.index import write_index as _write_index
 

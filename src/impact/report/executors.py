@@ -1,16 +1,21 @@
 """Executors: where report jobs run. A registry, like papermill's engines.
 
-- ``local`` (default): ``n_jobs`` worker processes on this machine, each owning
-  one warm kernel (started and pre-imported once, reset between reports). With
-  one job, or ``n_jobs=1``, the jobs run in this process on one warm kernel.
+- ``local`` (default): ``n_jobs`` worker processes on this machine (forkserver;
+  the fork server imports the notebook's stack once, so workers start with it).
+  Each worker runs its reports with the ``inprocess`` engine
+  (:mod:`impact.report.inprocess`: papermill on an IPython shell in the worker,
+  pre-imported once, reset between reports) or, with ``engine="kernel"``, on one
+  warm kernel (:mod:`impact.report.warm`). With one job, or ``n_jobs=1``, the
+  jobs run in this process (no worker, no kernel with ``inprocess``). A worker
+  that dies is replaced and its reports are run again once (see :class:`LocalExecutor`).
 - ``threads``: ``n_jobs`` threads in this process sharing a pool of warm kernels
   (the kernels are processes anyway; the runner's own work - message handling,
-  HTML export - then shares one interpreter).
+  HTML export - then shares one interpreter). Kernel engine only.
 - ``dask``: an existing Dask distributed cluster (``scheduler="tcp://host:8786"``,
   or a ``distributed.Client``-compatible address). Each worker thread keeps its
   own warm kernel between tasks. Report files are written by the workers, so the
   output folder must be on a file system the workers share (as on an HPC
-  cluster with dask-jobqueue).
+  cluster with dask-jobqueue). Kernel engine only.
 
 Running on an HPC cluster (SLURM, PBS, ... through dask-jobqueue), with the
 project checkout and its ``.venv`` on a file system shared with the compute
@@ -31,7 +36,7 @@ gives one warm kernel per core.
 
 Every executor's ``run(jobs, preload, before=None)`` calls ``before()`` (the batch's
 precompute of the shared tables) before the first report - the local pool while its
-workers start their kernels, so the two overlap - and yields
+workers start, so the two overlap - and yields
 :class:`~impact.report.jobs.JobResult` objects as reports complete; a failure of the
 infrastructure itself (a worker process dying) becomes a failed result for the
 affected job, never an exception that stops the batch. An exception from ``before``
@@ -44,6 +49,7 @@ import atexit
 import multiprocessing
 import os
 import threading
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any, Callable, Iterator, Sequence
 
@@ -64,11 +70,14 @@ def register(name: str) -> Callable[[type], type]:
     return deco
 
 
-def get_executor(name: str, *, n_jobs: int | None = None, scheduler: str | None = None) -> Any:
-    """An executor instance by name (``local``, ``threads``, ``dask``)."""
+def get_executor(name: str, *, n_jobs: int | None = None, scheduler: str | None = None,
+                 engine: str | None = None) -> Any:
+    """An executor instance by name (``local``, ``threads``, ``dask``); ``engine``: :data:`ENGINES`
+    (``None``: the executor's default, ``inprocess`` for ``local``, ``kernel`` for the others)."""
     if name not in EXECUTORS:
         raise ReportError(f"unknown executor {name!r}; expected one of {', '.join(sorted(EXECUTORS))}")
-    return EXECUTORS[name](n_jobs=n_jobs, scheduler=scheduler)
+    options = {"engine": engine} if engine is not None else {}
+    return EXECUTORS[name](n_jobs=n_jobs, scheduler=scheduler, **options)
 
 
 def default_jobs() -> int:
@@ -87,7 +96,11 @@ def _failed(job: Any, err: BaseException) -> Any:
 
 # ------------------------------------------------------------------ local processes
 
-_WORKER_KERNEL: Any = None
+#: How notebooks run: ``inprocess`` (:mod:`impact.report.inprocess`, the default of the
+#: local executor) or ``kernel`` (a warm IPython kernel per worker, :mod:`impact.report.warm`).
+ENGINES = ("inprocess", "kernel")
+
+_WORKER_RUNNER: Any = None
 
 
 def _start_kernel(preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any:
@@ -105,39 +118,55 @@ def _start_kernel(preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any
         side.join()
 
 
-def _worker_init(preload: Sequence[str], cwd: str, langs: Sequence[str] = ("zh",)) -> None:
-    """Process-pool initializer: start this worker's warm kernel."""
-    global _WORKER_KERNEL
+def _start_runner(engine: str, preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any:
+    """A started runner (``run``/``stop``): this process's shell, or a warm kernel."""
+    if engine == "kernel":
+        return _start_kernel(preload, cwd, langs)
+    from impact.report.inprocess import InProcessRunner
+    from impact.report.jobs import warm_exports
+
+    runner = InProcessRunner(preload, cwd=cwd).start()
+    warm_exports(tuple(langs))
+    return runner
+
+
+def _worker_init(preload: Sequence[str], cwd: str, langs: Sequence[str] = ("zh",), engine: str = "kernel") -> None:
+    """Process-pool initializer: start this worker's runner."""
+    global _WORKER_RUNNER
     from multiprocessing.util import Finalize
 
-    _WORKER_KERNEL = _start_kernel(preload, cwd, langs)
-    Finalize(None, _WORKER_KERNEL.stop, exitpriority=10)
+    _WORKER_RUNNER = _start_runner(engine, preload, cwd, langs)
+    Finalize(None, _WORKER_RUNNER.stop, exitpriority=10)
 
 
 def _worker_ready() -> None:
-    """A task that only makes the pool start a worker (whose initializer starts its kernel)."""
+    """A task that only makes the pool start a worker (whose initializer starts its runner)."""
 
 
 def _worker_run(job: Any) -> Any:
     from impact.report.jobs import execute_job
 
-    return execute_job(job, _WORKER_KERNEL)
+    return execute_job(job, _WORKER_RUNNER)
 
 
-def _in_process(jobs: Sequence[Any], preload: Sequence[str]) -> Iterator[Any]:
+def _in_process(jobs: Sequence[Any], preload: Sequence[str], engine: str) -> Iterator[Any]:
     from impact.report.jobs import execute_job
 
+    if engine == "inprocess":
+        from impact.report.inprocess import available
+
+        engine = engine if available() else "kernel"  # called from Jupyter: its shell is the user's
     try:
-        kernel = _start_kernel(preload, os.getcwd(), _langs(jobs))
-    except (KernelError, OSError, RuntimeError, TimeoutError) as err:  # the kernel did not start: every job fails
+        runner = _start_runner(engine, preload, os.getcwd(), _langs(jobs))
+    except (KernelError, ReportError, OSError, RuntimeError, TimeoutError) as err:  # no runner: every job fails
         for job in jobs:
             yield _failed(job, err)
         return
     try:
         for job in jobs:
-            yield execute_job(job, kernel)
+            yield execute_job(job, runner)
     finally:
-        kernel.stop()
+        runner.stop()
 
 
 def _langs(jobs: Sequence[Any]) -> tuple[str, ...]:
@@ -154,40 +183,109 @@ def _local_jobs(n_jobs: int | None, scheduler: str | None) -> int:
     return n
 
 
+def _check_engine(engine: str | None, allowed: Sequence[str], executor: str) -> str:
+    engine = engine or allowed[0]
+    if engine not in allowed:
+        raise ReportError(f"--engine {engine} cannot be used with --executor {executor}; "
+                          f"expected {' or '.join(allowed)}")
+    return engine
+
+
+def _died(job: Any, err: BaseException) -> Any:
+    from impact.report.jobs import JobResult
+
+    return JobResult(job.key, job.stem, "failed",
+                     error=("the worker process running this report died twice (os._exit, a crash or out of "
+                            f"memory in the notebook); last: {type(err).__name__}: {err} "
+                            "/ 运行该报告的工作进程两次异常退出"))
+
+
 @register("local")
 class LocalExecutor:
-    """Worker processes with one warm kernel each (see module docstring)."""
+    """Worker processes, each with one runner (see module docstring and :data:`ENGINES`).
 
-    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+    A worker that dies (``os._exit``, a segfault) breaks the pool: the pool is
+    started again and the reports that were running are run again, one at a
+    time; a report whose worker dies a second time fails with its own error.
+    """
+
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None, engine: str | None = None):
         self.n_jobs = _local_jobs(n_jobs, scheduler)
+        self.engine = _check_engine(engine, ENGINES, "local")
+        # one in-process worker serves any notebook: the batch sends all jobs in one call
+        self.mixed_notebooks = self.engine == "inprocess"
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str],
             before: Callable[[], Any] | None = None) -> Iterator[Any]:
-        """Run ``jobs``; ``before()`` (the shared tables' precompute) runs in this process while
-        the workers start their kernels, and the first report is sent after it returns."""
+        """Run ``jobs`` in order of submission; ``before()`` (the shared tables' precompute) runs in
+        this process while the workers start, and the first report is sent after it returns."""
         n = min(self.n_jobs, len(jobs))
         if n <= 1:
             if before is not None:
                 before()
-            yield from _in_process(jobs, preload)
+            yield from _in_process(jobs, preload, self.engine)
             return
+        yield from self._pool(jobs, preload, before, n)
+
+    def _new_pool(self, n: int, preload: Sequence[str], langs: Sequence[str]) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["impact.report.jobs", "impact.report.engine", "impact.report.html"])
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(list(preload), os.getcwd(), _langs(jobs))) as pool:
+        stack = ["impact.report.jobs", "impact.report.html"]
+        stack += ["impact.report.engine"] if self.engine == "kernel" else ["impact.report.inprocess", *preload]
+        ctx.set_forkserver_preload(stack)  # used when the fork server starts (the first pool)
+        return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(list(preload), os.getcwd(), langs, self.engine))
+
+    def _pool(self, jobs: Sequence[Any], preload: Sequence[str], before: Callable[[], Any] | None,
+              n: int) -> Iterator[Any]:
+        queue, suspects = deque(jobs), deque()
+        crashed: set[str] = set()
+        langs = _langs(jobs)
+        pool = self._new_pool(n, preload, langs)
+        pending: dict[Any, Any] = {}
+        try:
             if before is not None:
                 for _ in range(n):  # each submission to a pool without an idle worker starts one
                     pool.submit(_worker_ready)
                 before()
-            pending = {pool.submit(_worker_run, job): job for job in jobs}
-            while pending:
+            while queue or suspects or pending:
+                # after a crash the suspects run alone, so a second death names its report
+                todo = (suspects if not pending else deque()) if suspects else queue
+                width = 1 if suspects else n
+                while todo and len(pending) < width:
+                    job = todo.popleft()
+                    try:
+                        pending[pool.submit(_worker_run, job)] = job
+                    except BrokenExecutor as err:
+                        todo.appendleft(job)
+                        if not pending:  # broken with none of our reports in it: the workers cannot start
+                            for job in [*suspects, *queue]:
+                                yield _failed(job, err)
+                            return
+                        break  # a running report killed its worker: handled below
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken: list[tuple[Any, BaseException]] = []
+                if any(not f.cancelled() and isinstance(f.exception(), BrokenExecutor) for f in done):
+                    wait(pending)  # a broken pool fails every future it holds
+                    done = set(pending)
                 for fut in done:
                     job = pending.pop(fut)
                     try:
                         yield fut.result()
-                    except (BrokenExecutor, CancelledError, OSError) as err:  # worker died / pool broken
+                    except BrokenExecutor as err:  # its worker died
+                        broken.append((job, err))
+                    except (CancelledError, OSError) as err:
                         yield _failed(job, err)
+                if broken:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = self._new_pool(n, preload, langs)
+                    for job, err in broken:
+                        if job.stem in crashed:
+                            yield _died(job, err)
+                        else:
+                            crashed.add(job.stem)
+                            suspects.append(job)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ------------------------------------------------------------------ local threads
@@ -197,8 +295,9 @@ class LocalExecutor:
 class ThreadExecutor:
     """Threads of this process sharing ``n_jobs`` warm kernels."""
 
-    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None, engine: str | None = None):
         self.n_jobs = _local_jobs(n_jobs, scheduler)
+        _check_engine(engine, ("kernel",), "threads")
 
     def run(self, jobs: Sequence[Any], preload: Sequence[str],
             before: Callable[[], Any] | None = None) -> Iterator[Any]:
@@ -262,7 +361,8 @@ def dask_run(job: Any, preload: Sequence[str]) -> Any:
 class DaskExecutor:
     """Reports on an existing Dask distributed cluster at ``scheduler``."""
 
-    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None):
+    def __init__(self, n_jobs: int | None = None, scheduler: str | None = None, engine: str | None = None):
+        _check_engine(engine, ("kernel",), "dask")
         if not scheduler:
             raise ReportError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
         self.scheduler = scheduler

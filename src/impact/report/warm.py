@@ -67,26 +67,9 @@ def notebook_imports(path: str | os.PathLike[str]) -> list[str]:
 
 
 def preload_code(modules: Sequence[str]) -> str:
-    """Kernel code importing ``modules`` (missing submodule candidates skipped), then snapshot."""
-    return (
-        "def __impact_warm(mods):\n"
-        "    import importlib, importlib.util\n"
-        "    for m in mods:\n"
-        "        parent = m.rpartition('.')[0]\n"
-        "        try:\n"
-        "            if parent and importlib.util.find_spec(m) is None:\n"
-        "                continue\n"
-        "        except (ImportError, ValueError):\n"
-        "            continue\n"
-        "        try:\n"
-        "            importlib.import_module(m)\n"
-        "        except ImportError:\n"
-        "            pass  # the notebook will report the real error when it imports it\n"
-        "    import impact.report._kernelside as ks\n"
-        "    ks.snapshot()\n"
-        f"__impact_warm({list(modules)!r})\n"
-        "del __impact_warm\n"
-    )
+    """Kernel code importing ``modules`` (missing submodule candidates skipped), then snapshot
+    (:func:`impact.report._kernelside.warm`)."""
+    return f"__import__('impact.report._kernelside', fromlist=['warm']).warm({list(modules)!r})"
 
 
 def reset_code(collect_dir: str | None) -> str:
