@@ -59,5 +59,5 @@ Qualifier = Literal["exact", "more_than", "about", "nearly", "up_to", "at_least"
 QUALIFIERS: tuple[str, ...] = values(Qualifier)
 
 #: Report output formats besides the notebook and workbook.
-Format = Literal["html", "pdf"]
+Format = Literal["html", "pdf", "docx"]
 FORMATS: tuple[str, ...] = values(Format)

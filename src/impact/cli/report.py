@@ -117,38 +117,6 @@ def check_evaluator_files(scope: str, *, sheet: Path | None, survey: Path | None
         read_survey(survey)
 
 
-def _write_docx(summary, scope: str, year: int, lang: str, *, data_dir: Path | None, processed_dir: Path | None,
-                reports_dir: Path | None = None, sheet: Path | None = None, survey: Path | None = None,
-                font_set: str = "windows") -> None:
-    """Write the .docx beside the HTML report of ``summary`` (made or unchanged).
-
-    The Word file holds the same 绩效评价 document as the HTML page: the province report
-    (:func:`impact.report.province.province_report`) or the county report's 绩效评价 section
-    (:func:`impact.report.county_evaluation.county_evaluation`), with the same sheet and survey.
-    """
-    from impact.report.docx import OFFICIAL_FONTS, WINDOWS_FONTS, render_docx
-
-    fonts = OFFICIAL_FONTS if font_set == "official" else WINDOWS_FONTS
-    if scope == "province":
-        from impact.report.batch import province_job
-        from impact.report.province import province_report
-
-        html_path = province_job(year, lang, out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir,
-                                 sheet=sheet, survey=survey).outputs()["html"]
-        rep = province_report(year, lang, data_dir or "", processed_dir or "", sheet=sheet, satisfaction=survey)
-        out = render_docx(rep.document, Path(html_path).with_suffix(".docx"), fonts=fonts)
-        click.echo(f"docx: {out}")
-        return
-    from impact.report.county_evaluation import county_evaluation
-
-    for r in summary.ok:
-        if r.outputs.get("html"):
-            part = county_evaluation(r.key, year, lang, data_dir or "", processed_dir or "", sheet=sheet,
-                                     satisfaction=survey)
-            out = render_docx(part.document, Path(r.outputs["html"]).with_suffix(".docx"), fonts=fonts)
-            r.outputs["docx"] = str(out)
-
-
 def _finish(summary, show_paths: bool = False) -> None:
     if show_paths:
         for r in summary.ok:
@@ -202,13 +170,9 @@ def county_cmd(county, year, lang, out_dir, fmt, sheet, survey, font_set, report
         from impact.report.pdf import require_chromium
 
         require_chromium()
-    formats = ("html",) if fmt == "docx" else ("html", fmt)
-    summary = run_county(county, year, lang, out_dir=out_dir, formats=formats, notebook=notebook,
+    summary = run_county(county, year, lang, out_dir=out_dir, formats=("html", fmt), notebook=notebook,
                          out_root=reports_dir, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
-                         survey=survey, engine=engine)
-    if fmt == "docx" and not summary.failed:
-        _write_docx(summary, "county", year, lang, data_dir=data_dir, processed_dir=processed_dir, sheet=sheet,
-                    survey=survey, font_set=font_set)
+                         survey=survey, fonts=font_set, engine=engine)
     _finish(summary, show_paths=True)
 
 
@@ -259,10 +223,8 @@ def all_cmd(year, lang, n_jobs, counties, force, executor, scheduler, no_progres
     summary = run_all(year, lang, counties=_split(counties), n_jobs=n_jobs, force=force, executor=executor,
                       scheduler=scheduler, notebook=notebook, out_root=reports_dir, data_dir=data_dir,
                       processed_dir=processed_dir, progress=not no_progress, run_precompute=not no_precompute,
-                      province=province, engine=engine)
-    if docx and not any(r.key == "province" for r in summary.failed):
-        _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
-                    reports_dir=reports_dir, font_set=font_set)
+                      province=province, province_formats=("html", "docx") if docx else ("html",),
+                      fonts=font_set, engine=engine)
     _finish(summary)
 
 
@@ -296,13 +258,9 @@ def province_cmd(year, lang, force, fmt, sheet, survey, font_set, reports_dir, d
         from impact.report.pdf import require_chromium
 
         require_chromium()
-    formats = ("html",) if fmt == "docx" else ("html", fmt)
-    summary = run_province(year, lang, formats=formats, notebook=notebook, out_root=reports_dir,
+    summary = run_province(year, lang, formats=("html", fmt), notebook=notebook, out_root=reports_dir,
                            data_dir=data_dir, processed_dir=processed_dir, force=force, sheet=sheet, survey=survey,
-                           engine=engine)
-    if fmt == "docx" and not summary.failed:
-        _write_docx(summary, "province", year, lang, data_dir=data_dir, processed_dir=processed_dir,
-                    reports_dir=reports_dir, sheet=sheet, survey=survey, font_set=font_set)
+                           fonts=font_set, engine=engine)
     _finish(summary, show_paths=True)
 
 

@@ -104,22 +104,35 @@ def _default_dirs(data_dir: str | os.PathLike[str] | None,
             str(Path(processed_dir or config.DATA_PROCESSED).resolve()))
 
 
+def _outputs(formats: Sequence[str], fonts: str) -> tuple[str, ...]:
+    """The output kinds of a job asked for ``formats`` (html, notebook and workbook always;
+    ``pdf``, ``docx`` on request), after checking ``formats`` and the Word ``fonts`` set."""
+    for f in formats:
+        check_option("format", f, FORMATS)
+    if "docx" in formats:
+        from impact.report.docx import font_set
+
+        font_set(fonts)
+    return tuple(["html", "ipynb", "xlsx"] + [k for k in ("pdf", "docx") if k in formats])
+
+
 def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, notebook: str | os.PathLike[str] | None = None,
                 out_root: str | os.PathLike[str] | None = None, out_dir: str | os.PathLike[str] | None = None,
                 data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
                 formats: Sequence[str] = ("html",), extra_parameters: dict[str, Any] | None = None,
-                sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None) -> list[Job]:
+                sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None,
+                fonts: str = "windows") -> list[Job]:
     """Jobs for county reports (``counties`` in any form :func:`impact.geo.resolve_county` accepts).
 
     Unknown counties raise :class:`impact.errors.UnknownCountyError` before any
     job exists; the notebook's parameters are checked once for all jobs. ``sheet`` and
-    ``survey`` (:func:`evaluator_parameters`) feed the 绩效评价 section.
+    ``survey`` (:func:`evaluator_parameters`) feed the 绩效评价 section; ``formats`` may
+    add ``pdf`` and ``docx`` (the 绩效评价 section as Word, in the font set ``fonts``).
     """
     from impact.geo import resolve_county
 
     check_option("lang", lang, LANGS)
-    for f in formats:
-        check_option("format", f, FORMATS)
+    kinds = _outputs(formats, fonts)
     resolved = [resolve_county(c) for c in counties]
     nb = Path(notebook or COUNTY_NOTEBOOK).resolve()
     ddir, pdir = _default_dirs(data_dir, processed_dir)
@@ -137,12 +150,13 @@ def county_jobs(counties: Sequence[Any], year: int, lang: str = "zh", *, noteboo
         jobs.append(Job(
             key=c.code, kind="county", notebook=str(nb), parameters=params, out_dir=str(folder),
             stem=county_stem(c.code, c.name, lang), title=_title("county", c.name, year, lang), lang=lang,
-            formats=tuple(["html", "ipynb", "xlsx"] + (["pdf"] if "pdf" in formats else [])),
+            formats=kinds,
             state_dir=str(folder / ".state" if out_dir else ydir / ".state"),
             log_dir=str(folder / "logs" if out_dir else ydir / "logs"),
-            digest=job_digest(nb, params, lang, formats, inputs, code),
+            digest=job_digest(nb, params, lang, formats, inputs, code, fonts=fonts),
             meta={"code": c.code, "name": c.name, "short_name": c.short_name,
                   "prefecture": c.prefecture, "prefecture_code": c.prefecture_code},
+            fonts=fonts,
         ))
     return jobs
 
@@ -151,9 +165,11 @@ def province_job(year: int, lang: str = "zh", *, notebook: str | os.PathLike[str
                  out_root: str | os.PathLike[str] | None = None,
                  data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
                  formats: Sequence[str] = ("html",), sheet: str | os.PathLike[str] | None = None,
-                 survey: str | os.PathLike[str] | None = None) -> Job:
-    """The job of the province annual report (``sheet``, ``survey``: :func:`evaluator_parameters`)."""
+                 survey: str | os.PathLike[str] | None = None, fonts: str = "windows") -> Job:
+    """The job of the province annual report (``sheet``, ``survey``: :func:`evaluator_parameters`;
+    ``formats``, ``fonts``: :func:`county_jobs`)."""
     check_option("lang", lang, LANGS)
+    kinds = _outputs(formats, fonts)
     nb = Path(notebook or PROVINCE_NOTEBOOK).resolve()
     ddir, pdir = _default_dirs(data_dir, processed_dir)
     ev_params, ev_digest = evaluator_parameters(sheet, survey)
@@ -164,10 +180,9 @@ def province_job(year: int, lang: str = "zh", *, notebook: str | os.PathLike[str
     return Job(
         key="province", kind="province", notebook=str(nb), parameters=params, out_dir=str(ydir / "province"),
         stem=county_stem(PROVINCE_CODE, PROVINCE_NAME, lang), title=_title("province", PROVINCE_NAME, year, lang),
-        lang=lang, formats=tuple(["html", "ipynb", "xlsx"] + (["pdf"] if "pdf" in formats else [])),
-        state_dir=str(ydir / ".state"), log_dir=str(ydir / "logs"),
-        digest=job_digest(nb, params, lang, formats, inputs, code_digest()),
-        meta={"code": PROVINCE_CODE, "name": PROVINCE_NAME},
+        lang=lang, formats=kinds, state_dir=str(ydir / ".state"), log_dir=str(ydir / "logs"),
+        digest=job_digest(nb, params, lang, formats, inputs, code_digest(), fonts=fonts),
+        meta={"code": PROVINCE_CODE, "name": PROVINCE_NAME}, fonts=fonts,
     )
 
 
@@ -251,12 +266,14 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
             notebook: str | os.PathLike[str] | None = None, out_root: str | os.PathLike[str] | None = None,
             data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
             progress: bool = True, write_index: bool = True, run_precompute: bool = True,
-            province: bool = False, engine: str | None = None) -> BatchSummary:
+            province: bool = False, province_formats: Sequence[str] = ("html",), fonts: str = "windows",
+            engine: str | None = None) -> BatchSummary:
     """Make the county reports of ``year`` (all 129, or ``counties``) and the index page.
 
     ``province=True`` makes the province report in the same batch, sent first (it
-    is the longest job, so it overlaps the county reports); the index is written
-    once at the end. ``engine``: see :func:`run_jobs`.
+    is the longest job, so it overlaps the county reports), in ``province_formats``
+    (``docx``: its Word file, in the font set ``fonts``); the index is written once at
+    the end. ``engine``: see :func:`run_jobs`.
     """
     from impact.report.cache import cache_dir, precompute
 
@@ -267,7 +284,8 @@ def run_all(year: int, lang: str = "zh", *, counties: Sequence[Any] | None = Non
     jobs = county_jobs(counties, year, lang, notebook=notebook, out_root=out_root, data_dir=data_dir,
                        processed_dir=processed_dir)
     if province:
-        jobs = [province_job(year, lang, out_root=out_root, data_dir=data_dir, processed_dir=processed_dir), *jobs]
+        jobs = [province_job(year, lang, out_root=out_root, data_dir=data_dir, processed_dir=processed_dir,
+                             formats=province_formats, fonts=fonts), *jobs]
     pdir = jobs[0].parameters["processed_dir"] if jobs else ""
     ddir = jobs[0].parameters["data_dir"] if jobs else ""
     pre = (lambda: precompute(year, cache_dir(year, pdir), data_dir=ddir, processed_dir=pdir, force=force)) \
@@ -287,11 +305,12 @@ def run_county(county: Any, year: int, lang: str = "zh", *, out_dir: str | os.Pa
                out_root: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,
                processed_dir: str | os.PathLike[str] | None = None, force: bool = True,
                sheet: str | os.PathLike[str] | None = None, survey: str | os.PathLike[str] | None = None,
-               engine: str | None = None) -> BatchSummary:
+               fonts: str = "windows", engine: str | None = None) -> BatchSummary:
     """Make one county's report (always re-made unless ``force=False``), in this process with
     the default ``inprocess`` engine (no worker, no kernel)."""
     jobs = county_jobs([county], year, lang, notebook=notebook, out_root=out_root, out_dir=out_dir,
-                       data_dir=data_dir, processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
+                       data_dir=data_dir, processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey,
+                       fonts=fonts)
     return run_jobs(jobs, executor="local", n_jobs=1, force=force, progress=False, engine=engine)
 
 
@@ -299,11 +318,12 @@ def run_province(year: int, lang: str = "zh", *, formats: Sequence[str] = ("html
                  notebook: str | os.PathLike[str] | None = None, out_root: str | os.PathLike[str] | None = None,
                  data_dir: str | os.PathLike[str] | None = None, processed_dir: str | os.PathLike[str] | None = None,
                  force: bool = False, write_index: bool = True, sheet: str | os.PathLike[str] | None = None,
-                 survey: str | os.PathLike[str] | None = None, engine: str | None = None) -> BatchSummary:
+                 survey: str | os.PathLike[str] | None = None, fonts: str = "windows",
+                 engine: str | None = None) -> BatchSummary:
     """Make the province annual report (skipped when unchanged unless ``force``; a changed
     ``sheet`` or ``survey`` changes its content hash)."""
     job = province_job(year, lang, notebook=notebook, out_root=out_root, data_dir=data_dir,
-                       processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey)
+                       processed_dir=processed_dir, formats=formats, sheet=sheet, survey=survey, fonts=fonts)
     summary = run_jobs([job], executor="local", n_jobs=1, force=force, progress=False, engine=engine)
     if write_index:
         from impact.report.index import write_index as _write_index

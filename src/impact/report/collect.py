@@ -5,6 +5,7 @@ A report notebook calls::
     from impact.report import collect
     collect.table("indicators", df)           # becomes a sheet of the .xlsx workbook
     collect.headline("funds_yuan", 1.2e6, label="帮扶资金（元）")  # shown on the index page
+    collect.document(doc)                     # the 绩效评价 document, written as .docx on request
 
 When the notebook runs under the report engine, the engine points the kernel at
 a private side folder (environment variable ``IMPACT_REPORT_COLLECT``); the
@@ -111,6 +112,27 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def document(doc: Any) -> Any:
+    """Register the report's 绩效评价 document (:class:`impact.evaluation.document.Document`),
+    from which the engine writes the Word file when the job asks for ``docx``; returns ``doc``."""
+    folder = target()
+    if folder is None:
+        return doc
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"document{_SUFFIX}", "wb") as fh:
+        pickle.dump(doc, fh, protocol=5)
+    return doc
+
+
+def read_document(folder: str | os.PathLike[str]) -> Any | None:
+    """The document registered in side folder ``folder`` (:func:`document`), or ``None``."""
+    path = Path(folder) / f"document{_SUFFIX}"
+    if not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)  # noqa: S301 - the engine's own private folder
 
 
 def read_tables(folder: str | os.PathLike[str]) -> dict[str, Any]:

@@ -131,6 +131,12 @@ class CountyReport:
         return out
 
 
+    @property
+    def document(self) -> Any:
+        """The county's 绩效评价 document (the section ``evaluation``), which its Word file holds;
+        ``None`` when the section is absent."""
+        return getattr(self.sections.get("evaluation"), "document", None)
+
     def headlines(self) -> dict[str, tuple[Any, str, str | None]]:
         """Headline figures ``{name: (value, label, unit)}`` for the index page."""
         lang = self.lang

@@ -30,6 +30,18 @@ WINDOWS_FONTS: dict[str, str] = {"title": "宋体", "heading1": "黑体", "headi
 #: The fonts GB/T 9704 names, installed in most government offices (not shipped with Windows).
 OFFICIAL_FONTS: dict[str, str] = {**WINDOWS_FONTS, "title": "方正小标宋简体", "heading2": "楷体_GB2312",
                                   "body": "仿宋_GB2312", "quote": "楷体_GB2312"}
+#: Font set name (``impact report --fonts``) -> fonts.
+FONT_SETS: dict[str, dict[str, str]] = {"windows": WINDOWS_FONTS, "official": OFFICIAL_FONTS}
+
+
+def font_set(name: str) -> dict[str, str]:
+    """The fonts of set ``name`` (:data:`FONT_SETS`: ``windows`` or ``official``)."""
+    from impact.results import check_option
+
+    check_option("fonts", name, tuple(FONT_SETS))
+    return FONT_SETS[name]
+
+
 #: Sizes in points: 二号 22, 三号 16, 四号 14, 小四 12, 五号 10.5.
 SIZES: dict[str, float] = {"title": 22, "subtitle": 14, "heading1": 16, "heading2": 16, "heading3": 16, "body": 16,
                            "quote": 14, "note": 12, "table": 10.5, "caption": 12, "footer": 14}

@@ -62,14 +62,16 @@ class Job:
     log_dir: str
     digest: str
     meta: dict[str, Any] = field(default_factory=dict)
+    fonts: str = "windows"  # the Word file's font set (``docx``): "windows" or "official"
 
     def outputs(self) -> dict[str, Path]:
-        """Output file of each kind (``ipynb``, ``html``, ``xlsx`` and ``pdf`` if asked)."""
+        """Output file of each kind (``ipynb``, ``html``, ``xlsx``; ``pdf`` and ``docx`` if asked)."""
         out = Path(self.out_dir)
         paths = {"ipynb": out / f"{self.stem}.ipynb", "html": out / f"{self.stem}.html",
                  "xlsx": out / f"{self.stem}.xlsx"}
-        if "pdf" in self.formats:
-            paths["pdf"] = out / f"{self.stem}.pdf"
+        for kind in ("pdf", "docx"):
+            if kind in self.formats:
+                paths[kind] = out / f"{self.stem}.{kind}"
         return paths
 
     @property
@@ -143,12 +145,13 @@ def inputs_digest(data_dir: str | os.PathLike[str], processed_dir: str | os.Path
 
 
 def job_digest(notebook: str | os.PathLike[str], parameters: dict[str, Any], lang: str,
-               formats: Sequence[str], inputs_digest: str, code: str) -> str:
+               formats: Sequence[str], inputs_digest: str, code: str, *, fonts: str = "windows") -> str:
     """Content hash of one report: notebook bytes + parameters + inputs + code
-    (:func:`impact.digest.code_digest`) + :data:`ENGINE_VERSION`."""
-    return combine([file_sha256(notebook),
-                    json.dumps({"parameters": parameters, "lang": lang, "formats": sorted(formats)},
-                               sort_keys=True, ensure_ascii=False),
+    (:func:`impact.digest.code_digest`) + :data:`ENGINE_VERSION` (+ the Word font set with ``docx``)."""
+    key = {"parameters": parameters, "lang": lang, "formats": sorted(formats)}
+    if "docx" in formats:
+        key["fonts"] = fonts
+    return combine([file_sha256(notebook), json.dumps(key, sort_keys=True, ensure_ascii=False),
                     inputs_digest, code, ENGINE_VERSION])
 
 
@@ -273,7 +276,12 @@ def execute_job(job: Job, kernel: Any) -> JobResult:
         from nbformat.v4.nbjson import writes as ipynb_json
 
         ipynb_text = ipynb_json(nb)
-        kinds = (["xlsx"] if tables else []) + ["ipynb"] + (["pdf"] if "pdf" in job.formats else []) + ["html"]
+        document = collect.read_document(side) if "docx" in job.formats else None
+        if "docx" in job.formats and document is None:
+            raise ReportError(f"{job.notebook}: the notebook registered no 绩效评价 document "
+                              "(impact.report.collect.document), so no Word file can be written")
+        kinds = ((["xlsx"] if tables else []) + ["ipynb"] + [k for k in ("pdf", "docx") if k in job.formats]
+                 + ["html"])
         with staged([outputs[k] for k in kinds]) as temps:
             tmp = dict(zip(kinds, temps))
             if tables:
@@ -284,6 +292,10 @@ def execute_job(job: Job, kernel: Any) -> JobResult:
                 from impact.report import pdf
 
                 pdf.html_to_pdf(page, tmp["pdf"])
+            if document is not None:
+                from impact.report.docx import font_set, render_docx
+
+                render_docx(document, tmp["docx"], fonts=font_set(job.fonts))
         if not tables:
             _remove([outputs["xlsx"]])
         seconds = time.perf_counter() - t0

@@ -168,14 +168,18 @@ def show(obj: Any) -> None:
 
 
 def collect_report(rep: Any) -> None:
-    """Register the report's tables and headline figures with the report engine
-    (:mod:`impact.report.collect`; a no-op outside the engine)."""
+    """Register the report's tables, headline figures and 绩效评价 document (``rep.document``,
+    for the Word file) with the report engine (:mod:`impact.report.collect`; a no-op outside
+    the engine)."""
     from impact.report import collect
 
     for name, df in rep.export_tables().items():
         collect.table(name, df)
     for name, (value, label, unit) in rep.headlines().items():
         collect.headline(name, value, label=label, unit=unit)
+    doc = getattr(rep, "document", None)
+    if doc is not None:
+        collect.document(doc)
 
 
 def data_hashes(inputs: Inputs, lang: str = "zh", *, code: str | None = None) -> pd.DataFrame:
