@@ -11,7 +11,11 @@ default 2, the cores of the development machine):
   tables the engine precomputed (the naive side is not charged for computing them).
 
 Also timed: one county from the command line (``impact report county``, a cold process,
-no shared tables: the report computes its own county), and the province report.
+no shared tables: the report computes its own county; in the CLI process itself), and the
+province report. ``--kernel`` also runs the same county reports with ``--engine kernel`` (a
+warm Jupyter kernel per worker, the engine before the in-process one) and prints the ratio;
+``--make-report`` also times what ``make report`` runs after the data build, ``impact report
+all --province --docx`` (129 counties + province + its Word file + index, one pool).
 
     python benchmarks/bench_reports.py                    # engine on all 129, naive on 6 (extrapolated)
     python benchmarks/bench_reports.py --naive 129        # the full naive run (long)
@@ -129,6 +133,8 @@ def main() -> None:
     ap.add_argument("--naive", type=int, default=6, help="counties for the naive pipeline (extrapolated to 129)")
     ap.add_argument("--engine", type=int, default=N_COUNTIES, help="counties for the engine (extrapolated to 129)")
     ap.add_argument("--jobs", type=int, default=2, help="processes on both sides")
+    ap.add_argument("--kernel", action="store_true", help="also the county reports on warm kernels (--engine kernel)")
+    ap.add_argument("--make-report", action="store_true", help="also `impact report all --province --docx` (make report)")
     args = ap.parse_args()
     from impact import config
 
@@ -144,6 +150,11 @@ def main() -> None:
                       str(args.jobs), "--force", "--no-progress", "--reports-dir", str(work / "reports")])
         province = cli(["report", "province", *common, "--force", "--reports-dir", str(work / "reports")])
         made = len(list((work / "reports" / "2024" / "counties").glob("*.html")))
+        kernel = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
+                      str(args.jobs), "--force", "--no-progress", "--engine", "kernel",
+                      "--reports-dir", str(work / "kernel")]) if args.kernel else None
+        make = cli(["report", "all", *common, "--jobs", str(args.jobs), "--province", "--docx", "--force",
+                    "--no-progress", "--reports-dir", str(work / "make")]) if args.make_report else None
         (work / "naive").mkdir()
         nv = naive(codes[: args.naive], work / "naive", args.jobs, processed)
     if made != args.engine:
@@ -158,6 +169,11 @@ def main() -> None:
     print(f"engine (impact report all, real notebook): {args.engine} reports: {engine.text()} "
           f"-> 129 reports: {engine_129:.0f} s wall, {engine_cpu:.0f} s CPU" + ("" if args.engine == N_COUNTIES else ext))
     print(f"province report: {province.text()}; county reports + province: {engine_129 + province.wall:.0f} s wall")
+    if kernel is not None:
+        print(f"same county reports on warm kernels (--engine kernel): {kernel.text()}; kernel / in-process: "
+              f"{kernel.wall / engine.wall:.2f}x wall, {kernel.cpu / engine.cpu:.2f}x CPU")
+    if make is not None:
+        print(f"make report (impact report all --province --docx, 129 + province + docx + index): {make.text()}")
     print(f"naive  (papermill CLI + nbconvert CLI, {args.jobs} at a time): {args.naive} reports: {nv.text()} "
           f"-> 129 reports: {naive_129:.0f} s wall, {naive_cpu:.0f} s CPU" + ("" if args.naive == N_COUNTIES else ext))
     print(f"speed-up (naive / engine, 129 reports): {naive_129 / engine_129:.1f}x wall, "
