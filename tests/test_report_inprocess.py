@@ -218,3 +218,22 @@ def test_threads_and_dask_run_on_kernels_only():
     assert get_executor("local", n_jobs=2, engine="kernel").engine == "kernel"
     with pytest.raises(ReportError, match="--engine inprocess cannot be used with --executor threads"):
         get_executor("threads", n_jobs=2, engine="inprocess")
+
+
+def test_reset_restores_rcparams_of_matplotlib_imported_after_the_snapshot():
+    """The report stack imports matplotlib lazily, so the snapshot may not hold rcParams: a
+    report's changes are then undone from the rc file's values (what a fresh process sees)."""
+    import matplotlib
+
+    from impact.report import _kernelside as ks
+
+    saved = dict(ks._STATE)
+    try:
+        ks.snapshot()
+        ks._STATE.pop("rcparams", None)  # as if matplotlib was imported after the snapshot
+        matplotlib.rcParams["lines.linewidth"] = 7.5
+        ks.reset(None)
+        assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsOrig["lines.linewidth"] != 7.5
+    finally:
+        ks._STATE.clear()
+        ks._STATE.update(saved)

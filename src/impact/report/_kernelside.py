@@ -123,6 +123,13 @@ def reset(collect_dir: str | None = None) -> dict[str, Any]:
             warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
             warnings.simplefilter("ignore", FutureWarning)
             matplotlib.rcParams.update(copy.deepcopy(_STATE["rcparams"]))
+    elif "matplotlib" in sys.modules:
+        # imported by an earlier report, after the snapshot (the report stack imports it lazily):
+        # back to the values of the rc file, as a fresh process importing it sees them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            sys.modules["matplotlib"].rc_file_defaults()
     if "pandas" in sys.modules:
         import pandas as pd
 
