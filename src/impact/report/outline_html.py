@@ -73,8 +73,8 @@ def _table_html(b: Table, lang: str) -> str:
     cols = [str(c) for c in b.frame.columns]
     out = ['<table class="impact-table">', f"<caption>{_text(b.caption, lang)}</caption>" if b.caption else "",
            "<thead><tr>" + "".join(f"<th>{_text(c, lang)}</th>" for c in cols) + "</tr></thead><tbody>"]
-    for _, row in b.frame.iterrows():
-        first = str(row.iloc[0]) if len(row) else ""
+    for row in b.frame.to_numpy():  # the values iterrows would give, without a Series per row
+        first = str(row[0]) if len(row) else ""
         total = first in ("合计", "Total")
         cells = []
         for v in row:
