@@ -9,7 +9,7 @@ kernel that had just imported the same modules:
   (``InteractiveShell.reset(new_session=True)``, what ``%reset -f`` does plus a
   new history session), output cache flushed;
 - all matplotlib figures closed, ``rcParams`` restored (undoes ``sns.set_theme``
-  and ``plt.rcParams[...] = ...``), pandas options reset, numpy error and print
+  and ``plt.rcParams[...] = ...``), the pandas options a report changed set back, numpy error and print
   settings restored, random generators re-seeded from entropy;
 - working directory, ``sys.path``, ``os.environ`` and the warnings filters
   restored; warning "once" registries cleared so warnings show again;
@@ -71,6 +71,8 @@ def snapshot() -> None:
             warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
             warnings.simplefilter("ignore", FutureWarning)
             _STATE["rcparams"] = copy.deepcopy(dict(matplotlib.rcParams))
+    if "pandas" in sys.modules:
+        _STATE["pd_options"] = _pandas_options()
     if "numpy" in sys.modules:
         import numpy as np
 
@@ -91,6 +93,34 @@ def _restore_environ(saved: dict[str, str]) -> None:
     for key, value in saved.items():
         if os.environ.get(key) != value:
             os.environ[key] = value
+
+
+def _pandas_options() -> dict[str, Any]:
+    """Every registered pandas option and its value now."""
+    import pandas as pd
+    from pandas._config.config import _registered_options  # the option registry (no public listing)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
+        warnings.simplefilter("ignore", FutureWarning)
+        return {key: pd.get_option(key) for key in _registered_options}
+
+
+def _restore_pandas_options(saved: dict[str, Any] | None) -> None:
+    """Set back the pandas options a report changed: to their snapshot values, or to the
+    defaults when pandas was imported after the snapshot. Only changed options are set, so
+    no option callback runs for nothing (``pd.reset_option("all")`` would register pandas'
+    matplotlib converters, which a fresh process has not done, and import its plotting backend)."""
+    import pandas as pd
+    from pandas._config.config import _registered_options
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        for key, opt in _registered_options.items():
+            want = saved[key] if saved is not None and key in saved else opt.defval
+            if pd.get_option(key) != want:
+                pd.set_option(key, want)
 
 
 def reset(collect_dir: str | None = None) -> dict[str, Any]:
@@ -131,12 +161,7 @@ def reset(collect_dir: str | None = None) -> dict[str, Any]:
             warnings.simplefilter("ignore", FutureWarning)
             sys.modules["matplotlib"].rc_file_defaults()
     if "pandas" in sys.modules:
-        import pandas as pd
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
-            warnings.simplefilter("ignore", FutureWarning)
-            pd.reset_option("all")
+        _restore_pandas_options(_STATE.get("pd_options"))
     if "np_err" in _STATE:
         import numpy as np
 

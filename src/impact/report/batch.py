@@ -214,7 +214,7 @@ def run_jobs(jobs: Sequence[Job], *, executor: str = "local", n_jobs: int | None
     from tqdm.auto import tqdm
 
     from impact.report.executors import get_executor
-    from impact.report.warm import notebook_imports
+    from impact.report.params import notebook_imports
 
     t0 = time.perf_counter()
     _exit_on_sigterm()

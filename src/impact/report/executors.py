@@ -54,7 +54,6 @@ from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, 
 from typing import Any, Callable, Iterator, Sequence
 
 from impact.errors import ReportError
-from impact.report.kernel import KernelError
 
 #: executor name -> class; extend with :func:`register`.
 EXECUTORS: dict[str, type] = {}
@@ -158,7 +157,7 @@ def _in_process(jobs: Sequence[Any], preload: Sequence[str], engine: str) -> Ite
         engine = engine if available() else "kernel"  # called from Jupyter: its shell is the user's
     try:
         runner = _start_runner(engine, preload, os.getcwd(), _langs(jobs))
-    except (KernelError, ReportError, OSError, RuntimeError, TimeoutError) as err:  # no runner: every job fails
+    except (ReportError, OSError, RuntimeError, TimeoutError) as err:  # no runner (a KernelError is a RuntimeError): every job fails
         for job in jobs:
             yield _failed(job, err)
         return
@@ -334,7 +333,7 @@ def _stop_dask_kernels() -> None:
     for k in list(_DASK_KERNELS.values()):
         try:
             k.stop()
-        except (KernelError, OSError, RuntimeError):  # best effort at exit
+        except (OSError, RuntimeError):  # best effort at exit (KernelError is a RuntimeError)
             pass
     _DASK_KERNELS.clear()
 

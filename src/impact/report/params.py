@@ -130,3 +130,36 @@ def check_parameters(
         _check_json(value, f"notebook {notebook!r}, parameter {name!r}")
         out[name] = value
     return out
+
+
+def notebook_imports(path: str | os.PathLike[str]) -> list[str]:
+    """Modules imported by the code cells of notebook ``path``, in order, deduplicated.
+
+    ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a`` and the
+    candidate submodule ``a.b`` (skipped at warm-up when it is not a module).
+    Lines starting with ``%`` or ``!`` (IPython magics) are ignored; relative
+    imports are skipped.
+    """
+    with open(path, encoding="utf-8") as fh:
+        nb = json.load(fh)
+    seen: dict[str, None] = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    seen.setdefault(alias.name, None)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                seen.setdefault(node.module, None)
+                for alias in node.names:
+                    if alias.name != "*":
+                        seen.setdefault(f"{node.module}.{alias.name}", None)
+    return list(seen)

@@ -17,8 +17,6 @@ registration that would change its figures). ``preload=`` overrides it.
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 import queue
 import threading
@@ -26,44 +24,12 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Sequence
 
 from impact.report.kernel import KernelError, KernelHandle
+from impact.report.params import notebook_imports  # noqa: F401 - its home before; read by the runners
 
 #: The heavy stack pre-imported when the notebook's imports cannot be read.
 DEFAULT_PRELOAD: tuple[str, ...] = (
     "numpy", "pandas", "geopandas", "matplotlib", "matplotlib.pyplot", "seaborn", "impact",
 )
-
-
-def notebook_imports(path: str | os.PathLike[str]) -> list[str]:
-    """Modules imported by the code cells of notebook ``path``, in order, deduplicated.
-
-    ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a`` and the
-    candidate submodule ``a.b`` (skipped at warm-up when it is not a module).
-    Lines starting with ``%`` or ``!`` (IPython magics) are ignored; relative
-    imports are skipped.
-    """
-    with open(path, encoding="utf-8") as fh:
-        nb = json.load(fh)
-    seen: dict[str, None] = {}
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else src
-        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    seen.setdefault(alias.name, None)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                seen.setdefault(node.module, None)
-                for alias in node.names:
-                    if alias.name != "*":
-                        seen.setdefault(f"{node.module}.{alias.name}", None)
-    return list(seen)
 
 
 def preload_code(modules: Sequence[str]) -> str:
