@@ -4,18 +4,28 @@ Both sides run ``notebooks/county_report.ipynb`` on the real processed data, wit
 parameters, in the same run of this script, with the same number of processes (``--jobs``,
 default 2, the cores of the development machine):
 
-- engine: ``impact report all --jobs N`` as a separate process (start-up, the shared tables'
-  precompute, warm kernels reset between reports, in-process HTML, the index page);
+- engine: ``impact report all --jobs N --force`` as a separate process (start-up, the shared
+  tables' precompute, worker processes running the notebook in process through papermill and
+  reset between reports, the report files, the index page);
 - naive: per county, the ``papermill`` CLI and then the ``jupyter nbconvert --to html`` CLI,
   ``N`` counties at a time. It runs after the engine, so its notebooks read the shared
   tables the engine precomputed (the naive side is not charged for computing them).
 
-Also timed: one county from the command line (``impact report county``, a cold process,
-no shared tables: the report computes its own county; in the CLI process itself), and the
-province report. ``--kernel`` also runs the same county reports with ``--engine kernel`` (a
-warm Jupyter kernel per worker, the engine before the in-process one) and prints the ratio;
-``--make-report`` also times what ``make report`` runs after the data build, ``impact report
-all --province --docx`` (129 counties + province + its Word file + index, one pool).
+Also timed, in the same run:
+
+- ``make report``'s command after the data build, ``impact report all --province --docx
+  --force`` (129 counties + the province report + its Word file + the index, one pool;
+  ``--force``, so the shared tables and the stored locator maps are made again, as on a
+  fresh clone);
+- one county from the command line (``impact report county``, a cold process, in the CLI
+  process itself): first with no shared tables (the report computes its own county), then
+  with the shared tables current (the state after ``make report`` or any batch);
+- the province report alone; with ``--kernel``, the county reports on warm Jupyter kernels
+  (``--engine kernel``, the engine before the in-process one) and the ratio.
+
+Every command runs with Python's bytecode cache written, as in a user's shell (this
+machine's sandbox sets ``PYTHONDONTWRITEBYTECODE``, which would make every process compile
+the package's modules again); the naive side the same.
 
     python benchmarks/bench_reports.py                    # engine on all 129, naive on 6 (extrapolated)
     python benchmarks/bench_reports.py --naive 129        # the full naive run (long)
@@ -53,7 +63,8 @@ def county_codes() -> list[str]:
 
 def _env() -> dict[str, str]:
     bindir = Path(sys.executable).parent
-    return {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as in a user's shell
+    return {**env, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 
 
@@ -134,7 +145,6 @@ def main() -> None:
     ap.add_argument("--engine", type=int, default=N_COUNTIES, help="counties for the engine (extrapolated to 129)")
     ap.add_argument("--jobs", type=int, default=2, help="processes on both sides")
     ap.add_argument("--kernel", action="store_true", help="also the county reports on warm kernels (--engine kernel)")
-    ap.add_argument("--make-report", action="store_true", help="also `impact report all --province --docx` (make report)")
     args = ap.parse_args()
     from impact import config
 
@@ -145,6 +155,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "impact", "data", "build", "--raw", str(config.DATA_RAW), "--out",
                         str(processed)], check=True, env=_env(), capture_output=True)
         common = ["--year", "2024", "--processed-dir", str(processed)]
+        cold = cli(["report", "county", codes[0], *common, "--reports-dir", str(work / "one")])
+        make = cli(["report", "all", *common, "--jobs", str(args.jobs), "--province", "--docx", "--force",
+                    "--no-progress", "--reports-dir", str(work / "make")])
+        made_all = len(list((work / "make" / "2024" / "counties").glob("*.html")))
         one = cli(["report", "county", codes[0], *common, "--reports-dir", str(work / "one")])
         engine = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
                       str(args.jobs), "--force", "--no-progress", "--reports-dir", str(work / "reports")])
@@ -153,10 +167,10 @@ def main() -> None:
         kernel = cli(["report", "all", *common, "--counties", ",".join(codes[: args.engine]), "--jobs",
                       str(args.jobs), "--force", "--no-progress", "--engine", "kernel",
                       "--reports-dir", str(work / "kernel")]) if args.kernel else None
-        make = cli(["report", "all", *common, "--jobs", str(args.jobs), "--province", "--docx", "--force",
-                    "--no-progress", "--reports-dir", str(work / "make")]) if args.make_report else None
         (work / "naive").mkdir()
         nv = naive(codes[: args.naive], work / "naive", args.jobs, processed)
+    if made_all != N_COUNTIES:
+        sys.exit(f"make report's command made {made_all} county reports, expected {N_COUNTIES}")
     if made != args.engine:
         sys.exit(f"engine made {made} reports, expected {args.engine}")
     scale_n = N_COUNTIES / args.naive
@@ -165,15 +179,16 @@ def main() -> None:
     naive_cpu, engine_cpu = nv.cpu * scale_n, engine.cpu * scale_e
     ext = " (extrapolated)"
     print(f"cores available: {len(os.sched_getaffinity(0))}, processes on both sides: {args.jobs}")
-    print(f"one county from the command line (cold, no shared tables): {one.text()}")
+    print(f"make report's command (impact report all --province --docx --force: 129 counties + province + "
+          f"Word file + index): {make.text()}")
+    print(f"one county from the command line, shared tables current: {one.text()}")
+    print(f"one county from the command line, no shared tables: {cold.text()}")
     print(f"engine (impact report all, real notebook): {args.engine} reports: {engine.text()} "
           f"-> 129 reports: {engine_129:.0f} s wall, {engine_cpu:.0f} s CPU" + ("" if args.engine == N_COUNTIES else ext))
-    print(f"province report: {province.text()}; county reports + province: {engine_129 + province.wall:.0f} s wall")
+    print(f"province report alone: {province.text()}")
     if kernel is not None:
         print(f"same county reports on warm kernels (--engine kernel): {kernel.text()}; kernel / in-process: "
               f"{kernel.wall / engine.wall:.2f}x wall, {kernel.cpu / engine.cpu:.2f}x CPU")
-    if make is not None:
-        print(f"make report (impact report all --province --docx, 129 + province + docx + index): {make.text()}")
     print(f"naive  (papermill CLI + nbconvert CLI, {args.jobs} at a time): {args.naive} reports: {nv.text()} "
           f"-> 129 reports: {naive_129:.0f} s wall, {naive_cpu:.0f} s CPU" + ("" if args.naive == N_COUNTIES else ext))
     print(f"speed-up (naive / engine, 129 reports): {naive_129 / engine_129:.1f}x wall, "
