@@ -220,20 +220,23 @@ def test_threads_and_dask_run_on_kernels_only():
         get_executor("threads", n_jobs=2, engine="inprocess")
 
 
-def test_reset_restores_rcparams_of_matplotlib_imported_after_the_snapshot():
-    """The report stack imports matplotlib lazily, so the snapshot may not hold rcParams: a
-    report's changes are then undone from the rc file's values (what a fresh process sees)."""
+def test_reset_gives_reports_the_rc_file_values_whatever_the_host_set():
+    """A report sees matplotlib's rc file values, as in a fresh kernel: what an earlier report,
+    or the host process running reports in process, set (before or after the snapshot) is undone."""
     import matplotlib
 
     from impact.report import _kernelside as ks
 
-    saved = dict(ks._STATE)
+    saved, host = dict(ks._STATE), matplotlib.rcParams["lines.linewidth"]
     try:
+        matplotlib.rcParams["lines.linewidth"] = 6.5  # the host's setting, before the snapshot
         ks.snapshot()
-        ks._STATE.pop("rcparams", None)  # as if matplotlib was imported after the snapshot
-        matplotlib.rcParams["lines.linewidth"] = 7.5
         ks.reset(None)
-        assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsOrig["lines.linewidth"] != 7.5
+        assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsOrig["lines.linewidth"] != 6.5
+        matplotlib.rcParams["lines.linewidth"] = 7.5  # a report's setting
+        ks.reset(None)
+        assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsOrig["lines.linewidth"]
     finally:
+        matplotlib.rcParams["lines.linewidth"] = host
         ks._STATE.clear()
         ks._STATE.update(saved)

@@ -8,8 +8,9 @@ kernel that had just imported the same modules:
 - IPython user namespace cleared and the execution counter set back to 1
   (``InteractiveShell.reset(new_session=True)``, what ``%reset -f`` does plus a
   new history session), output cache flushed;
-- all matplotlib figures closed, ``rcParams`` restored (undoes ``sns.set_theme``
-  and ``plt.rcParams[...] = ...``), the pandas options a report changed set back, numpy error and print
+- all matplotlib figures closed, ``rcParams`` back to the rc file's values (undoes ``sns.set_theme``
+  and ``plt.rcParams[...] = ...``, also when set by a host running reports in process),
+  pandas options at their defaults, numpy error and print
   settings restored, random generators re-seeded from entropy;
 - working directory, ``sys.path``, ``os.environ`` and the warnings filters
   restored; warning "once" registries cleared so warnings show again;
@@ -23,7 +24,6 @@ patch libraries.
 
 from __future__ import annotations
 
-import copy
 import gc
 import os
 import random
@@ -64,15 +64,6 @@ def snapshot() -> None:
     _STATE["sys_path"] = list(sys.path)
     _STATE["environ"] = dict(os.environ)
     _STATE["filters"] = list(warnings.filters)
-    if "matplotlib" in sys.modules:
-        import matplotlib
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
-            warnings.simplefilter("ignore", FutureWarning)
-            _STATE["rcparams"] = copy.deepcopy(dict(matplotlib.rcParams))
-    if "pandas" in sys.modules:
-        _STATE["pd_options"] = _pandas_options()
     if "numpy" in sys.modules:
         import numpy as np
 
@@ -95,32 +86,20 @@ def _restore_environ(saved: dict[str, str]) -> None:
             os.environ[key] = value
 
 
-def _pandas_options() -> dict[str, Any]:
-    """Every registered pandas option and its value now."""
+def _default_pandas_options() -> None:
+    """Every pandas option at its default, as in a fresh process (what ``pd.reset_option("all")``
+    does), setting only the options that differ: resetting all of them runs every option's
+    callback, and one of them imports pandas' matplotlib backend and registers its converters
+    with matplotlib (0.3 s, and a state a fresh process does not have)."""
     import pandas as pd
     from pandas._config.config import _registered_options  # the option registry (no public listing)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
         warnings.simplefilter("ignore", FutureWarning)
-        return {key: pd.get_option(key) for key in _registered_options}
-
-
-def _restore_pandas_options(saved: dict[str, Any] | None) -> None:
-    """Set back the pandas options a report changed: to their snapshot values, or to the
-    defaults when pandas was imported after the snapshot. Only changed options are set, so
-    no option callback runs for nothing (``pd.reset_option("all")`` would register pandas'
-    matplotlib converters, which a fresh process has not done, and import its plotting backend)."""
-    import pandas as pd
-    from pandas._config.config import _registered_options
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
         for key, opt in _registered_options.items():
-            want = saved[key] if saved is not None and key in saved else opt.defval
-            if pd.get_option(key) != want:
-                pd.set_option(key, want)
+            if pd.get_option(key) != opt.defval:
+                pd.set_option(key, opt.defval)
 
 
 def reset(collect_dir: str | None = None) -> dict[str, Any]:
@@ -146,22 +125,16 @@ def reset(collect_dir: str | None = None) -> dict[str, Any]:
     # invalidates every module's ``__warningregistry__`` ("default" action).
     warnings.filterwarnings("ignore", message="impact-warm-reset-sentinel")
     warnings.filters[:] = _STATE["filters"]
-    if "rcparams" in _STATE:
-        import matplotlib
-
+    if "matplotlib" in sys.modules:
+        # the rc file's values, as a fresh kernel sees them (the inline backend overrides none;
+        # the backend itself is kept): whatever a report, or the host process running reports
+        # in process, set before (``sns.set_theme``, ``plt.rcParams[...] = ...``, a font)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # rc/option keys deprecated by the libraries
             warnings.simplefilter("ignore", FutureWarning)
-            matplotlib.rcParams.update(copy.deepcopy(_STATE["rcparams"]))
-    elif "matplotlib" in sys.modules:
-        # imported by an earlier report, after the snapshot (the report stack imports it lazily):
-        # back to the values of the rc file, as a fresh process importing it sees them
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
             sys.modules["matplotlib"].rc_file_defaults()
     if "pandas" in sys.modules:
-        _restore_pandas_options(_STATE.get("pd_options"))
+        _default_pandas_options()
     if "np_err" in _STATE:
         import numpy as np
 
