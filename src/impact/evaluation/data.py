@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +28,13 @@ class EvaluationData:
     simulated: dict[str, bool] = field(default_factory=dict)
     satisfaction: pd.DataFrame | None = None
     files: dict[str, str] = field(default_factory=dict)
+
+
+def rows_of(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as dicts of column -> value: the values ``df.iterrows()`` gives (one
+    object array of the frame's values), without building a Series per row."""
+    cols = list(df.columns)
+    return [dict(zip(cols, row)) for row in df.to_numpy()]
 
 
 def _str_codes(df: pd.DataFrame) -> pd.DataFrame:

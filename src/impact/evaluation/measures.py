@@ -64,9 +64,31 @@ def _row(iid: str, actual: float = math.nan, *, evidence: str = "", source: str 
 
 
 def _in_scope(df: pd.DataFrame, county: str | None) -> pd.DataFrame:
+    """The rows of ``county`` (all rows for the province), in the table's order, with its index."""
     if county is None or "county_code" not in df.columns:
         return df
-    return df[df["county_code"].astype("string") == county]
+    return df.take(_county_positions(df).get(county, _NO_ROWS))
+
+
+_NO_ROWS = np.empty(0, dtype=np.intp)
+#: Row positions of each county per table seen in this process: ``id(table) -> (table, rows, positions)``.
+#: The table is held, so its id is not reused while the entry lives; the row count guards the
+#: (documented as read-only) shared tables against a caller that appended rows.
+_POSITIONS: dict[int, tuple[pd.DataFrame, int, dict[str, np.ndarray]]] = {}
+
+
+def _county_positions(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """County code -> positions of its rows (ascending): one pass over the table per process,
+    instead of comparing every row's code for every county scored."""
+    known = _POSITIONS.get(id(df))
+    if known is not None and known[0] is df and known[1] == len(df):
+        return known[2]
+    codes = df["county_code"].astype("string")
+    positions = {str(k): np.asarray(v, dtype=np.intp) for k, v in codes.groupby(codes, sort=False).indices.items()}
+    if len(_POSITIONS) >= 32:  # the tables of one data load, a survey or two: never grow without bound
+        _POSITIONS.clear()
+    _POSITIONS[id(df)] = (df, len(df), positions)
+    return positions
 
 
 def _registry_fact(iid: str, measure: str, data: EvaluationData, county: str | None, year: int) -> dict:
@@ -222,7 +244,7 @@ def actual_values(system: pd.DataFrame, data: EvaluationData, *, year: int, coun
     ``evaluator``) and ``source``. Evaluator-entered values are filled in later from the sheet.
     """
     rows = []
-    for _, r in system.iterrows():
+    for r in system[["indicator_id", "measure_kind", "measure"]].to_dict("records"):
         kind = r["measure_kind"]
         if kind in ("evaluator",):
             rows.append(_row(r["indicator_id"], evidence="evaluator", source="evaluator's sheet",
