@@ -131,6 +131,9 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
     absent = [t for t in needed if t not in data.tables]
     if absent:
         return _row(iid, note=f"no {', '.join(absent)} table")
+    if county is not None and any("county_code" in data.tables[t].columns
+                                  and county not in _county_positions(data.tables[t]) for t in needed):
+        return _row(iid, note=f"no {', '.join(needed)} rows up to {year} for this scope")  # no row of the county at all
     frames = [_with_year(_in_scope(data.tables[t], county)) for t in needed]
     frames = [f[pd.to_numeric(f["year"], errors="coerce") <= year] for f in frames]
     if any(f.empty for f in frames):
