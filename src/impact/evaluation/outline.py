@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -113,11 +113,19 @@ def _conclusion(ev: Evaluation, lang: str) -> str:
             "scored, so the rating is pending (never replaced by zero or full marks).")
 
 
-def _group_figure(ev: Evaluation, lang: str) -> Figure:
+def group_figure(ev: Evaluation, lang: str, *,
+                 render: Callable[[tuple[Any, ...], Callable[[], bytes]], bytes] | None = None) -> Figure:
+    """图1, the weight and score bars by first-level group (what ``build_outline(figures=True)`` shows).
+
+    ``render(args, draw)`` returns the PNG, e.g. from a store of figures made before; ``args``
+    are the figure's inputs (labels, weights, scored weights, scores, language), ``draw()``
+    draws it. Default: draw (once per process for the same ``args``).
+    """
     s = ev.subtotals
     labels = tuple(s["level1"]) if lang == "zh" else tuple(LEVEL1_EN[x] for x in s["level1"])
-    png = _group_png(labels, tuple(s["weight"].astype(float)), tuple(s["scored_weight"].astype(float)),
-                     tuple(s["score"].astype(float)), lang)
+    args = (labels, tuple(s["weight"].astype(float)), tuple(s["scored_weight"].astype(float)),
+            tuple(s["score"].astype(float)), lang)
+    png = _group_png(*args) if render is None else render(args, lambda: _group_png(*args))
     cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
     return Figure(png, cap, width_cm=14.0)
 
@@ -418,7 +426,7 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
                                 ("未评分指标数" if zh else "Unscored"): sub["n_unscored"].astype(int).astype(str)}),
                   "表2 一级指标得分汇总" if zh else "Table 2. Scores by group"))
     if figures:
-        doc.add(_group_figure(ev, lang))
+        doc.add(group_figure(ev, lang))
     doc.add(H(4, "绩效指标分析", "Findings by DAC criterion"))
     t = ev.table
     recs = rows_of(t)
