@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import ImpactError
-from impact.evaluation.data import EvaluationData
+from impact.evaluation.data import EvaluationData, county_positions, county_rows
 
 #: Evaluation tables each indicator function reads, in argument order.
 INDICATOR_TABLES: dict[str, tuple[str, ...]] = {
@@ -65,30 +65,7 @@ def _row(iid: str, actual: float = math.nan, *, evidence: str = "", source: str 
 
 def _in_scope(df: pd.DataFrame, county: str | None) -> pd.DataFrame:
     """The rows of ``county`` (all rows for the province), in the table's order, with its index."""
-    if county is None or "county_code" not in df.columns:
-        return df
-    return df.take(_county_positions(df).get(county, _NO_ROWS))
-
-
-_NO_ROWS = np.empty(0, dtype=np.intp)
-#: Row positions of each county per table seen in this process: ``id(table) -> (table, rows, positions)``.
-#: The table is held, so its id is not reused while the entry lives; the row count guards the
-#: (documented as read-only) shared tables against a caller that appended rows.
-_POSITIONS: dict[int, tuple[pd.DataFrame, int, dict[str, np.ndarray]]] = {}
-
-
-def _county_positions(df: pd.DataFrame) -> dict[str, np.ndarray]:
-    """County code -> positions of its rows (ascending): one pass over the table per process,
-    instead of comparing every row's code for every county scored."""
-    known = _POSITIONS.get(id(df))
-    if known is not None and known[0] is df and known[1] == len(df):
-        return known[2]
-    codes = df["county_code"].astype("string")
-    positions = {str(k): np.asarray(v, dtype=np.intp) for k, v in codes.groupby(codes, sort=False).indices.items()}
-    if len(_POSITIONS) >= 32:  # the tables of one data load, a survey or two: never grow without bound
-        _POSITIONS.clear()
-    _POSITIONS[id(df)] = (df, len(df), positions)
-    return positions
+    return df if county is None else county_rows(df, county)
 
 
 def _registry_fact(iid: str, measure: str, data: EvaluationData, county: str | None, year: int) -> dict:
@@ -132,7 +109,7 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
     if absent:
         return _row(iid, note=f"no {', '.join(absent)} table")
     if county is not None and any("county_code" in data.tables[t].columns
-                                  and county not in _county_positions(data.tables[t]) for t in needed):
+                                  and county not in county_positions(data.tables[t]) for t in needed):
         return _row(iid, note=f"no {', '.join(needed)} rows up to {year} for this scope")  # no row of the county at all
     frames = [_with_year(_in_scope(data.tables[t], county)) for t in needed]
     frames = [f[pd.to_numeric(f["year"], errors="coerce") <= year] for f in frames]

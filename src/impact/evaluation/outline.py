@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from impact.evaluation.dac import dac_summary
-from impact.evaluation.data import EvaluationData, rows_of
+from impact.evaluation.data import EvaluationData, county_rows, rows_of
 from impact.evaluation.document import Block, Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
 from impact.evaluation.findings import _v, findings, reason_zh, recommendations, source_zh
@@ -159,10 +159,10 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
     c = resolve_county(ev.county)
     reg = data.registry
-    pr = reg["pairings"][reg["pairings"]["county_code"] == ev.county]
+    pr = county_rows(reg["pairings"], ev.county)
     org_rows = reg["organizations"].set_index("org_id").reindex(pr["org_id"].unique()).dropna(subset=["name"])
     names = sorted(set(org_rows["name"]))
-    sites = reg["program_sites"][reg["program_sites"]["county_code"] == ev.county]
+    sites = county_rows(reg["program_sites"], ev.county)
     if not zh:  # romanised county and prefecture, translated kinds with the Chinese names beside
         from impact.romanize import county_name_en, organization_en, prefecture_name_en
 
@@ -176,7 +176,7 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {_n(len(names), 'organisation')} "
          f"paired with the county{': ' + ', '.join(names) if names else ''} and "
          f"{_n(sites['program_id'].nunique(), 'program')} run there.")))
-    for r in rows_of(reg["facts"][reg["facts"]["county_code"] == ev.county]):
+    for r in rows_of(county_rows(reg["facts"], ev.county)):
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
     return out
 
@@ -352,8 +352,8 @@ def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     reg = data.registry
     progs, facts = reg["programs"], reg["facts"]
     if ev.county is not None:
-        ids = set(reg["program_sites"].loc[reg["program_sites"]["county_code"] == ev.county, "program_id"])
-        ids |= set(facts.loc[facts["county_code"] == ev.county, "program_id"].dropna())
+        ids = set(county_rows(reg["program_sites"], ev.county)["program_id"])
+        ids |= set(county_rows(facts, ev.county)["program_id"].dropna())
         chosen = progs[progs["program_id"].isin(ids)]
     else:
         n = facts["program_id"].value_counts()

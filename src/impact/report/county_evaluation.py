@@ -72,10 +72,20 @@ def _stored_png(processed_dir: str | Path) -> Callable[[tuple[Any, ...], Callabl
     from impact.report.cache import cached_png, figure_dir
 
     def render(args: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
-        parts = [file_sha256(font_path()), repr(args)]
-        return cached_png(figure_dir(processed_dir), f"evaluation_groups_{combine(parts)[:16]}", parts, draw)
+        folder = figure_dir(processed_dir)
+        key = (str(folder), args)
+        if key not in _PNG:  # once per process: the store's key hashes the package's files
+            parts = [file_sha256(font_path()), repr(args)]
+            if len(_PNG) >= 32:
+                _PNG.clear()
+            _PNG[key] = cached_png(folder, f"evaluation_groups_{combine(parts)[:16]}", parts, draw)
+        return _PNG[key]
 
     return render
+
+
+#: Figures read or drawn in this process: ``(figure folder, figure inputs) -> PNG``.
+_PNG: dict[tuple[str, tuple[Any, ...]], bytes] = {}
 
 
 def county_evaluation(county: str | int, year: int = 2024, lang: str = "zh", data_dir: str | Path = "",
