@@ -38,14 +38,16 @@ def rows_of(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(cols, row)) for row in df.to_numpy()]
 
 
-def county_rows(df: pd.DataFrame, county: str) -> pd.DataFrame:
+def county_rows(df: pd.DataFrame, county: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The rows of ``df`` whose ``county_code`` is ``county`` (all rows when the table has no
     ``county_code``), in the table's order and with its index: what
     ``df[df["county_code"].astype("string") == county]`` selects, found by
-    :func:`county_positions` instead of comparing every row's code for every county."""
+    :func:`county_positions` instead of comparing every row's code for every county.
+    ``columns``: only these columns (cheaper than taking every column of a wide table)."""
     if "county_code" not in df.columns:
-        return df
-    return df.take(county_positions(df).get(county, _NO_ROWS))
+        return df if columns is None else df[columns]
+    pos = county_positions(df).get(county, _NO_ROWS)
+    return df.take(pos) if columns is None else df[columns].take(pos)
 
 
 _NO_ROWS = np.empty(0, dtype=np.intp)

@@ -86,7 +86,7 @@ def _registry_count(iid: str, measure: str, data: EvaluationData, county: str | 
     df = data.registry.get(table)
     if df is None or column not in df.columns:
         return _row(iid, note=f"registry table {table!r} has no column {column!r}")
-    rows = _in_scope(df, county)
+    rows = df if county is None else county_rows(df, county, [column])
     return _row(iid, float(rows[column].dropna().nunique()), evidence="article",
                 source=f"registry {table}.csv: distinct {column} ({len(rows)} rows)")
 

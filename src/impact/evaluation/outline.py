@@ -159,10 +159,12 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
     c = resolve_county(ev.county)
     reg = data.registry
-    pr = county_rows(reg["pairings"], ev.county)
-    org_rows = reg["organizations"].set_index("org_id").reindex(pr["org_id"].unique()).dropna(subset=["name"])
+    pr = county_rows(reg["pairings"], ev.county, ["org_id"])
+    orgs = reg["organizations"]
+    org_rows = orgs[[c for c in orgs.columns if c in ("org_id", "name", "kind")]].set_index("org_id").reindex(
+        pr["org_id"].unique()).dropna(subset=["name"])
     names = sorted(set(org_rows["name"]))
-    sites = county_rows(reg["program_sites"], ev.county)
+    sites = county_rows(reg["program_sites"], ev.county, ["program_id"])
     if not zh:  # romanised county and prefecture, translated kinds with the Chinese names beside
         from impact.romanize import county_name_en, organization_en, prefecture_name_en
 
@@ -176,7 +178,7 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {_n(len(names), 'organisation')} "
          f"paired with the county{': ' + ', '.join(names) if names else ''} and "
          f"{_n(sites['program_id'].nunique(), 'program')} run there.")))
-    for r in rows_of(county_rows(reg["facts"], ev.county)):
+    for r in rows_of(county_rows(reg["facts"], ev.county, ["value_as_written", "unit_as_written", "fact_id", "quote"])):
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
     return out
 
@@ -352,8 +354,8 @@ def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     reg = data.registry
     progs, facts = reg["programs"], reg["facts"]
     if ev.county is not None:
-        ids = set(county_rows(reg["program_sites"], ev.county)["program_id"])
-        ids |= set(county_rows(facts, ev.county)["program_id"].dropna())
+        ids = set(county_rows(reg["program_sites"], ev.county, ["program_id"])["program_id"])
+        ids |= set(county_rows(facts, ev.county, ["program_id"])["program_id"].dropna())
         chosen = progs[progs["program_id"].isin(ids)]
     else:
         n = facts["program_id"].value_counts()
