@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -237,7 +237,7 @@ def actual_values(system: pd.DataFrame, data: EvaluationData, *, year: int, coun
     return out
 
 
-def is_weak(row: pd.Series) -> str:
+def is_weak(row: Mapping[str, Any]) -> str:
     """Why an actual value is weak evidence ('' if not): simulated data, p ≥ 0.10, few answers, a qualifier."""
     reasons = []
     if row.get("evidence") == "simulated":

@@ -23,6 +23,7 @@ it is never scored 0 or full marks. The grade of the total follows 优 ≥ 90, �
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +114,7 @@ def grade_of(total: float) -> str:
     return "差"
 
 
-def score_row(row: pd.Series) -> Score:
+def score_row(row: Mapping[str, Any]) -> Score:
     """Apply the row's rule to its ``actual`` (or ``grade``), ``target`` and ``weight``."""
     rule, w = row["scoring"], float(row["weight"])
     if rule == "ratio":
