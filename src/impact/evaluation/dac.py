@@ -7,9 +7,9 @@ on Development Evaluation, *Better Criteria for Better Evaluation* (2019).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from impact.evaluation.scoring import group_sums
 from impact.evaluation.system import DAC
 
 #: Criterion -> (English name, Chinese name, the criterion's question).
@@ -25,11 +25,9 @@ DAC_LABELS: dict[str, tuple[str, str, str]] = {
 
 def dac_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per DAC criterion (in the DAC order): ``dac, criterion, question, weight, score, scored_weight, n_unscored``."""
-    t = table.assign(_s=np.where(table["scored"], table["score"], 0.0),
-                     _w=np.where(table["scored"], table["weight"], 0.0), _u=~table["scored"].astype(bool))
-    g = t.groupby("dac").agg(weight=("weight", "sum"), score=("_s", "sum"), scored_weight=("_w", "sum"),
-                             n_unscored=("_u", "sum"))
-    rows = [{"dac": d, "criterion": DAC_LABELS[d][0], "question": DAC_LABELS[d][2], **g.loc[d].to_dict()}
-            for d in DAC if d in g.index]
+    g = group_sums(table, "dac")
+    rows = [{"dac": d, "criterion": DAC_LABELS[d][0], "question": DAC_LABELS[d][2], "weight": g[d][0],
+             "score": g[d][1], "scored_weight": g[d][2], "n_unscored": float(g[d][3])}
+            for d in DAC if d in g]
     return pd.DataFrame(rows, columns=["dac", "criterion", "question", "weight", "score", "scored_weight",
                                        "n_unscored"])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from impact import config
@@ -27,6 +29,46 @@ class EvaluationData:
     simulated: dict[str, bool] = field(default_factory=dict)
     satisfaction: pd.DataFrame | None = None
     files: dict[str, str] = field(default_factory=dict)
+
+
+def rows_of(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as dicts of column -> value: the values ``df.iterrows()`` gives (one
+    object array of the frame's values), without building a Series per row."""
+    cols = list(df.columns)
+    return [dict(zip(cols, row)) for row in df.to_numpy()]
+
+
+def county_rows(df: pd.DataFrame, county: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``df`` whose ``county_code`` is ``county`` (all rows when the table has no
+    ``county_code``), in the table's order and with its index: what
+    ``df[df["county_code"].astype("string") == county]`` selects, found by
+    :func:`county_positions` instead of comparing every row's code for every county.
+    ``columns``: only these columns (cheaper than taking every column of a wide table)."""
+    if "county_code" not in df.columns:
+        return df if columns is None else df[columns]
+    pos = county_positions(df).get(county, _NO_ROWS)
+    return df.take(pos) if columns is None else df[columns].take(pos)
+
+
+_NO_ROWS = np.empty(0, dtype=np.intp)
+#: Row positions of each county per table seen in this process: ``id(table) -> (table, rows, positions)``.
+#: The table is held, so its id is not reused while the entry lives; the row count guards the
+#: (documented as read-only) shared tables against a caller that appended rows.
+_POSITIONS: dict[int, tuple[pd.DataFrame, int, dict[str, np.ndarray]]] = {}
+
+
+def county_positions(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """County code -> positions of its rows (ascending), one pass over ``df.county_code`` per
+    table and process; rows without a code belong to no county."""
+    known = _POSITIONS.get(id(df))
+    if known is not None and known[0] is df and known[1] == len(df):
+        return known[2]
+    codes = df["county_code"].astype("string")
+    positions = {str(k): np.asarray(v, dtype=np.intp) for k, v in codes.groupby(codes, sort=False).indices.items()}
+    if len(_POSITIONS) >= 32:  # the tables of one data load, a survey or two: never grow without bound
+        _POSITIONS.clear()
+    _POSITIONS[id(df)] = (df, len(df), positions)
+    return positions
 
 
 def _str_codes(df: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.errors import ImpactError
-from impact.evaluation.data import EvaluationData, load_data
+from impact.evaluation.data import EvaluationData, load_data, rows_of
 from impact.evaluation.measures import actual_values, is_weak
 from impact.evaluation.scoring import Total, score_row, subtotals, total
 from impact.evaluation.sheet import read_sheet
@@ -128,13 +128,14 @@ def evaluate(scope: Scope = "province", year: int = 2024, *, county: str | int |
     table = rows.merge(actuals, on="indicator_id", how="left", validate="one_to_one")
     sheet_df = read_sheet(sheet, sys_df) if isinstance(sheet, (str, Path)) else sheet
     table = _merge_sheet(table, sheet_df)
-    scores = [score_row(r) for _, r in table.iterrows()]
+    records = rows_of(table)
+    scores = [score_row(r) for r in records]
     table["attainment"] = [s.attainment for s in scores]
     table["score"] = [round(s.score, SCORE_DECIMALS) for s in scores]  # the points as printed; the total sums them
     table["scored"] = [s.scored for s in scores]
     table["reason"] = [("" if s.scored else "; ".join(x for x in (s.reason, r["note"]) if x))
-                       for s, (_, r) in zip(scores, table.iterrows())]
-    table["weak"] = [is_weak(r) for _, r in table.iterrows()]
+                       for s, r in zip(scores, records)]
+    table["weak"] = [is_weak(r) for r in records]
     return Evaluation(scope=scope, year=int(year), county=code, table=table[list(TABLE_COLUMNS)].copy(),
                       system_file=system_file)
 

@@ -18,6 +18,7 @@ import re
 
 import pandas as pd
 
+from impact.evaluation.data import rows_of
 from impact.i18n import fmt_number
 
 #: Columns of :func:`findings`.
@@ -105,10 +106,11 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
     for shortfalls and the weight for missing indicators (the points at stake).
     """
     rows = []
-    t = table.reset_index(drop=True).assign(_order=lambda d: range(len(d)))
-    scored = t[t["scored"].astype(bool)].assign(lost=lambda d: d["weight"] - d["score"])
-    short = scored[scored["lost"] > 1e-9].sort_values(["lost", "_order"], ascending=[False, True]).head(max_shortfalls)
-    for _, r in short.iterrows():
+    recs = rows_of(table)  # in the table's order, which breaks ties between equal lost points
+    for r in recs:
+        r["lost"] = r["weight"] - r["score"] if bool(r["scored"]) else math.nan
+    short = sorted((r for r in recs if r["lost"] > 1e-9), key=lambda r: -r["lost"])[:max_shortfalls]
+    for r in short:
         cause_zh = r["deviation_reason"] or "（原因待评价人补充）"
         cause_en = r["deviation_reason"] or "(cause to be given by the evaluator)"
         if r["scoring"] == "grade":
@@ -129,7 +131,7 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
             "recommendation_en": f"Set corrective actions for '{r['level3_en']}' with a responsible unit and deadline, "
                                  "and make its target more specific next year.",
         })
-    for _, r in t[~t["scored"].astype(bool)].iterrows():
+    for r in (r for r in recs if not bool(r["scored"])):
         need = "grade" if r["scoring"] == "grade" else "target" if "target" in r["reason"] else "data"
         rows.append({
             "kind": "missing", "need": need, "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
@@ -142,7 +144,7 @@ def findings(table: pd.DataFrame, *, max_shortfalls: int = 5) -> pd.DataFrame:
             "recommendation_en": f"Provide the missing {'grade' if r['scoring'] == 'grade' else 'target' if 'target' in r['reason'] else 'data'} "
                                  f"for '{r['level3_en']}' and keep a register so it can be scored.",
         })
-    for _, r in t[t["weak"].astype(str) != ""].iterrows():
+    for r in (r for r in recs if str(r["weak"]) != ""):
         rows.append({
             "kind": "weak", "need": "simulated" if "simulated" in r["weak"] else "evidence", "indicator_id": r["indicator_id"], "level1": r["level1"], "level3": r["level3"],
             "lost_points": 0.0,
@@ -172,15 +174,16 @@ def recommendations(found: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     Returns ``indicator_ids`` (comma-separated) and ``text``.
     """
     zh = lang == "zh"
+    recs = rows_of(found)
     rows = [{"indicator_ids": r["indicator_id"], "text": r["recommendation_zh"] if zh else r["recommendation_en"]}
-            for _, r in found[found["kind"] == "shortfall"].iterrows()]
+            for r in recs if r["kind"] == "shortfall"]
     for need in ("target", "data", "grade", "simulated", "evidence"):
-        g = found[(found["kind"] != "shortfall") & (found["need"] == need)]
-        if g.empty:
+        g = [r for r in recs if r["kind"] != "shortfall" and r["need"] == need]
+        if not g:
             continue
-        ids = ", ".join(g["indicator_id"])
+        ids = ", ".join(r["indicator_id"] for r in g)
         if zh:
-            names = "、".join(f"“{a}”（{b}）" for a, b in zip(g["level3"], g["indicator_id"]))
+            names = "、".join(f"“{r['level3']}”（{r['indicator_id']}）" for r in g)
             rows.append({"indicator_ids": ids, "text": f"{_NEED_ZH[need]}：{names}。"})
         else:
             rows.append({"indicator_ids": ids, "text": f"{_NEED_EN[need].capitalize()} {ids}."})

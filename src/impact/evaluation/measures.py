@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from impact.errors import ImpactError
-from impact.evaluation.data import EvaluationData
+from impact.evaluation.data import EvaluationData, county_positions, county_rows
 
 #: Evaluation tables each indicator function reads, in argument order.
 INDICATOR_TABLES: dict[str, tuple[str, ...]] = {
@@ -64,9 +64,8 @@ def _row(iid: str, actual: float = math.nan, *, evidence: str = "", source: str 
 
 
 def _in_scope(df: pd.DataFrame, county: str | None) -> pd.DataFrame:
-    if county is None or "county_code" not in df.columns:
-        return df
-    return df[df["county_code"].astype("string") == county]
+    """The rows of ``county`` (all rows for the province), in the table's order, with its index."""
+    return df if county is None else county_rows(df, county)
 
 
 def _registry_fact(iid: str, measure: str, data: EvaluationData, county: str | None, year: int) -> dict:
@@ -87,7 +86,7 @@ def _registry_count(iid: str, measure: str, data: EvaluationData, county: str | 
     df = data.registry.get(table)
     if df is None or column not in df.columns:
         return _row(iid, note=f"registry table {table!r} has no column {column!r}")
-    rows = _in_scope(df, county)
+    rows = df if county is None else county_rows(df, county, [column])
     return _row(iid, float(rows[column].dropna().nunique()), evidence="article",
                 source=f"registry {table}.csv: distinct {column} ({len(rows)} rows)")
 
@@ -109,6 +108,9 @@ def _indicator(iid: str, measure: str, data: EvaluationData, county: str | None,
     absent = [t for t in needed if t not in data.tables]
     if absent:
         return _row(iid, note=f"no {', '.join(absent)} table")
+    if county is not None and any("county_code" in data.tables[t].columns
+                                  and county not in county_positions(data.tables[t]) for t in needed):
+        return _row(iid, note=f"no {', '.join(needed)} rows up to {year} for this scope")  # no row of the county at all
     frames = [_with_year(_in_scope(data.tables[t], county)) for t in needed]
     frames = [f[pd.to_numeric(f["year"], errors="coerce") <= year] for f in frames]
     if any(f.empty for f in frames):
@@ -222,7 +224,7 @@ def actual_values(system: pd.DataFrame, data: EvaluationData, *, year: int, coun
     ``evaluator``) and ``source``. Evaluator-entered values are filled in later from the sheet.
     """
     rows = []
-    for _, r in system.iterrows():
+    for r in system[["indicator_id", "measure_kind", "measure"]].to_dict("records"):
         kind = r["measure_kind"]
         if kind in ("evaluator",):
             rows.append(_row(r["indicator_id"], evidence="evaluator", source="evaluator's sheet",
@@ -235,7 +237,7 @@ def actual_values(system: pd.DataFrame, data: EvaluationData, *, year: int, coun
     return out
 
 
-def is_weak(row: pd.Series) -> str:
+def is_weak(row: Mapping[str, Any]) -> str:
     """Why an actual value is weak evidence ('' if not): simulated data, p ≥ 0.10, few answers, a qualifier."""
     reasons = []
     if row.get("evidence") == "simulated":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from impact.evaluation.dac import dac_summary
-from impact.evaluation.data import EvaluationData
+from impact.evaluation.data import EvaluationData, county_rows, rows_of
 from impact.evaluation.document import Block, Document, Figure, Heading, Paragraph, Table
 from impact.evaluation.evaluate import Evaluation
 from impact.evaluation.findings import _v, findings, reason_zh, recommendations, source_zh
@@ -72,7 +72,7 @@ def scoring_frame(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     t = ev.table
     zh = lang == "zh"
     rows = []
-    for _, r in t.iterrows():
+    for r in rows_of(t):
         rows.append({
             ("一级指标" if zh else "Group"): r["level1"] if zh else LEVEL1_EN[r["level1"]],
             ("二级指标" if zh else "Sub-group"): r["level2"] if zh else level2_en(r["level2"]),
@@ -113,11 +113,19 @@ def _conclusion(ev: Evaluation, lang: str) -> str:
             "scored, so the rating is pending (never replaced by zero or full marks).")
 
 
-def _group_figure(ev: Evaluation, lang: str) -> Figure:
+def group_figure(ev: Evaluation, lang: str, *,
+                 render: Callable[[tuple[Any, ...], Callable[[], bytes]], bytes] | None = None) -> Figure:
+    """图1, the weight and score bars by first-level group (what ``build_outline(figures=True)`` shows).
+
+    ``render(args, draw)`` returns the PNG, e.g. from a store of figures made before; ``args``
+    are the figure's inputs (labels, weights, scored weights, scores, language), ``draw()``
+    draws it. Default: draw (once per process for the same ``args``).
+    """
     s = ev.subtotals
     labels = tuple(s["level1"]) if lang == "zh" else tuple(LEVEL1_EN[x] for x in s["level1"])
-    png = _group_png(labels, tuple(s["weight"].astype(float)), tuple(s["scored_weight"].astype(float)),
-                     tuple(s["score"].astype(float)), lang)
+    args = (labels, tuple(s["weight"].astype(float)), tuple(s["scored_weight"].astype(float)),
+            tuple(s["score"].astype(float)), lang)
+    png = _group_png(*args) if render is None else render(args, lambda: _group_png(*args))
     cap = ("图1 各一级指标分值与得分" if lang == "zh" else "Figure 1. Weight and score by indicator group")
     return Figure(png, cap, width_cm=14.0)
 
@@ -151,10 +159,12 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
 
     c = resolve_county(ev.county)
     reg = data.registry
-    pr = reg["pairings"][reg["pairings"]["county_code"] == ev.county]
-    org_rows = reg["organizations"].set_index("org_id").reindex(pr["org_id"].unique()).dropna(subset=["name"])
+    pr = county_rows(reg["pairings"], ev.county, ["org_id"])
+    orgs = reg["organizations"]
+    org_rows = orgs[[c for c in orgs.columns if c in ("org_id", "name", "kind")]].set_index("org_id").reindex(
+        pr["org_id"].unique()).dropna(subset=["name"])
     names = sorted(set(org_rows["name"]))
-    sites = reg["program_sites"][reg["program_sites"]["county_code"] == ev.county]
+    sites = county_rows(reg["program_sites"], ev.county, ["program_id"])
     if not zh:  # romanised county and prefecture, translated kinds with the Chinese names beside
         from impact.romanize import county_name_en, organization_en, prefecture_name_en
 
@@ -168,7 +178,7 @@ def _background(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         (f"{c.name} ({c.prefecture}) takes part in the three-year action. The article names {_n(len(names), 'organisation')} "
          f"paired with the county{': ' + ', '.join(names) if names else ''} and "
          f"{_n(sites['program_id'].nunique(), 'program')} run there.")))
-    for _, r in reg["facts"][reg["facts"]["county_code"] == ev.county].iterrows():
+    for r in rows_of(county_rows(reg["facts"], ev.county, ["value_as_written", "unit_as_written", "fact_id", "quote"])):
         out.append(Paragraph(f"{r['value_as_written']}{r['unit_as_written']}（{r['fact_id']}）：“{r['quote']}”", "quote"))
     return out
 
@@ -344,8 +354,8 @@ def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
     reg = data.registry
     progs, facts = reg["programs"], reg["facts"]
     if ev.county is not None:
-        ids = set(reg["program_sites"].loc[reg["program_sites"]["county_code"] == ev.county, "program_id"])
-        ids |= set(facts.loc[facts["county_code"] == ev.county, "program_id"].dropna())
+        ids = set(county_rows(reg["program_sites"], ev.county, ["program_id"])["program_id"])
+        ids |= set(county_rows(facts, ev.county, ["program_id"])["program_id"].dropna())
         chosen = progs[progs["program_id"].isin(ids)]
     else:
         n = facts["program_id"].value_counts()
@@ -355,7 +365,7 @@ def _cases(ev: Evaluation, data: EvaluationData, lang: str) -> list:
         return [Paragraph("原文未记载在本县实施的具体项目。" if zh else "The article names no program run in this county.")]
     orgs = reg["organizations"].set_index("org_id")["name"]
     out: list = []
-    for k, (_, p) in enumerate(chosen.iterrows()):
+    for k, p in enumerate(rows_of(chosen)):
         org = orgs.get(p["org_id"], p["org_id"])
         out.append(Heading(f"{_SUB[k]}{p['name']}（{org}）" if zh else f"9.{k + 1} {p['name']} ({org})", 2))
         if isinstance(p["delivered"], str) and p["delivered"]:
@@ -418,30 +428,32 @@ def build_outline(ev: Evaluation, data: EvaluationData, *, lang: str = "zh",
                                 ("未评分指标数" if zh else "Unscored"): sub["n_unscored"].astype(int).astype(str)}),
                   "表2 一级指标得分汇总" if zh else "Table 2. Scores by group"))
     if figures:
-        doc.add(_group_figure(ev, lang))
+        doc.add(group_figure(ev, lang))
     doc.add(H(4, "绩效指标分析", "Findings by DAC criterion"))
     t = ev.table
+    recs = rows_of(t)
     if zh:
-        for k, g in enumerate(x for x in LEVEL1 if x in set(t["level1"])):
-            rows = t[t["level1"] == g]
+        for k, g in enumerate(x for x in LEVEL1 if x in {r["level1"] for r in recs}):
             doc.add(Heading(f"{_SUB[k]}{g}指标", 2))
-            for _, r in rows.iterrows():
-                doc.add(Paragraph(_indicator_sentence(r, lang)))
+            for r in recs:
+                if r["level1"] == g:
+                    doc.add(Paragraph(_indicator_sentence(r, lang)))
     else:
-        for k, (_, d) in enumerate(dac_summary(t).iterrows()):
+        for k, d in enumerate(rows_of(dac_summary(t))):
             doc.add(Heading(f"5.{k + 1} {d['criterion']}: {d['question']}", 2))
-            for _, r in t[t["dac"] == d["dac"]].iterrows():
-                doc.add(Paragraph(_indicator_sentence(r, lang)))
+            for r in recs:
+                if r["dac"] == d["dac"]:
+                    doc.add(Paragraph(_indicator_sentence(r, lang)))
     doc.add(Table(scoring_frame(ev, lang), "表3 绩效评价指标评分表" if zh else "Table 3. Scoring table",
                   note=("各项得分保留两位小数；合计为上列得分之和。" if zh else "Scores to two decimals; the total sums the rows above."),
                   widths=SCORING_WIDTHS_MM.get(lang)))
     doc.add(H(5, "主要成效", "Results"), *_effects(ev, estimates, lang))
     fnd = findings(t)
     doc.add(H(6, "存在问题及原因", "Issues and their causes"))
-    for i, (_, f) in enumerate(fnd.iterrows(), start=1):
+    for i, f in enumerate(rows_of(fnd), start=1):
         doc.add(Paragraph(f"{i}. " + (f["problem_zh"] if zh else f["problem_en"])))
     doc.add(H(7, "意见建议", "Recommendations"))
-    for i, (_, f) in enumerate(recommendations(fnd, lang).iterrows(), start=1):
+    for i, f in enumerate(rows_of(recommendations(fnd, lang)), start=1):
         doc.add(Paragraph(f"{i}. " + f["text"]))
     doc.add(H(8, "典型案例", "Case studies"), *_cases(ev, data, lang))
     return _with_extra(doc, extra or {})
@@ -464,7 +476,7 @@ def _with_extra(doc: Document, extra: Mapping[int, Sequence[Block]]) -> Document
     return doc
 
 
-def _indicator_sentence(r: pd.Series, lang: str) -> str:
+def _indicator_sentence(r: Mapping[str, Any], lang: str) -> str:
     zh = lang == "zh"
     name = r["level3"] if zh else r["level3_en"]
     if not r["scored"]:

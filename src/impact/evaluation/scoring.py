@@ -23,6 +23,7 @@ it is never scored 0 or full marks. The grade of the total follows 优 ≥ 90, �
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +114,7 @@ def grade_of(total: float) -> str:
     return "差"
 
 
-def score_row(row: pd.Series) -> Score:
+def score_row(row: Mapping[str, Any]) -> Score:
     """Apply the row's rule to its ``actual`` (or ``grade``), ``target`` and ``weight``."""
     rule, w = row["scoring"], float(row["weight"])
     if rule == "ratio":
@@ -123,17 +124,45 @@ def score_row(row: pd.Series) -> Score:
     return score_grade(row.get("grade"), row["thresholds"], w)
 
 
+def group_sums(table: pd.DataFrame, key: str) -> dict[Any, tuple[float, float, float, int]]:
+    """Per value of ``key`` (first appearance order; a missing key forms no group):
+    ``(weight, score, scored_weight, n_unscored)``.
+
+    ``score`` sums the points of scored indicators, ``scored_weight`` their weights. The sums
+    are pandas' grouped sums (compensated, NaN skipped) over integer group codes: the same
+    numbers as grouping by the string column, without its cost.
+    """
+    keys = table[key].tolist()
+    scored = table["scored"].to_numpy(dtype=bool)
+    codes: dict[Any, int] = {}
+    rows = [i for i, k in enumerate(keys) if k == k]  # k != k: NaN
+    for i in rows:
+        codes.setdefault(keys[i], len(codes))
+    if not rows:
+        return {}
+    weight = table["weight"].to_numpy(dtype=float)[rows]
+    score = table["score"].to_numpy(dtype=float)[rows]
+    ok = scored[rows]
+    sums = pd.DataFrame({"w": weight, "s": np.where(ok, score, 0.0), "sw": np.where(ok, weight, 0.0)}).groupby(
+        np.array([codes[keys[i]] for i in rows]), sort=True).sum().to_numpy()
+    unscored = [0] * len(codes)
+    for i, o in zip(rows, ok):
+        unscored[codes[keys[i]]] += int(not o)
+    return {k: (float(sums[c, 0]), float(sums[c, 1]), float(sums[c, 2]), unscored[c]) for k, c in codes.items()}
+
+
 def subtotals(table: pd.DataFrame) -> pd.DataFrame:
     """Per first-level group: ``level1, weight, score, scored_weight, n_unscored`` (report order).
 
     ``score`` sums the points of scored indicators; ``scored_weight`` their weights.
     """
-    t = table.assign(_w=np.where(table["scored"], table["weight"], 0.0),
-                     _s=np.where(table["scored"], table["score"], 0.0), _u=~table["scored"])
-    g = t.groupby("level1", sort=False).agg(weight=("weight", "sum"), score=("_s", "sum"),
-                                            scored_weight=("_w", "sum"), n_unscored=("_u", "sum"))
-    order = [x for x in LEVEL1 if x in g.index]
-    return g.loc[order].reset_index()
+    g = group_sums(table, "level1")
+    order = [x for x in LEVEL1 if x in g]
+    return pd.DataFrame({"level1": pd.array(order, dtype=table["level1"].dtype),
+                         "weight": np.array([g[x][0] for x in order], dtype=float),
+                         "score": np.array([g[x][1] for x in order], dtype=float),
+                         "scored_weight": np.array([g[x][2] for x in order], dtype=float),
+                         "n_unscored": np.array([g[x][3] for x in order], dtype=np.int64)})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -61,6 +62,32 @@ class EvaluationPart:
         return f"EvaluationPart(key={self.key!r}, title={self.title!r}, lang={self.lang!r}, simulated={self.simulated})"
 
 
+def _stored_png(processed_dir: str | Path) -> Callable[[tuple[Any, ...], Callable[[], bytes]], bytes]:
+    """A ``render`` for :func:`impact.evaluation.outline.group_figure`: the PNG from the report's
+    figure store (:func:`impact.report.cache.cached_png`: same code, libraries, font and figure
+    inputs), drawn and stored when absent. One file per distinct figure (counties with the same
+    group subtotals share it)."""
+    from impact.digest import combine, file_sha256
+    from impact.fonts import font_path
+    from impact.report.cache import cached_png, figure_dir
+
+    def render(args: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
+        folder = figure_dir(processed_dir)
+        key = (str(folder), args)
+        if key not in _PNG:  # once per process: the store's key hashes the package's files
+            parts = [file_sha256(font_path()), repr(args)]
+            if len(_PNG) >= 32:
+                _PNG.clear()
+            _PNG[key] = cached_png(folder, f"evaluation_groups_{combine(parts)[:16]}", parts, draw)
+        return _PNG[key]
+
+    return render
+
+
+#: Figures read or drawn in this process: ``(figure folder, figure inputs) -> PNG``.
+_PNG: dict[tuple[str, tuple[Any, ...]], bytes] = {}
+
+
 def county_evaluation(county: str | int, year: int = 2024, lang: str = "zh", data_dir: str | Path = "",
                       processed_dir: str | Path = "", *, sheet: pd.DataFrame | str | Path | None = None,
                       satisfaction: pd.DataFrame | str | Path | None = None, figures: bool = True,
@@ -87,13 +114,17 @@ def county_evaluation(county: str | int, year: int = 2024, lang: str = "zh", dat
         and ``simulated`` (True when a scored value comes from simulated data).
     """
     from impact.evaluation import build_outline, evaluate
+    from impact.evaluation.outline import group_figure
     from impact.evaluation.data import load_data
     from impact.results import check_option
 
     check_option("lang", lang, ("zh", "en"))
     data = load_data(data_dir=data_dir or None, processed_dir=processed_dir or None, satisfaction=satisfaction)
     ev = evaluate("county", int(year), county=county, data=data, sheet=sheet)
-    doc = build_outline(ev, data, lang=lang, figures=figures)
+    # 图1 closes chapter 四 (after 表2), where build_outline(figures=True) puts it; drawn once per
+    # county shape and reused across processes from the report's figure store
+    extra = {3: [group_figure(ev, lang, render=_stored_png(processed_dir))]} if figures else None
+    doc = build_outline(ev, data, lang=lang, figures=False, extra=extra)
     simulated = bool((ev.table["evidence"] == "simulated").any())
     return EvaluationPart(key=KEY, title=TITLE[lang], lang=lang, document=doc, evaluation=ev, simulated=simulated,
                           seed=seed)
