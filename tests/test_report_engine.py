@@ -11,6 +11,8 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
+from _notebooks import normalize
+
 from impact.errors import ReportError
 from impact.report import batch, collect, html, params
 from impact.report.warm import WarmKernel, notebook_imports
@@ -20,7 +22,6 @@ REPORT_NB = FIXTURES / "report_fixture.ipynb"
 LEAK_NB = FIXTURES / "leak_probe.ipynb"
 COUNTIES = ["530824", "530102", "530103"]  # 景谷, 五华, 盘龙
 
-TIMING_KEYS = {"start_time", "end_time", "duration"}
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +31,6 @@ def warm():
     kernel.stop()
 
 
-def _normalize(nb) -> dict:
-    """The content of an executed notebook with timings removed."""
-    nb = json.loads(nbformat.writes(nb))
-    meta = dict(nb["metadata"])
-    meta["papermill"] = {k: v for k, v in meta["papermill"].items() if k not in TIMING_KEYS}
-    cells = []
-    for c in nb["cells"]:
-        cm = {k: v for k, v in c["metadata"].items() if k != "execution"}
-        if "papermill" in cm:
-            cm["papermill"] = {k: v for k, v in cm["papermill"].items() if k not in TIMING_KEYS}
-        cells.append({"type": c["cell_type"], "source": c["source"], "metadata": cm,
-                      "count": c.get("execution_count"), "outputs": c.get("outputs")})
-    return {"metadata": meta, "cells": cells}
 
 
 # ------------------------------------------------------------------ parameters
@@ -111,7 +99,7 @@ def test_warm_kernel_output_identical_to_plain_papermill(warm, tmp_path):
     # a report before, so this one runs on a used (reset) kernel
     warm.run(REPORT_NB, {"county": "530824", "year": 2024})
     ours = warm.run(REPORT_NB, parameters, output_path=str(out))
-    a, b = _normalize(plain), _normalize(ours)
+    a, b = normalize(plain), normalize(ours)
     assert a["metadata"] == b["metadata"]
     assert [c["source"] for c in a["cells"]] == [c["source"] for c in b["cells"]]
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in b["cells"])

@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from _notebooks import normalize
+
 from impact.report import batch
 from impact.report.inprocess import InProcessRunner
 from impact.report.warm import WarmKernel, notebook_imports
@@ -19,23 +21,8 @@ from impact.report.warm import WarmKernel, notebook_imports
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT_NB = FIXTURES / "report_fixture.ipynb"
 LEAK_NB = FIXTURES / "leak_probe.ipynb"
-TIMING_KEYS = {"start_time", "end_time", "duration"}
 
 
-def _normalize(nb) -> dict:
-    """An executed notebook's content with timings removed."""
-    nb = json.loads(nbformat.writes(nb))
-    meta = dict(nb["metadata"])
-    meta["papermill"] = {k: v for k, v in meta["papermill"].items() if k not in TIMING_KEYS}
-    cells = []
-    for c in nb["cells"]:
-        cm = {k: v for k, v in c["metadata"].items() if k != "execution"}
-        if "papermill" in cm:
-            cm["papermill"] = {k: v for k, v in cm["papermill"].items() if k not in TIMING_KEYS}
-        cells.append({"type": c["cell_type"], "source": c["source"], "metadata": cm,
-                      "count": c.get("execution_count"), "outputs": c.get("outputs"),
-                      "timed": sorted(c["metadata"].get("execution", {}))})
-    return {"metadata": meta, "cells": cells}
 
 
 def _notebook(tmp_path: Path, name: str, *sources: str, params: str = "x = 0") -> Path:
@@ -63,7 +50,7 @@ def test_same_notebook_as_papermill_on_a_kernel(runner, tmp_path):
         kernel.stop()
     runner.run(REPORT_NB, {"county": "530824", "year": 2024})  # one before: this one runs after a reset
     ours = runner.run(REPORT_NB, parameters, output_path=str(tmp_path / "a.ipynb"))
-    a, b = _normalize(theirs), _normalize(ours)
+    a, b = normalize(theirs), normalize(ours)
     assert a["metadata"] == b["metadata"]
     assert len(a["cells"]) == len(b["cells"])
     for ca, cb in zip(a["cells"], b["cells"]):
@@ -88,7 +75,7 @@ def test_a_report_after_another_sees_a_fresh_state(runner):
     assert [c.execution_count for c in after.cells if c.cell_type == "code"][:3] == [1, 2, 3]
     warn = [o for o in after.cells[-2].outputs if o.get("name") == "stderr"]
     assert warn and "probe warning shown every run" in warn[0]["text"]
-    assert _normalize(fresh)["cells"] == _normalize(after)["cells"]
+    assert normalize(fresh)["cells"] == normalize(after)["cells"]
 
 
 def test_the_host_process_is_left_as_it_was(runner, tmp_path, capsys):
@@ -164,7 +151,7 @@ def test_real_county_report_same_outputs_as_on_a_kernel(tmp_path):
     other = batch.county_jobs(["530102"], 2024, out_root=tmp_path)[0]
     runner.run(other.notebook, other.parameters, collect_dir=str(tmp_path / "o"))
     ours = runner.run(job.notebook, job.parameters, collect_dir=str(tmp_path / "i"))
-    a, b = _normalize(theirs), _normalize(ours)
+    a, b = normalize(theirs), normalize(ours)
     assert a["metadata"] == b["metadata"]
     # text exactly; figures pixel by pixel: a chart's values can differ in the last bit between
     # processes (numpy's float sums depend on memory alignment), which may move an antialiased edge

@@ -102,14 +102,14 @@ ENGINES = ("inprocess", "kernel")
 _WORKER_RUNNER: Any = None
 
 
-def _start_kernel(preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any:
+def _start_kernel(preload: Sequence[str], cwd: str) -> Any:
     """Start a warm kernel; while it starts and pre-imports (a separate process), this process
     readies its own export stack (:func:`impact.report.jobs.warm_exports`) in a thread, so the
     two start-ups overlap instead of adding up."""
     from impact.report.jobs import warm_exports
     from impact.report.warm import WarmKernel
 
-    side = threading.Thread(target=warm_exports, args=(tuple(langs),), name="impact-warm-exports", daemon=True)
+    side = threading.Thread(target=warm_exports, name="impact-warm-exports", daemon=True)
     side.start()
     try:
         return WarmKernel(preload, cwd=cwd).start()
@@ -117,24 +117,24 @@ def _start_kernel(preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any
         side.join()
 
 
-def _start_runner(engine: str, preload: Sequence[str], cwd: str, langs: Sequence[str]) -> Any:
+def _start_runner(engine: str, preload: Sequence[str], cwd: str) -> Any:
     """A started runner (``run``/``stop``): this process's shell, or a warm kernel."""
     if engine == "kernel":
-        return _start_kernel(preload, cwd, langs)
+        return _start_kernel(preload, cwd)
     from impact.report.inprocess import InProcessRunner
     from impact.report.jobs import warm_exports
 
     runner = InProcessRunner(preload, cwd=cwd).start()
-    warm_exports(tuple(langs))
+    warm_exports()
     return runner
 
 
-def _worker_init(preload: Sequence[str], cwd: str, langs: Sequence[str] = ("zh",), engine: str = "kernel") -> None:
+def _worker_init(preload: Sequence[str], cwd: str, engine: str = "kernel") -> None:
     """Process-pool initializer: start this worker's runner."""
     global _WORKER_RUNNER
     from multiprocessing.util import Finalize
 
-    _WORKER_RUNNER = _start_runner(engine, preload, cwd, langs)
+    _WORKER_RUNNER = _start_runner(engine, preload, cwd)
     Finalize(None, _WORKER_RUNNER.stop, exitpriority=10)
 
 
@@ -156,7 +156,7 @@ def _in_process(jobs: Sequence[Any], preload: Sequence[str], engine: str) -> Ite
 
         engine = engine if available() else "kernel"  # called from Jupyter: its shell is the user's
     try:
-        runner = _start_runner(engine, preload, os.getcwd(), _langs(jobs))
+        runner = _start_runner(engine, preload, os.getcwd())
     except (ReportError, OSError, RuntimeError, TimeoutError) as err:  # no runner (a KernelError is a RuntimeError): every job fails
         for job in jobs:
             yield _failed(job, err)
@@ -166,10 +166,6 @@ def _in_process(jobs: Sequence[Any], preload: Sequence[str], engine: str) -> Ite
             yield execute_job(job, runner)
     finally:
         runner.stop()
-
-
-def _langs(jobs: Sequence[Any]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(str(getattr(j, "lang", "zh")) for j in jobs)) or ("zh",)
 
 
 def _local_jobs(n_jobs: int | None, scheduler: str | None) -> int:
@@ -226,20 +222,19 @@ class LocalExecutor:
             return
         yield from self._pool(jobs, preload, before, n)
 
-    def _new_pool(self, n: int, preload: Sequence[str], langs: Sequence[str]) -> ProcessPoolExecutor:
+    def _new_pool(self, n: int, preload: Sequence[str]) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         stack = ["impact.report.jobs", "impact.report.html"]
         stack += ["impact.report.engine"] if self.engine == "kernel" else ["impact.report.inprocess", *preload]
         ctx.set_forkserver_preload(stack)  # used when the fork server starts (the first pool)
         return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
-                                   initargs=(list(preload), os.getcwd(), langs, self.engine))
+                                   initargs=(list(preload), os.getcwd(), self.engine))
 
     def _pool(self, jobs: Sequence[Any], preload: Sequence[str], before: Callable[[], Any] | None,
               n: int) -> Iterator[Any]:
         queue, suspects = deque(jobs), deque()
         crashed: set[str] = set()
-        langs = _langs(jobs)
-        pool = self._new_pool(n, preload, langs)
+        pool = self._new_pool(n, preload)
         pending: dict[Any, Any] = {}
         try:
             if before is not None:
@@ -276,7 +271,7 @@ class LocalExecutor:
                         yield _failed(job, err)
                 if broken:
                     pool.shutdown(wait=True, cancel_futures=True)
-                    pool = self._new_pool(n, preload, langs)
+                    pool = self._new_pool(n, preload)
                     for job, err in broken:
                         if job.stem in crashed:
                             yield _died(job, err)

@@ -169,20 +169,21 @@ def _data(output: dict[str, Any], where: str) -> str:
     if mime is None:
         raise ReportContentError(f"{where}: an output of type {', '.join(sorted(data)) or '(none)'} needs a "
                                  f"browser script; a report page shows {', '.join(PRIORITY)}")
-    value = _text(data[mime])
-    if mime == "text/html":
-        return (f'<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output{cls}" '
-                f'data-mime-type="text/html" tabindex="0">\n{_IMG_NO_ALT.sub(f"<img alt={chr(34)}{NO_ALT}{chr(34)}", value)}\n</div>')
-    if mime == "text/markdown":
-        return (f'<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output{cls}" '
-                f'data-mime-type="text/markdown" tabindex="0">\n{_markdown(value)}\n</div>')
-    if mime == "text/latex":
-        return (f'<div class="jp-RenderedLatex jp-OutputArea-output{cls}" data-mime-type="text/latex" tabindex="0">\n'
-                f"{_html.escape(value)}\n</div>")
-    if mime == "text/plain":
-        return (f'<div class="jp-RenderedText jp-OutputArea-output{cls}" data-mime-type="text/plain" tabindex="0">\n'
-                f"{_pre(value)}\n</div>")
-    return _image(mime, output, cls)
+    if mime not in _TEXT_MIMES:
+        return _image(mime, output, cls)
+    kind, render = _TEXT_MIMES[mime]
+    return (f'<div class="{kind} jp-OutputArea-output{cls}" data-mime-type="{mime}" tabindex="0">\n'
+            f"{render(_text(data[mime]))}\n</div>")
+
+
+#: Text outputs: mime type -> (JupyterLab's classes for it, how its text becomes HTML).
+_TEXT_MIMES: dict[str, tuple[str, Any]] = {
+    "text/html": ("jp-RenderedHTMLCommon jp-RenderedHTML",
+                  lambda v: _IMG_NO_ALT.sub(f'<img alt="{NO_ALT}"', v)),
+    "text/markdown": ("jp-RenderedHTMLCommon jp-RenderedMarkdown", lambda v: _markdown(v)),
+    "text/latex": ("jp-RenderedLatex", lambda v: _html.escape(v)),
+    "text/plain": ("jp-RenderedText", lambda v: _pre(v)),
+}
 
 
 _STREAM_MIME = {"stdout": "text/plain", "stderr": "application/vnd.jupyter.stderr"}

@@ -240,10 +240,10 @@ def _write_log(job: Job, err: BaseException, seconds: float) -> Path:
     return log
 
 
-def warm_exports(langs: Sequence[str] = ("zh",)) -> None:
+def warm_exports() -> None:
     """Load what :func:`execute_job` writes reports with (the page template and its stylesheets,
     xlsxwriter) before the first report. Run while a kernel starts; an error here is met again,
-    and reported, by the report that needs it. One template serves every language in ``langs``."""
+    and reported, by the report that needs it. One template serves every language."""
     from impact.report import html
 
     try:
